@@ -1,0 +1,194 @@
+//! EC2 reads: the lab's VPC by its Name tag, the flow logs on it, and its instances.
+
+use super::error::classify;
+use super::{Aws, AwsError};
+use aws_sdk_ec2::types::{Filter, Tag};
+
+#[derive(Debug, Clone)]
+pub struct Vpc {
+    pub id: String,
+    pub cidr: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FlowLog {
+    pub id: String,
+    pub resource_id: Option<String>,
+    pub destination_type: Option<String>,
+    pub log_group: Option<String>,
+    pub destination: Option<String>,
+    pub role_arn: Option<String>,
+    pub traffic_type: Option<String>,
+    pub deliver_status: Option<String>,
+    pub deliver_error: Option<String>,
+    pub log_format: Option<String>,
+    pub max_aggregation_interval: Option<i32>,
+    pub tags: Vec<(String, String)>,
+}
+
+impl FlowLog {
+    pub fn name(&self) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|(k, _)| k == "Name")
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Eni {
+    pub id: String,
+    pub private_ip: Option<String>,
+    pub device_index: Option<i32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub id: String,
+    pub name: Option<String>,
+    pub state: Option<String>,
+    pub public_ip: Option<String>,
+    pub enis: Vec<Eni>,
+}
+
+impl Instance {
+    /// The primary network interface: the one whose stream carries the lab's request.
+    pub fn primary_eni(&self) -> Option<&Eni> {
+        self.enis
+            .iter()
+            .find(|e| e.device_index == Some(0))
+            .or_else(|| self.enis.first())
+    }
+}
+
+fn filter(name: &str, value: &str) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+fn tags(tags: &[Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+impl Aws {
+    pub async fn vpcs_named(&self, name: &str) -> Result<Vec<Vpc>, AwsError> {
+        self.vpcs
+            .get(name, || async {
+                let mut pages = self
+                    .ec2
+                    .describe_vpcs()
+                    .filters(filter("tag:Name", name))
+                    .into_paginator()
+                    .items()
+                    .send();
+                let mut out = Vec::new();
+                while let Some(item) = pages.next().await {
+                    let v = item.map_err(|e| classify("ec2:DescribeVpcs", e))?;
+                    out.push(Vpc {
+                        id: v.vpc_id().unwrap_or_default().to_string(),
+                        cidr: v.cidr_block().map(str::to_string),
+                    });
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    pub async fn flow_logs_of(&self, resource_id: &str) -> Result<Vec<FlowLog>, AwsError> {
+        self.flow_logs
+            .get(resource_id, || async {
+                let mut pages = self
+                    .ec2
+                    .describe_flow_logs()
+                    .filter(filter("resource-id", resource_id))
+                    .into_paginator()
+                    .items()
+                    .send();
+                let mut out = Vec::new();
+                while let Some(item) = pages.next().await {
+                    let f = item.map_err(|e| classify("ec2:DescribeFlowLogs", e))?;
+                    out.push(FlowLog {
+                        id: f.flow_log_id().unwrap_or_default().to_string(),
+                        resource_id: f.resource_id().map(str::to_string),
+                        destination_type: f.log_destination_type().map(|t| t.as_str().to_string()),
+                        log_group: f.log_group_name().map(str::to_string),
+                        destination: f.log_destination().map(str::to_string),
+                        role_arn: f.deliver_logs_permission_arn().map(str::to_string),
+                        traffic_type: f.traffic_type().map(|t| t.as_str().to_string()),
+                        deliver_status: f.deliver_logs_status().map(str::to_string),
+                        deliver_error: f.deliver_logs_error_message().map(str::to_string),
+                        log_format: f.log_format().map(str::to_string),
+                        max_aggregation_interval: f.max_aggregation_interval(),
+                        tags: tags(f.tags()),
+                    });
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    pub async fn instances_in(&self, vpc_id: &str) -> Result<Vec<Instance>, AwsError> {
+        self.instances
+            .get(vpc_id, || async {
+                let mut pages = self
+                    .ec2
+                    .describe_instances()
+                    .filters(filter("vpc-id", vpc_id))
+                    .into_paginator()
+                    .items()
+                    .send();
+                let mut out = Vec::new();
+                while let Some(item) = pages.next().await {
+                    let r = item.map_err(|e| classify("ec2:DescribeInstances", e))?;
+                    for i in r.instances() {
+                        let tags = tags(i.tags());
+                        out.push(Instance {
+                            id: i.instance_id().unwrap_or_default().to_string(),
+                            name: tags.into_iter().find(|(k, _)| k == "Name").map(|(_, v)| v),
+                            state: i
+                                .state()
+                                .and_then(|s| s.name())
+                                .map(|n| n.as_str().to_string()),
+                            public_ip: i.public_ip_address().map(str::to_string),
+                            enis: i
+                                .network_interfaces()
+                                .iter()
+                                .map(|n| Eni {
+                                    id: n.network_interface_id().unwrap_or_default().to_string(),
+                                    private_ip: n.private_ip_address().map(str::to_string),
+                                    device_index: n.attachment().and_then(|a| a.device_index()),
+                                })
+                                .collect(),
+                        });
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    /// Regions enabled for the account, for "your log group is in another region".
+    pub async fn regions(&self) -> Result<Vec<String>, AwsError> {
+        self.regions
+            .get("", || async {
+                let out = self
+                    .ec2
+                    .describe_regions()
+                    .send()
+                    .await
+                    .map_err(|e| classify("ec2:DescribeRegions", e))?;
+                Ok(out
+                    .regions()
+                    .iter()
+                    .filter_map(|r| r.region_name().map(str::to_string))
+                    .collect())
+            })
+            .await
+    }
+}

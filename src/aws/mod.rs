@@ -1,0 +1,139 @@
+//! AWS access: one SdkConfig shared by every client, thin read wrappers that turn "not found"
+//! into `None`, paginate, and keep error context, each memoised for the length of one check.
+
+mod ec2;
+mod error;
+mod iam;
+mod logs;
+mod memo;
+
+pub use ec2::{Eni, FlowLog, Instance, Vpc};
+pub use error::{AwsError, ErrorKind, classify};
+pub use iam::{ManagedPolicy, PolicyText, Role};
+pub use logs::{LogEvent, LogGroup};
+
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_types::region::Region;
+use memo::Memo;
+use std::time::Duration;
+
+/// The course is taught in Seoul; a student with no region configured means that one.
+pub const DEFAULT_REGION: &str = "ap-northeast-2";
+
+/// How to reach an account: the global options every command shares.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+}
+
+pub struct Aws {
+    pub region: String,
+    sdk: aws_types::SdkConfig,
+    iam: aws_sdk_iam::Client,
+    ec2: aws_sdk_ec2::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
+    sts: aws_sdk_sts::Client,
+    identity: Memo<Identity>,
+    local_policies: Memo<Vec<ManagedPolicy>>,
+    policy_text: Memo<Option<String>>,
+    role: Memo<Option<Role>>,
+    role_policies: Memo<Vec<PolicyText>>,
+    attached: Memo<Vec<(String, String)>>,
+    log_group: Memo<Option<LogGroup>>,
+    log_group_names: Memo<Vec<String>>,
+    regions: Memo<Vec<String>>,
+    vpcs: Memo<Vec<Vpc>>,
+    flow_logs: Memo<Vec<FlowLog>>,
+    instances: Memo<Vec<Instance>>,
+    events: Memo<Vec<LogEvent>>,
+}
+
+impl Aws {
+    pub async fn connect(target: &Target) -> Aws {
+        let region = match &target.region {
+            Some(r) => RegionProviderChain::first_try(Region::new(r.clone())),
+            None => RegionProviderChain::default_provider().or_else(Region::new(DEFAULT_REGION)),
+        };
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(region)
+            // The SDK's defaults wait forever on a dead endpoint; a classroom cannot.
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(3))
+                    .read_timeout(Duration::from_secs(20))
+                    .operation_attempt_timeout(Duration::from_secs(20))
+                    .operation_timeout(Duration::from_secs(60))
+                    .build(),
+            )
+            // Throttling and transient 5xx are retried with jittered exponential backoff.
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(5)
+                    .with_initial_backoff(Duration::from_millis(300))
+                    .with_max_backoff(Duration::from_secs(5)),
+            );
+        if let Some(profile) = &target.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &target.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        Aws::from_sdk(sdk)
+    }
+
+    pub fn from_sdk(sdk: aws_types::SdkConfig) -> Aws {
+        Aws {
+            region: sdk
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| DEFAULT_REGION.to_string()),
+            iam: aws_sdk_iam::Client::new(&sdk),
+            ec2: aws_sdk_ec2::Client::new(&sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
+            sts: aws_sdk_sts::Client::new(&sdk),
+            sdk,
+            identity: Memo::default(),
+            local_policies: Memo::default(),
+            policy_text: Memo::default(),
+            role: Memo::default(),
+            role_policies: Memo::default(),
+            attached: Memo::default(),
+            log_group: Memo::default(),
+            log_group_names: Memo::default(),
+            regions: Memo::default(),
+            vpcs: Memo::default(),
+            flow_logs: Memo::default(),
+            instances: Memo::default(),
+            events: Memo::default(),
+        }
+    }
+
+    pub async fn identity(&self) -> Result<Identity, AwsError> {
+        self.identity
+            .get("", || async {
+                let out = self
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| classify("sts:GetCallerIdentity", e))?;
+                Ok(Identity {
+                    account: out.account().unwrap_or_default().to_string(),
+                    arn: out.arn().unwrap_or_default().to_string(),
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,104 @@
+//! The command line, declared with clap's derive API: doc comments are the help text.
+
+use crate::i18n::Lang;
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Guides you through hands-on AWS labs and checks, against the live account, that each step
+/// was done right.
+#[derive(Debug, Parser)]
+#[command(name = "awslab", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// AWS profile to use (from ~/.aws/config)
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// AWS region [default: the configured one, else ap-northeast-2]
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Send every AWS request to this endpoint (an emulator such as moto)
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Language of messages [default: from LANG]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+    /// Do not color the output (also: NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Load lessons from this directory instead of the built-in ones
+    #[arg(long, global = true, value_name = "DIR")]
+    pub lessons: Option<PathBuf>,
+    /// Log AWS requests (-v) and more (-vv) to stderr
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check an existing setup, without changing anything
+    Verify(VerifyArgs),
+    /// List the lessons available
+    Lessons(LessonsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Lesson to check [default: the only one available]
+    pub lesson: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Override a lesson variable, e.g. --set vpc=OtherVpc (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub set: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct LessonsArgs {
+    /// Output format (text or json)
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    let (key, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not KEY=VALUE"))?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(format!("'{s}' has an empty key"));
+    }
+    if value.len() > 1024 || value.chars().any(char::is_control) {
+        return Err(format!(
+            "the value of '{key}' must be at most 1024 characters, without control characters"
+        ));
+    }
+    Ok((key.to_string(), value.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn set_values_are_parsed() {
+        assert_eq!(parse_key_value("vpc=A=B"), Ok(("vpc".into(), "A=B".into())));
+        assert!(parse_key_value("novalue").is_err());
+        assert!(parse_key_value("=x").is_err());
+        assert!(parse_key_value("k=a\u{7}").is_err());
+    }
+}

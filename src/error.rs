@@ -1,0 +1,42 @@
+//! Errors that stop a command, each knowing its exit code; printed in one place (main).
+
+use crate::aws::AwsError;
+use crate::exit::ExitCode;
+use crate::i18n::{Lang, Text};
+use crate::lesson::LessonError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Lesson(#[from] LessonError),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+impl AppError {
+    pub fn exit_code(&self) -> ExitCode {
+        // Every error that stops a command means the lab could not be checked.
+        ExitCode::CouldNotCheck
+    }
+
+    /// A paragraph a student can act on, in their language, followed by the details.
+    pub fn explain(&self, lang: Lang) -> String {
+        match self {
+            AppError::Aws(e) => Text::new(e.catalogue_key())
+                .arg("operation", e.operation)
+                .arg("detail", e.to_string())
+                .render(lang),
+            AppError::Lesson(e) => Text::new("error.lesson")
+                .arg("detail", e.to_string())
+                .render(lang),
+            other => other.to_string(),
+        }
+    }
+}

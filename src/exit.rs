@@ -1,0 +1,62 @@
+//! The process exit codes, the one place they are defined (shared/DESIGN.md §3).
+
+use crate::finding::Status;
+
+/// What a run of awslab ended with. Ordered so that merging several outcomes (a grade over many
+/// accounts, a verify over many steps) keeps the one a script most needs to hear about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExitCode {
+    Pass = 0,
+    Pending = 3,
+    Fail = 1,
+    CouldNotCheck = 2,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// The overall outcome of two: could-not-check beats fail beats pending beats pass.
+    pub fn merge(self, other: ExitCode) -> ExitCode {
+        self.max(other)
+    }
+
+    pub fn from_status(status: Status) -> ExitCode {
+        match status {
+            Status::Pass | Status::Warn => ExitCode::Pass,
+            Status::Pending => ExitCode::Pending,
+            Status::Error => ExitCode::CouldNotCheck,
+            Status::Fail | Status::Skip => ExitCode::Fail,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_keeps_the_most_serious() {
+        use ExitCode::*;
+        let cases = [
+            (Pass, Pass, Pass),
+            (Pass, Pending, Pending),
+            (Pending, Fail, Fail),
+            (Fail, CouldNotCheck, CouldNotCheck),
+            (CouldNotCheck, Pass, CouldNotCheck),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(a.merge(b), want, "{a:?} + {b:?}");
+            assert_eq!(b.merge(a), want, "{b:?} + {a:?}");
+        }
+    }
+
+    #[test]
+    fn codes_match_the_contract() {
+        assert_eq!(ExitCode::Pass.code(), 0);
+        assert_eq!(ExitCode::Fail.code(), 1);
+        assert_eq!(ExitCode::CouldNotCheck.code(), 2);
+        assert_eq!(ExitCode::Pending.code(), 3);
+    }
+}

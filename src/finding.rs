@@ -1,0 +1,118 @@
+//! A finding is data: what one check saw, in words a catalogue renders later in either language.
+
+use crate::i18n::Text;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    Pending,
+    Skip,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Pending => "pending",
+            Status::Skip => "skip",
+            Status::Error => "error",
+        }
+    }
+
+    /// Pass and warn both mean "done": a warning is advice, not a missing piece.
+    pub fn is_done(self) -> bool {
+        matches!(self, Status::Pass | Status::Warn)
+    }
+
+    /// How a step's status follows from its findings: the worst one decides.
+    fn severity(self) -> u8 {
+        match self {
+            Status::Pass => 0,
+            Status::Warn => 1,
+            Status::Skip => 2,
+            Status::Pending => 3,
+            Status::Fail => 4,
+            Status::Error => 5,
+        }
+    }
+
+    pub fn worst(statuses: impl IntoIterator<Item = Status>) -> Status {
+        statuses
+            .into_iter()
+            .max_by_key(|s| s.severity())
+            .unwrap_or(Status::Skip)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Stable id, `<step>.<check>`, for JSON, JUnit and the instructor's report.
+    pub id: String,
+    pub status: Status,
+    pub message: Text,
+    /// How to fix it: an exact AWS CLI command and the console path. None when nothing is to fix.
+    pub remediation: Option<Text>,
+    /// The resource judged (ARN, id, or the record line found): the evidence behind the verdict.
+    pub resource: Option<String>,
+}
+
+impl Finding {
+    pub fn new(id: &str, status: Status, message: Text) -> Finding {
+        Finding {
+            id: id.to_string(),
+            status,
+            message,
+            remediation: None,
+            resource: None,
+        }
+    }
+
+    pub fn pass(id: &str, message: Text) -> Finding {
+        Finding::new(id, Status::Pass, message)
+    }
+    pub fn warn(id: &str, message: Text) -> Finding {
+        Finding::new(id, Status::Warn, message)
+    }
+    pub fn fail(id: &str, message: Text) -> Finding {
+        Finding::new(id, Status::Fail, message)
+    }
+    pub fn skip(id: &str, message: Text) -> Finding {
+        Finding::new(id, Status::Skip, message)
+    }
+    pub fn pending(id: &str, message: Text) -> Finding {
+        Finding::new(id, Status::Pending, message)
+    }
+
+    pub fn fix(mut self, remediation: Text) -> Finding {
+        self.remediation = Some(remediation);
+        self
+    }
+
+    pub fn on(mut self, resource: impl Into<String>) -> Finding {
+        self.resource = Some(resource.into());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_status_decides() {
+        use Status::*;
+        assert_eq!(Status::worst([Pass, Warn]), Warn);
+        assert_eq!(Status::worst([Pass, Pending, Warn]), Pending);
+        assert_eq!(Status::worst([Pending, Fail]), Fail);
+        assert_eq!(Status::worst([Fail, Error, Pass]), Error);
+        assert_eq!(Status::worst([Pass, Skip]), Skip);
+        assert_eq!(Status::worst([]), Skip);
+    }
+}

@@ -1,0 +1,220 @@
+//! Korean and English words for everything awslab says, from the catalogues in `locales/`.
+//!
+//! Code never holds user-facing sentences: it names a message key and its arguments (a [`Text`]),
+//! and the catalogue of the chosen language renders it. That keeps checks pure and lets JSON,
+//! text and JUnit output speak the same language.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Ko,
+    En,
+}
+
+impl Lang {
+    /// The language a user's locale asks for: Korean when LC_ALL/LC_MESSAGES/LANG start with
+    /// `ko`, English otherwise.
+    pub fn from_env() -> Lang {
+        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let Ok(value) = std::env::var(var) {
+                if value.is_empty() {
+                    continue;
+                }
+                return if value.to_ascii_lowercase().starts_with("ko") {
+                    Lang::Ko
+                } else {
+                    Lang::En
+                };
+            }
+        }
+        Lang::En
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ko => "ko",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// A message to be rendered later: a catalogue key and named arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Text {
+    pub fn new(key: &'static str) -> Text {
+        Text {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Text {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    pub fn render(&self, lang: Lang) -> String {
+        let template = catalog(lang)
+            .get(self.key)
+            .or_else(|| catalog(Lang::En).get(self.key))
+            .map(String::as_str)
+            // A key missing from both catalogues is a bug, but the user still sees something
+            // traceable rather than nothing.
+            .unwrap_or(self.key);
+        fill(template, |name| {
+            self.args
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        })
+    }
+}
+
+/// Replaces `{name}` with what `lookup` gives; unknown names are left as they are.
+pub fn fill(template: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if is_name(&after[..close]) => {
+                let name = &after[..close];
+                match lookup(name) {
+                    Some(value) => out.push_str(&value),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The placeholders `{name}` a template uses.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if is_name(&after[..close]) => {
+                names.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    names
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+type Catalog = BTreeMap<String, String>;
+
+const KO: &str = include_str!("../locales/ko.toml");
+const EN: &str = include_str!("../locales/en.toml");
+
+fn catalog(lang: Lang) -> &'static Catalog {
+    static KO_CAT: OnceLock<Catalog> = OnceLock::new();
+    static EN_CAT: OnceLock<Catalog> = OnceLock::new();
+    match lang {
+        Lang::Ko => KO_CAT.get_or_init(|| parse_catalog(KO)),
+        Lang::En => EN_CAT.get_or_init(|| parse_catalog(EN)),
+    }
+}
+
+/// The catalogues are compiled in and checked by tests, so a broken one can only come from a
+/// bad build; it degrades to showing keys instead of stopping the tool.
+fn parse_catalog(text: &str) -> Catalog {
+    let mut out = Catalog::new();
+    if let Ok(table) = text.parse::<toml::Table>() {
+        flatten("", &table, &mut out);
+    }
+    out
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Catalog) {
+    for (key, value) in table {
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::String(s) => {
+                out.insert(full, s.trim_end_matches('\n').to_string());
+            }
+            toml::Value::Table(t) => flatten(&full, t, out),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogues_parse_and_have_the_same_keys() {
+        for (name, text) in [("ko", KO), ("en", EN)] {
+            assert!(
+                text.parse::<toml::Table>().is_ok(),
+                "locales/{name}.toml does not parse"
+            );
+        }
+        let ko: Vec<_> = catalog(Lang::Ko).keys().collect();
+        let en: Vec<_> = catalog(Lang::En).keys().collect();
+        assert!(en.len() > 20, "English catalogue is nearly empty");
+        assert_eq!(ko, en, "ko and en catalogues must have the same keys");
+    }
+
+    #[test]
+    fn catalogues_use_the_same_placeholders() {
+        for (key, en) in catalog(Lang::En) {
+            let ko = &catalog(Lang::Ko)[key];
+            let mut a = placeholders(en);
+            let mut b = placeholders(ko);
+            a.sort();
+            a.dedup();
+            b.sort();
+            b.dedup();
+            assert_eq!(a, b, "placeholders differ for {key}");
+        }
+    }
+
+    #[test]
+    fn fill_replaces_known_names_only() {
+        let out = fill("a {x} b {y} {not a name} {", |n| {
+            (n == "x").then(|| "1".to_string())
+        });
+        assert_eq!(out, "a 1 b {y} {not a name} {");
+    }
+
+    #[test]
+    fn render_falls_back_to_the_key() {
+        assert_eq!(Text::new("no.such.key").render(Lang::Ko), "no.such.key");
+    }
+}

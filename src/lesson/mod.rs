@@ -1,0 +1,475 @@
+//! A lesson: the lab as data (`lessons/<id>/lesson.toml`), loaded, checked and with its
+//! variables resolved, ready for the engine to walk.
+
+mod source;
+
+pub use source::Source;
+
+use crate::i18n::{Lang, fill, placeholders};
+use crate::steps::StepSpec;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Placeholders filled in from the account being checked, not from the lesson's variables.
+pub const RUNTIME_VARIABLES: &[&str] = &["region", "account"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum LessonError {
+    #[error("no lesson named '{id}'{}", available_list(.available))]
+    Unknown { id: String, available: Vec<String> },
+    #[error("{file}: {message}")]
+    Io { file: String, message: String },
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: {field}: {message}")]
+    Field {
+        file: String,
+        field: String,
+        message: String,
+    },
+    #[error("asset {file}: {message}")]
+    Asset { file: String, message: String },
+    #[error("--set {key}: {message}")]
+    Override { key: String, message: String },
+    #[error("several lessons are available ({}); name the one you mean", .0.join(", "))]
+    Ambiguous(Vec<String>),
+}
+
+fn available_list(ids: &[String]) -> String {
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" (available: {})", ids.join(", "))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Localized {
+    pub ko: String,
+    pub en: String,
+}
+
+impl Localized {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ko => &self.ko,
+            Lang::En => &self.en,
+        }
+    }
+
+    fn map(&self, f: impl Fn(&str) -> String) -> Localized {
+        Localized {
+            ko: f(&self.ko),
+            en: f(&self.en),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LessonFile {
+    id: String,
+    schema: u32,
+    title: Localized,
+    summary: Localized,
+    #[serde(default)]
+    variables: BTreeMap<String, VariableFile>,
+    #[serde(default)]
+    permissions: Vec<Permission>,
+    steps: Vec<StepFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariableFile {
+    default: String,
+    ko: String,
+    en: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    id: String,
+    kind: String,
+    points: u32,
+    #[serde(default)]
+    depends: Vec<String>,
+    title: Localized,
+    instructions: Localized,
+    #[serde(default)]
+    hints: Vec<Localized>,
+    #[serde(default)]
+    with: toml::Table,
+}
+
+/// Actions the lab's role must be allowed, each on the resource it acts on.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Permission {
+    pub actions: Vec<String>,
+    /// May contain `{region}` and `{account}`, filled in when checking.
+    pub resource: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub value: String,
+    pub default: String,
+    pub description: Localized,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub spec: StepSpec,
+    pub points: u32,
+    pub depends: Vec<String>,
+    pub title: Localized,
+    pub instructions: Localized,
+    pub hints: Vec<Localized>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lesson {
+    pub id: String,
+    pub title: Localized,
+    pub summary: Localized,
+    pub variables: BTreeMap<String, Variable>,
+    pub permissions: Vec<Permission>,
+    pub steps: Vec<Step>,
+    /// Asset name → contents (JSON documents the lab hands out), validated at load.
+    pub assets: BTreeMap<String, String>,
+    /// Where it was loaded from, for messages.
+    pub file: String,
+}
+
+impl Lesson {
+    /// Picks the lesson to use: the named one, or the only one there is.
+    pub fn resolve_id(source: &Source, id: Option<&str>) -> Result<String, LessonError> {
+        if let Some(id) = id {
+            return Ok(id.to_string());
+        }
+        let ids = source.lesson_ids()?;
+        match ids.as_slice() {
+            [only] => Ok(only.clone()),
+            [] => Err(LessonError::Unknown {
+                id: String::new(),
+                available: Vec::new(),
+            }),
+            _ => Err(LessonError::Ambiguous(ids)),
+        }
+    }
+
+    pub fn load(
+        source: &Source,
+        id: &str,
+        overrides: &[(String, String)],
+    ) -> Result<Lesson, LessonError> {
+        let (file, text) = source.lesson_file(id)?;
+        let raw: LessonFile = toml::from_str(&text).map_err(|e| LessonError::Parse {
+            file: file.clone(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let field_error = |field: String, message: String| LessonError::Field {
+            file: file.clone(),
+            field,
+            message,
+        };
+        if raw.schema != 1 {
+            return Err(field_error(
+                "schema".into(),
+                format!(
+                    "schema {} is not supported (this awslab reads 1)",
+                    raw.schema
+                ),
+            ));
+        }
+        if raw.id != id {
+            return Err(field_error(
+                "id".into(),
+                format!("'{}' does not match its directory name '{id}'", raw.id),
+            ));
+        }
+
+        let mut variables = BTreeMap::new();
+        for (name, var) in raw.variables {
+            if RUNTIME_VARIABLES.contains(&name.as_str()) {
+                return Err(field_error(
+                    format!("variables.{name}"),
+                    "this name is reserved: it is filled in from the account".into(),
+                ));
+            }
+            variables.insert(
+                name,
+                Variable {
+                    value: var.default.clone(),
+                    default: var.default,
+                    description: Localized {
+                        ko: var.ko,
+                        en: var.en,
+                    },
+                },
+            );
+        }
+        for (key, value) in overrides {
+            match variables.get_mut(key) {
+                Some(var) => var.value = value.clone(),
+                None => {
+                    return Err(LessonError::Override {
+                        key: key.clone(),
+                        message: format!(
+                            "lesson '{id}' has no such variable (it has: {})",
+                            variables.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        let values: BTreeMap<String, String> = variables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect();
+        let subst = |field: &str, template: &str| -> Result<String, LessonError> {
+            substitute(template, &values).map_err(|name| {
+                field_error(
+                    field.to_string(),
+                    format!("unknown variable {{{name}}} (define it under [variables])"),
+                )
+            })
+        };
+
+        let mut permissions = Vec::new();
+        for (i, p) in raw.permissions.into_iter().enumerate() {
+            if p.actions.is_empty() {
+                return Err(field_error(
+                    format!("permissions[{i}].actions"),
+                    "must name at least one action".into(),
+                ));
+            }
+            permissions.push(Permission {
+                resource: subst(&format!("permissions[{i}].resource"), &p.resource)?,
+                actions: p.actions,
+            });
+        }
+
+        if raw.steps.is_empty() {
+            return Err(field_error("steps".into(), "a lesson needs steps".into()));
+        }
+        let mut seen = BTreeSet::new();
+        let mut steps = Vec::new();
+        let mut assets = BTreeMap::new();
+        for (i, s) in raw.steps.into_iter().enumerate() {
+            let at = format!("steps[{i}] ({})", s.id);
+            if !seen.insert(s.id.clone()) {
+                return Err(field_error(at, "duplicate step id".into()));
+            }
+            for dep in &s.depends {
+                if !steps.iter().any(|st: &Step| &st.id == dep) {
+                    return Err(field_error(
+                        format!("{at}.depends"),
+                        format!("'{dep}' is not a step listed before this one"),
+                    ));
+                }
+            }
+            let mut with = s.with.clone();
+            substitute_table(&mut with, &values).map_err(|(path, name)| {
+                field_error(
+                    format!("{at}.with.{path}"),
+                    format!("unknown variable {{{name}}} (define it under [variables])"),
+                )
+            })?;
+            let spec = StepSpec::from_kind(&s.kind, with)
+                .map_err(|message| field_error(format!("{at}.with"), message))?;
+            for asset in spec.assets() {
+                let (path, text) = source.asset(id, asset)?;
+                if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
+                    return Err(LessonError::Asset {
+                        file: path,
+                        message: format!("not valid JSON: {e}"),
+                    });
+                }
+                assets.insert(asset.to_string(), text);
+            }
+            let text_subst = |field: &str, l: &Localized| -> Result<Localized, LessonError> {
+                Ok(Localized {
+                    ko: subst(&format!("{at}.{field}.ko"), &l.ko)?,
+                    en: subst(&format!("{at}.{field}.en"), &l.en)?,
+                })
+            };
+            let hints = s
+                .hints
+                .iter()
+                .enumerate()
+                .map(|(h, l)| text_subst(&format!("hints[{h}]"), l))
+                .collect::<Result<Vec<_>, _>>()?;
+            steps.push(Step {
+                title: text_subst("title", &s.title)?,
+                instructions: text_subst("instructions", &s.instructions)?,
+                hints,
+                id: s.id,
+                spec,
+                points: s.points,
+                depends: s.depends,
+            });
+        }
+
+        Ok(Lesson {
+            id: raw.id,
+            title: raw
+                .title
+                .map(|t| substitute(t, &values).unwrap_or_else(|_| t.into())),
+            summary: raw
+                .summary
+                .map(|t| substitute(t, &values).unwrap_or_else(|_| t.into())),
+            variables,
+            permissions,
+            steps,
+            assets,
+            file,
+        })
+    }
+
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    pub fn possible_points(&self) -> u32 {
+        self.steps.iter().map(|s| s.points).sum()
+    }
+}
+
+/// Fills lesson variables in; runtime placeholders stay for later. Err names an unknown one.
+fn substitute(template: &str, values: &BTreeMap<String, String>) -> Result<String, String> {
+    for name in placeholders(template) {
+        if !values.contains_key(name) && !RUNTIME_VARIABLES.contains(&name) {
+            return Err(name.to_string());
+        }
+    }
+    Ok(fill(template, |name| values.get(name).cloned()))
+}
+
+fn substitute_table(
+    table: &mut toml::Table,
+    values: &BTreeMap<String, String>,
+) -> Result<(), (String, String)> {
+    for (key, value) in table.iter_mut() {
+        substitute_value(value, values).map_err(|(path, name)| {
+            let full = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{key}.{path}")
+            };
+            (full, name)
+        })?;
+    }
+    Ok(())
+}
+
+fn substitute_value(
+    value: &mut toml::Value,
+    values: &BTreeMap<String, String>,
+) -> Result<(), (String, String)> {
+    match value {
+        toml::Value::String(s) => {
+            *s = substitute(s, values).map_err(|name| (String::new(), name))?;
+        }
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                substitute_value(item, values).map_err(|(p, n)| (format!("[{i}]{p}"), n))?;
+            }
+        }
+        toml::Value::Table(t) => substitute_table(t, values)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Fills `{region}` and `{account}` once the account is known.
+pub fn fill_runtime(template: &str, region: &str, account: &str) -> String {
+    fill(template, |name| match name {
+        "region" => Some(region.to_string()),
+        "account" => Some(account.to_string()),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> Lesson {
+        match Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]) {
+            Ok(l) => l,
+            Err(e) => panic!("shipped lesson does not load: {e}"),
+        }
+    }
+
+    #[test]
+    fn shipped_lesson_has_the_six_steps_in_order() {
+        let lesson = shipped();
+        let ids: Vec<_> = lesson.steps.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "policy",
+                "role",
+                "trust",
+                "log-group",
+                "flow-log",
+                "traffic"
+            ]
+        );
+        assert_eq!(lesson.possible_points(), 100);
+        assert_eq!(lesson.variables["log_group"].value, "MyVpc22-Log");
+    }
+
+    #[test]
+    fn overrides_replace_variables_everywhere() {
+        let lesson = Lesson::load(
+            &Source::Embedded,
+            "vpc-flow-logs",
+            &[("vpc".into(), "OtherVpc".into())],
+        )
+        .expect("loads");
+        let step = lesson.step("flow-log").expect("flow-log step");
+        assert!(step.title.en.contains("OtherVpc"), "{}", step.title.en);
+        match &step.spec {
+            StepSpec::FlowLog(p) => assert_eq!(p.vpc, "OtherVpc"),
+            other => panic!("unexpected spec {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_override_is_rejected_with_the_known_names() {
+        let err = Lesson::load(
+            &Source::Embedded,
+            "vpc-flow-logs",
+            &[("nope".into(), "x".into())],
+        )
+        .expect_err("must fail");
+        let msg = err.to_string();
+        assert!(msg.contains("nope") && msg.contains("log_group"), "{msg}");
+    }
+
+    #[test]
+    fn runtime_placeholders_survive_loading() {
+        let lesson = shipped();
+        assert!(lesson.permissions[0].resource.contains("{account}"));
+        assert_eq!(
+            fill_runtime(
+                &lesson.permissions[0].resource,
+                "ap-northeast-2",
+                "111122223333"
+            ),
+            "arn:aws:logs:ap-northeast-2:111122223333:log-group:MyVpc22-Log:*"
+        );
+    }
+
+    #[test]
+    fn unknown_lesson_lists_the_available_ones() {
+        let err = Lesson::load(&Source::Embedded, "nope", &[]).expect_err("must fail");
+        assert!(err.to_string().contains("vpc-flow-logs"), "{err}");
+    }
+}

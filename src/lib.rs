@@ -1,0 +1,18 @@
+//! awslab as a library: the engine, its step kinds and the AWS layer, shared by the binary,
+//! the integration tests and (later) the sandbox.
+
+pub mod app;
+pub mod aws;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod exit;
+pub mod finding;
+pub mod flow_record;
+pub mod i18n;
+pub mod iam;
+pub mod lesson;
+pub mod lessons_cmd;
+pub mod report;
+pub mod steps;
+pub mod verify;

@@ -1,0 +1,66 @@
+//! awslab: guides students through hands-on AWS labs and verifies each step against the live
+//! account. This file only wires the command line to the front ends and turns their outcome
+//! into an exit code: the one place where the process ends.
+
+use awslab::{app, cli, exit, lessons_cmd, verify};
+use clap::Parser;
+use cli::{Cli, Command};
+use exit::ExitCode;
+use std::io::IsTerminal;
+
+fn main() {
+    let cli = Cli::parse();
+    setup_color(cli.global.no_color);
+    setup_logging(cli.global.verbose);
+    let ctx = app::Context::new(&cli.global);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("awslab: cannot start the async runtime: {e}");
+            std::process::exit(ExitCode::CouldNotCheck.code());
+        }
+    };
+    let result = runtime.block_on(async {
+        match &cli.command {
+            Command::Verify(args) => verify::run(&ctx, args).await,
+            Command::Lessons(args) => lessons_cmd::run(&ctx, args),
+        }
+    });
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("awslab: {}", e.explain(ctx.lang));
+            e.exit_code()
+        }
+    };
+    // Do not wait for lingering connection tasks of the SDK.
+    runtime.shutdown_background();
+    std::process::exit(code.code());
+}
+
+fn setup_color(no_color: bool) {
+    let off = no_color
+        || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || !std::io::stdout().is_terminal();
+    if off {
+        colored::control::set_override(false);
+    }
+}
+
+fn setup_logging(verbose: u8) {
+    if verbose == 0 {
+        return;
+    }
+    let filter = match verbose {
+        1 => "warn,aws_smithy_runtime::client::orchestrator=debug,aws_config=info",
+        _ => "debug,hyper=info,rustls=info,h2=info",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .try_init();
+}

@@ -1,0 +1,250 @@
+//! Step kind `flow-log`: a flow log on the lab's VPC, to the log group, through the role.
+
+use super::{Env, sh};
+use crate::aws::{Aws, AwsError, FlowLog, Vpc};
+use crate::finding::Finding;
+use crate::i18n::Text;
+use crate::lesson::Lesson;
+use futures::future::join_all;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The VPC's Name tag.
+    pub vpc: String,
+    /// The flow log's Name tag (the console's "Name").
+    pub name: String,
+    pub log_group: String,
+    pub role: String,
+    pub traffic_type: String,
+    /// Suggested to shorten the wait for records.
+    pub max_aggregation_interval: Option<i32>,
+}
+
+#[derive(Debug)]
+pub struct Observed {
+    pub vpcs: Vec<Vpc>,
+    pub flow_logs: Vec<FlowLog>,
+}
+
+/// The lab's VPCs and every flow log on them; shared with the `traffic` kind.
+pub async fn observe_vpc(aws: &Aws, vpc_name: &str) -> Result<Observed, AwsError> {
+    let vpcs = aws.vpcs_named(vpc_name).await?;
+    let per_vpc = join_all(vpcs.iter().map(|v| aws.flow_logs_of(&v.id))).await;
+    let mut flow_logs = Vec::new();
+    for logs in per_vpc {
+        flow_logs.extend(logs?);
+    }
+    Ok(Observed { vpcs, flow_logs })
+}
+
+pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
+    observe_vpc(aws, &p.vpc).await
+}
+
+/// The flow log the student most likely means: by Name tag, then by destination, then role.
+pub fn pick<'a>(flow_logs: &'a [FlowLog], name: &str, log_group: &str) -> Option<&'a FlowLog> {
+    flow_logs.iter().max_by_key(|f| {
+        let mut score = 0;
+        if f.name() == Some(name) {
+            score += 4;
+        }
+        if f.destination_type.as_deref() == Some("cloud-watch-logs") {
+            score += 1;
+            if f.log_group.as_deref() == Some(log_group) {
+                score += 2;
+            }
+        }
+        score
+    })
+}
+
+pub fn role_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+fn arn_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4)
+}
+
+pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
+    if o.vpcs.is_empty() {
+        return vec![
+            Finding::fail(
+                "vpc",
+                Text::new("flow-log.no-vpc")
+                    .arg("vpc", &p.vpc)
+                    .arg("region", env.region),
+            )
+            .fix(Text::new("flow-log.fix-vpc").arg("vpc", &p.vpc)),
+        ];
+    }
+    let vpc_id = o.vpcs[0].id.clone();
+    let role_arn = format!("arn:aws:iam::{}:role/{}", env.account, p.role);
+    let create_cli = format!(
+        "aws ec2 create-flow-logs --resource-type VPC --resource-ids {vpc} --traffic-type {tt} \
+         --log-destination-type cloud-watch-logs --log-group-name {group} \
+         --deliver-logs-permission-arn {role} --max-aggregation-interval {agg} \
+         --tag-specifications 'ResourceType=vpc-flow-log,Tags=[{{Key=Name,Value={name}}}]'",
+        vpc = sh(&vpc_id),
+        tt = sh(&p.traffic_type),
+        group = sh(&p.log_group),
+        role = sh(&role_arn),
+        agg = p.max_aggregation_interval.unwrap_or(600),
+        name = p.name.replace('\'', ""),
+    );
+    let create = Text::new("flow-log.fix-create")
+        .arg("vpc", &p.vpc)
+        .arg("cli", &create_cli);
+    let Some(fl) = pick(&o.flow_logs, &p.name, &p.log_group) else {
+        return vec![
+            Finding::fail(
+                "exists",
+                Text::new("flow-log.missing")
+                    .arg("vpc", &p.vpc)
+                    .arg("vpc_id", &vpc_id),
+            )
+            .fix(create)
+            .on(vpc_id),
+        ];
+    };
+    let recreate = Text::new("flow-log.fix-recreate").arg("id", &fl.id).arg(
+        "cli",
+        format!(
+            "aws ec2 delete-flow-logs --flow-log-ids {} && {create_cli}",
+            sh(&fl.id)
+        ),
+    );
+    let on = |f: Finding| f.on(&fl.id);
+    let mut out = vec![on(Finding::pass(
+        "exists",
+        Text::new("flow-log.exists")
+            .arg("vpc", &p.vpc)
+            .arg("id", &fl.id),
+    ))];
+
+    let destination = fl.destination_type.as_deref().unwrap_or("?");
+    if destination != "cloud-watch-logs" {
+        out.push(on(Finding::fail(
+            "destination",
+            Text::new("flow-log.wrong-destination").arg("destination", destination),
+        )
+        .fix(recreate.clone())));
+    } else {
+        let group = fl.log_group.as_deref().unwrap_or("");
+        out.push(on(if group == p.log_group {
+            Finding::pass(
+                "log-group",
+                Text::new("flow-log.log-group-ok").arg("group", group),
+            )
+        } else {
+            Finding::fail(
+                "log-group",
+                Text::new("flow-log.wrong-log-group")
+                    .arg("group", group)
+                    .arg("wanted", &p.log_group),
+            )
+            .fix(recreate.clone())
+        }));
+    }
+
+    let actual_role = fl.role_arn.as_deref().unwrap_or("");
+    out.push(on(if actual_role.is_empty() {
+        Finding::fail("role", Text::new("flow-log.no-role").arg("wanted", &p.role))
+            .fix(recreate.clone())
+    } else if role_name(actual_role) != p.role {
+        Finding::fail(
+            "role",
+            Text::new("flow-log.wrong-role")
+                .arg("role", role_name(actual_role))
+                .arg("wanted", &p.role),
+        )
+        .fix(recreate.clone())
+    } else if arn_account(actual_role).is_some_and(|a| a != env.account) {
+        Finding::fail(
+            "role",
+            Text::new("flow-log.role-other-account")
+                .arg("arn", actual_role)
+                .arg("account", env.account),
+        )
+        .fix(recreate.clone())
+    } else {
+        Finding::pass("role", Text::new("flow-log.role-ok").arg("role", &p.role))
+    }));
+
+    let traffic = fl.traffic_type.as_deref().unwrap_or("?");
+    out.push(on(match traffic {
+        t if t == p.traffic_type => Finding::pass(
+            "traffic-type",
+            Text::new("flow-log.traffic-ok").arg("type", t),
+        ),
+        "ACCEPT" => Finding::warn(
+            "traffic-type",
+            Text::new("flow-log.traffic-accept").arg("wanted", &p.traffic_type),
+        ),
+        t => Finding::fail(
+            "traffic-type",
+            Text::new("flow-log.traffic-wrong")
+                .arg("type", t)
+                .arg("wanted", &p.traffic_type),
+        )
+        .fix(recreate.clone()),
+    }));
+
+    out.push(on(match fl.name() {
+        Some(n) if n == p.name => {
+            Finding::pass("name", Text::new("flow-log.name-ok").arg("name", n))
+        }
+        Some(n) => Finding::warn(
+            "name",
+            Text::new("flow-log.name-other")
+                .arg("name", n)
+                .arg("wanted", &p.name),
+        )
+        .fix(name_fix(&fl.id, &p.name)),
+        None => Finding::warn(
+            "name",
+            Text::new("flow-log.name-missing").arg("wanted", &p.name),
+        )
+        .fix(name_fix(&fl.id, &p.name)),
+    }));
+
+    if fl.deliver_status.as_deref() == Some("FAILED") {
+        let error = fl.deliver_error.as_deref().unwrap_or("");
+        let key = match error {
+            "Access error" => "flow-log.delivery-access",
+            "Rate limited" => "flow-log.delivery-rate",
+            _ => "flow-log.delivery-unknown",
+        };
+        out.push(on(Finding::fail(
+            "delivery",
+            Text::new(key).arg("error", error).arg("role", &p.role),
+        )
+        .fix(recreate)));
+    }
+
+    if let Some(wanted) = p.max_aggregation_interval {
+        let actual = fl.max_aggregation_interval.unwrap_or(600);
+        if actual > wanted {
+            out.push(on(Finding::warn(
+                "aggregation",
+                Text::new("flow-log.slow-aggregation")
+                    .arg("seconds", actual)
+                    .arg("wanted", wanted),
+            )));
+        }
+    }
+    out
+}
+
+fn name_fix(id: &str, name: &str) -> Text {
+    Text::new("flow-log.fix-name").arg(
+        "cli",
+        format!(
+            "aws ec2 create-tags --resources {} --tags {}",
+            sh(id),
+            sh(&format!("Key=Name,Value={name}"))
+        ),
+    )
+}

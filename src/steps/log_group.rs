@@ -1,0 +1,104 @@
+//! Step kind `log-group`: the log group exists in the region being checked.
+
+use super::{Env, sh, similar_names};
+use crate::aws::{Aws, AwsError, LogGroup};
+use crate::finding::Finding;
+use crate::i18n::Text;
+use crate::lesson::Lesson;
+use futures::future::join_all;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub name: String,
+}
+
+#[derive(Debug)]
+pub struct Observed {
+    pub here: Option<LogGroup>,
+    /// Regions where a group of that name exists when it is missing here.
+    pub elsewhere: Vec<String>,
+    pub similar: Vec<String>,
+}
+
+pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
+    let here = aws.log_group(&aws.region, &p.name).await?;
+    if here.is_some() {
+        return Ok(Observed {
+            here,
+            elsewhere: Vec::new(),
+            similar: Vec::new(),
+        });
+    }
+    // Only when it is missing: where else might the student have made it? These are courtesy
+    // look-ups, so a region that refuses us (opt-in, denied) just says nothing.
+    let elsewhere = async {
+        let regions = aws.regions().await.unwrap_or_default();
+        let found = join_all(
+            regions
+                .iter()
+                .filter(|r| **r != aws.region)
+                .map(|r| aws.log_group(r, &p.name)),
+        )
+        .await;
+        found
+            .into_iter()
+            .filter_map(|g| g.ok().flatten().map(|g| g.region))
+            .collect::<Vec<_>>()
+    };
+    let similar = async {
+        let names = aws.log_group_names().await.unwrap_or_default();
+        similar_names(&p.name, names.iter().map(String::as_str))
+    };
+    let (elsewhere, similar) = tokio::join!(elsewhere, similar);
+    Ok(Observed {
+        here,
+        elsewhere,
+        similar,
+    })
+}
+
+pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
+    if let Some(group) = &o.here {
+        return vec![
+            Finding::pass(
+                "exists",
+                Text::new("log-group.exists")
+                    .arg("name", &p.name)
+                    .arg("region", env.region),
+            )
+            .on(group.arn.clone().unwrap_or_else(|| group.name.clone())),
+        ];
+    }
+    let message = if !o.elsewhere.is_empty() {
+        Text::new("log-group.other-region")
+            .arg("name", &p.name)
+            .arg("region", env.region)
+            .arg("regions", o.elsewhere.join(", "))
+    } else if !o.similar.is_empty() {
+        Text::new("log-group.similar")
+            .arg("name", &p.name)
+            .arg("region", env.region)
+            .arg("similar", o.similar.join(", "))
+    } else {
+        Text::new("log-group.missing")
+            .arg("name", &p.name)
+            .arg("region", env.region)
+    };
+    vec![
+        Finding::fail("exists", message).fix(
+            Text::new("log-group.fix-create")
+                .arg("name", &p.name)
+                .arg("region", env.region)
+                .arg(
+                    "cli",
+                    format!(
+                        "aws logs create-log-group --log-group-name {} --region {}",
+                        sh(&p.name),
+                        sh(env.region)
+                    ),
+                ),
+        ),
+    ]
+}

@@ -1,0 +1,220 @@
+//! Step kinds. Each kind has one module with `observe` (read the live state once, through the
+//! memoised AWS layer) and `check` (pure: state → findings). Looking for the check of a lab
+//! step? Its kind is in lessons/<lesson>/lesson.toml; the module of the same name is here.
+
+pub mod flow_log;
+pub mod log_group;
+pub mod policy;
+pub mod role;
+pub mod traffic;
+pub mod trust;
+
+use crate::aws::{Aws, AwsError, Identity};
+use crate::finding::Finding;
+use crate::i18n::Text;
+use crate::iam::{self, Decision, PolicyDocument, Request};
+use crate::lesson::{Lesson, fill_runtime};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+pub enum StepSpec {
+    Policy(policy::Params),
+    Role(role::Params),
+    Trust(trust::Params),
+    LogGroup(log_group::Params),
+    FlowLog(flow_log::Params),
+    Traffic(traffic::Params),
+}
+
+pub const KINDS: &[&str] = &[
+    "iam-policy",
+    "iam-role",
+    "trust-policy",
+    "log-group",
+    "flow-log",
+    "traffic",
+];
+
+impl StepSpec {
+    /// Builds a step from its kind and its `with` table (variables already filled in).
+    pub fn from_kind(kind: &str, with: toml::Table) -> Result<StepSpec, String> {
+        fn params<T: serde::de::DeserializeOwned>(with: toml::Table) -> Result<T, String> {
+            toml::Value::Table(with)
+                .try_into()
+                .map_err(|e: toml::de::Error| e.message().to_string())
+        }
+        Ok(match kind {
+            "iam-policy" => StepSpec::Policy(params(with)?),
+            "iam-role" => StepSpec::Role(params(with)?),
+            "trust-policy" => StepSpec::Trust(params(with)?),
+            "log-group" => StepSpec::LogGroup(params(with)?),
+            "flow-log" => StepSpec::FlowLog(params(with)?),
+            "traffic" => StepSpec::Traffic(params::<traffic::RawParams>(with)?.validate()?),
+            other => {
+                return Err(format!(
+                    "unknown step kind '{other}' (known kinds: {})",
+                    KINDS.join(", ")
+                ));
+            }
+        })
+    }
+
+    /// Asset files the step hands out, loaded and validated with the lesson.
+    pub fn assets(&self) -> Vec<&str> {
+        match self {
+            StepSpec::Policy(p) => vec![p.document.as_str()],
+            StepSpec::Trust(p) => vec![p.document.as_str()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Observes what this step needs and judges it. Findings carry short check ids; the engine
+    /// prefixes them with the step id.
+    pub async fn judge(&self, aws: &Aws, lesson: &Lesson) -> Vec<Finding> {
+        macro_rules! run {
+            ($kind:ident, $p:expr) => {{
+                let (identity, observed) =
+                    tokio::join!(aws.identity(), $kind::observe(aws, $p, lesson));
+                match (identity, observed) {
+                    (Ok(identity), Ok(observed)) => {
+                        let env = Env::new(lesson, &aws.region, &identity);
+                        $kind::check(&observed, $p, &env)
+                    }
+                    (Err(e), _) | (_, Err(e)) => vec![read_error(&e)],
+                }
+            }};
+        }
+        match self {
+            StepSpec::Policy(p) => run!(policy, p),
+            StepSpec::Role(p) => run!(role, p),
+            StepSpec::Trust(p) => run!(trust, p),
+            StepSpec::LogGroup(p) => run!(log_group, p),
+            StepSpec::FlowLog(p) => run!(flow_log, p),
+            StepSpec::Traffic(p) => run!(traffic, p),
+        }
+    }
+}
+
+/// The finding for a step whose state could not be read.
+pub fn read_error(e: &AwsError) -> Finding {
+    Finding::new(
+        "read",
+        crate::finding::Status::Error,
+        Text::new(e.catalogue_key())
+            .arg("operation", e.operation)
+            .arg("detail", e.to_string()),
+    )
+}
+
+/// What a pure check knows besides its observation.
+pub struct Env<'a> {
+    pub lesson: &'a Lesson,
+    pub region: &'a str,
+    pub account: &'a str,
+}
+
+impl<'a> Env<'a> {
+    pub fn new(lesson: &'a Lesson, region: &'a str, identity: &'a Identity) -> Env<'a> {
+        Env {
+            lesson,
+            region,
+            account: &identity.account,
+        }
+    }
+
+    pub fn fill(&self, template: &str) -> String {
+        fill_runtime(template, self.region, self.account)
+    }
+}
+
+/// How a set of policy documents measures up to the lesson's required permissions.
+#[derive(Debug, Default)]
+pub struct Gaps {
+    pub missing: Vec<String>,
+    pub denied: Vec<String>,
+    pub uncertain: Vec<String>,
+}
+
+impl Gaps {
+    pub fn is_complete(&self) -> bool {
+        self.missing.is_empty() && self.denied.is_empty() && self.uncertain.is_empty()
+    }
+}
+
+pub fn permission_gaps(documents: &[&PolicyDocument], env: &Env) -> Gaps {
+    let context = BTreeMap::new();
+    let mut gaps = Gaps::default();
+    for permission in &env.lesson.permissions {
+        let resource = env.fill(&permission.resource);
+        for action in &permission.actions {
+            let evaluation = iam::evaluate(
+                documents,
+                &Request {
+                    action,
+                    resource: Some(&resource),
+                    principal: None,
+                    context: &context,
+                },
+            );
+            match evaluation.decision {
+                Decision::Allow => {}
+                Decision::ExplicitDeny => gaps.denied.push(action.clone()),
+                Decision::ImplicitDeny => gaps.missing.push(action.clone()),
+                Decision::Uncertain => gaps.uncertain.push(action.clone()),
+            }
+        }
+    }
+    gaps
+}
+
+/// Names close to `wanted`, for "did you mean": same name in other case, or a small typo.
+pub fn similar_names<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let lower = wanted.to_lowercase();
+    let mut out: Vec<String> = names
+        .into_iter()
+        .filter(|n| *n != wanted)
+        .filter(|n| {
+            let l = n.to_lowercase();
+            l == lower || strsim::levenshtein(&l, &lower) <= 2
+        })
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out.dedup();
+    out.truncate(5);
+    out
+}
+
+/// Shell-quotes a value for the AWS CLI commands shown as fixes.
+pub fn sh(value: &str) -> String {
+    if !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+".contains(c))
+    {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn similar_names_finds_typos_and_case() {
+        let names = ["MyVpc22-Logs", "myvpc22-log", "Other", "MyVpc22-Log"];
+        assert_eq!(
+            similar_names("MyVpc22-Log", names),
+            vec!["MyVpc22-Logs".to_string(), "myvpc22-log".to_string()]
+        );
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(sh("MyVpc22-Log"), "MyVpc22-Log");
+        assert_eq!(sh("a b"), "'a b'");
+        assert_eq!(sh("it's"), r"'it'\''s'");
+    }
+}

@@ -1,0 +1,173 @@
+//! Step kind `iam-policy`: a customer managed policy whose default version grants the lab's
+//! permissions.
+
+use super::{Env, permission_gaps, sh, similar_names};
+use crate::aws::{Aws, AwsError, ManagedPolicy};
+use crate::finding::Finding;
+use crate::i18n::Text;
+use crate::iam::{self, Effect};
+use crate::lesson::Lesson;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub name: String,
+    /// The asset with the document the lab hands out.
+    pub document: String,
+    /// Suggested instead of `"Resource": "*"`.
+    pub least_privilege_resource: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Observed {
+    pub policy: Option<ManagedPolicy>,
+    /// The default version's document: the one in force.
+    pub document: Option<String>,
+    pub similar: Vec<String>,
+}
+
+pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
+    let policies = aws.local_policies().await?;
+    let policy = policies.iter().find(|x| x.name == p.name).cloned();
+    let document = match &policy {
+        Some(ManagedPolicy {
+            arn,
+            default_version: Some(v),
+            ..
+        }) => aws.policy_version_document(arn, v).await?,
+        _ => None,
+    };
+    Ok(Observed {
+        similar: similar_names(&p.name, policies.iter().map(|x| x.name.as_str())),
+        policy,
+        document,
+    })
+}
+
+pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
+    let create = Text::new("policy.fix-create")
+        .arg("name", &p.name)
+        .arg("cli", create_cli(p));
+    let Some(policy) = &o.policy else {
+        let message = if o.similar.is_empty() {
+            Text::new("policy.missing").arg("name", &p.name)
+        } else {
+            Text::new("policy.missing-similar")
+                .arg("name", &p.name)
+                .arg("similar", o.similar.join(", "))
+        };
+        return vec![Finding::fail("exists", message).fix(create)];
+    };
+    let mut out = vec![
+        Finding::pass("exists", Text::new("policy.exists").arg("name", &p.name)).on(&policy.arn),
+    ];
+    let version = policy.default_version.clone().unwrap_or_default();
+    let resource = format!("{}#{}", policy.arn, version);
+    let Some(text) = &o.document else {
+        out.push(
+            Finding::fail(
+                "document",
+                Text::new("policy.no-document").arg("name", &p.name),
+            )
+            .fix(create)
+            .on(resource),
+        );
+        return out;
+    };
+    let document = match iam::parse_document(text) {
+        Ok(d) => d,
+        Err(e) => {
+            out.push(
+                Finding::fail(
+                    "document",
+                    Text::new("policy.unparsable")
+                        .arg("name", &p.name)
+                        .arg("error", e),
+                )
+                .fix(new_version_fix(p, policy))
+                .on(resource),
+            );
+            return out;
+        }
+    };
+    let gaps = permission_gaps(&[&document], env);
+    if !gaps.denied.is_empty() {
+        out.push(
+            Finding::fail(
+                "actions",
+                Text::new("policy.denied")
+                    .arg("name", &p.name)
+                    .arg("version", &version)
+                    .arg("actions", gaps.denied.join(", ")),
+            )
+            .fix(new_version_fix(p, policy))
+            .on(resource),
+        );
+    } else if !gaps.missing.is_empty() {
+        out.push(
+            Finding::fail(
+                "actions",
+                Text::new("policy.missing-actions")
+                    .arg("name", &p.name)
+                    .arg("version", &version)
+                    .arg("actions", gaps.missing.join(", ")),
+            )
+            .fix(new_version_fix(p, policy))
+            .on(resource),
+        );
+    } else if !gaps.uncertain.is_empty() {
+        out.push(
+            Finding::warn(
+                "actions",
+                Text::new("policy.conditional")
+                    .arg("name", &p.name)
+                    .arg("actions", gaps.uncertain.join(", ")),
+            )
+            .on(resource),
+        );
+    } else {
+        out.push(
+            Finding::pass(
+                "actions",
+                Text::new("policy.allows")
+                    .arg("name", &p.name)
+                    .arg("version", &version),
+            )
+            .on(resource.clone()),
+        );
+        let wildcard = document
+            .statements
+            .iter()
+            .any(|s| s.effect == Effect::Allow && s.has_wildcard_resource());
+        if let (true, Some(narrow)) = (wildcard, &p.least_privilege_resource) {
+            out.push(
+                Finding::warn(
+                    "least-privilege",
+                    Text::new("policy.wildcard-resource").arg("resource", env.fill(narrow)),
+                )
+                .on(resource),
+            );
+        }
+    }
+    out
+}
+
+fn create_cli(p: &Params) -> String {
+    format!(
+        "aws iam create-policy --policy-name {} --policy-document file://{}",
+        sh(&p.name),
+        sh(&p.document)
+    )
+}
+
+fn new_version_fix(p: &Params, policy: &ManagedPolicy) -> Text {
+    Text::new("policy.fix-version").arg("name", &p.name).arg(
+        "cli",
+        format!(
+            "aws iam create-policy-version --policy-arn {} --policy-document file://{} --set-as-default",
+            sh(&policy.arn),
+            sh(&p.document)
+        ),
+    )
+}

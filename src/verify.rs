@@ -1,0 +1,21 @@
+//! `awslab verify`: read the account once, judge every step, print, and exit with the verdict.
+
+use crate::app::Context;
+use crate::cli::VerifyArgs;
+use crate::engine;
+use crate::error::AppError;
+use crate::exit::ExitCode;
+use crate::report::{Format, json, junit, text};
+
+pub async fn run(ctx: &Context, args: &VerifyArgs) -> Result<ExitCode, AppError> {
+    let lesson = ctx.lesson(args.lesson.as_deref(), &args.set)?;
+    let aws = ctx.aws().await;
+    let verdict = engine::verify(&aws, &lesson).await;
+    let out = match args.format {
+        Format::Text => text::render(&verdict, &lesson, ctx.lang),
+        Format::Json => json::to_string(&verdict, ctx.lang),
+        Format::Junit => junit::document(&[(lesson.id.clone(), &verdict)], ctx.lang),
+    };
+    ctx.print(&out)?;
+    Ok(ExitCode::from_status(verdict.status))
+}
