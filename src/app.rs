@@ -11,6 +11,7 @@ pub struct Context {
     pub lang: Lang,
     pub source: Source,
     pub target: Target,
+    pub overrides: Vec<(String, String)>,
 }
 
 impl Context {
@@ -21,6 +22,7 @@ impl Context {
                 Some(dir) => Source::Dir(dir.clone()),
                 None => Source::Embedded,
             },
+            overrides: g.set.clone(),
             target: Target {
                 profile: g.profile.clone(),
                 region: g.region.clone(),
@@ -29,13 +31,9 @@ impl Context {
         }
     }
 
-    pub fn lesson(
-        &self,
-        id: Option<&str>,
-        overrides: &[(String, String)],
-    ) -> Result<Lesson, AppError> {
+    pub fn lesson(&self, id: Option<&str>) -> Result<Lesson, AppError> {
         let id = Lesson::resolve_id(&self.source, id)?;
-        Ok(Lesson::load(&self.source, &id, overrides)?)
+        Ok(Lesson::load(&self.source, &id, &self.overrides)?)
     }
 
     pub async fn aws(&self) -> Aws {

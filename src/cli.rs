@@ -36,6 +36,9 @@ pub struct Global {
     /// Load lessons from this directory instead of the built-in ones
     #[arg(long, global = true, value_name = "DIR")]
     pub lessons: Option<PathBuf>,
+    /// Override a lesson variable, e.g. --set vpc=OtherVpc (repeatable)
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub set: Vec<(String, String)>,
     /// Log AWS requests (-v) and more (-vv) to stderr
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -56,9 +59,6 @@ pub struct VerifyArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Override a lesson variable, e.g. --set vpc=OtherVpc (repeatable)
-    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
-    pub set: Vec<(String, String)>,
 }
 
 #[derive(Debug, Args)]

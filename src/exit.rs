@@ -2,9 +2,8 @@
 
 use crate::finding::Status;
 
-/// What a run of awslab ended with. Ordered so that merging several outcomes (a grade over many
-/// accounts, a verify over many steps) keeps the one a script most needs to hear about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What a run of awslab ended with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
     Pass = 0,
     Pending = 3,
@@ -17,9 +16,23 @@ impl ExitCode {
         self as i32
     }
 
-    /// The overall outcome of two: could-not-check beats fail beats pending beats pass.
+    /// The overall outcome of two (a grade over many accounts): could-not-check beats fail
+    /// beats pending beats pass, so a script hears about the most serious one.
     pub fn merge(self, other: ExitCode) -> ExitCode {
-        self.max(other)
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            ExitCode::Pass => 0,
+            ExitCode::Pending => 1,
+            ExitCode::Fail => 2,
+            ExitCode::CouldNotCheck => 3,
+        }
     }
 
     pub fn from_status(status: Status) -> ExitCode {

@@ -14,5 +14,6 @@ pub mod iam;
 pub mod lesson;
 pub mod lessons_cmd;
 pub mod report;
+pub mod seed;
 pub mod steps;
 pub mod verify;

@@ -8,7 +8,7 @@ use crate::exit::ExitCode;
 use crate::report::{Format, json, junit, text};
 
 pub async fn run(ctx: &Context, args: &VerifyArgs) -> Result<ExitCode, AppError> {
-    let lesson = ctx.lesson(args.lesson.as_deref(), &args.set)?;
+    let lesson = ctx.lesson(args.lesson.as_deref())?;
     let aws = ctx.aws().await;
     let verdict = engine::verify(&aws, &lesson).await;
     let out = match args.format {

@@ -8,8 +8,10 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
+type Cell<V> = Arc<OnceCell<Result<V, AwsError>>>;
+
 pub struct Memo<V> {
-    cells: Mutex<HashMap<String, Arc<OnceCell<Result<V, AwsError>>>>>,
+    cells: Mutex<HashMap<String, Cell<V>>>,
 }
 
 impl<V: Clone> Default for Memo<V> {
