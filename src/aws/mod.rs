@@ -120,6 +120,15 @@ impl Aws {
         }
     }
 
+    /// The same account and settings with nothing remembered: what to read after writing.
+    pub fn fresh(&self) -> Aws {
+        Aws::from_sdk(self.sdk.clone())
+    }
+
+    pub fn sdk(&self) -> &aws_types::SdkConfig {
+        &self.sdk
+    }
+
     pub async fn identity(&self) -> Result<Identity, AwsError> {
         self.identity
             .get("", || async {
