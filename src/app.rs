@@ -1,6 +1,8 @@
 //! What every command shares: language, lesson source, how to reach AWS, and printing.
 
-use crate::aws::{Aws, Target};
+use crate::aws::{Aws, DEFAULT_REGION, Target};
+use crate::sandbox::{self, SandboxInfo};
+use std::io::IsTerminal;
 use crate::cli::Global;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -12,6 +14,17 @@ pub struct Context {
     pub source: Source,
     pub target: Target,
     pub overrides: Vec<(String, String)>,
+    /// `--sandbox`: use the running sandbox, or start a private one for this command.
+    pub sandbox: bool,
+    pub lessons_dir: Option<std::path::PathBuf>,
+}
+
+/// An account to work on, and the private sandbox behind it if one was started for this
+/// command (dropping it stops the sandbox).
+pub struct Connection {
+    pub aws: Aws,
+    pub sandbox: Option<SandboxInfo>,
+    pub private: Option<sandbox::Running>,
 }
 
 impl Context {
@@ -27,7 +40,10 @@ impl Context {
                 profile: g.profile.clone(),
                 region: g.region.clone(),
                 endpoint_url: g.endpoint_url.clone(),
+                credentials: None,
             },
+            sandbox: g.sandbox,
+            lessons_dir: g.lessons.clone(),
         }
     }
 
@@ -36,8 +52,42 @@ impl Context {
         Ok(Lesson::load(&self.source, &id, &self.overrides)?)
     }
 
-    pub async fn aws(&self) -> Aws {
-        Aws::connect(&self.target).await
+    /// The region asked for: --region, else AWS_REGION / AWS_DEFAULT_REGION, else the course's.
+    pub fn region_hint(&self) -> String {
+        self.target
+            .region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok().filter(|r| !r.is_empty()))
+            .unwrap_or_else(|| DEFAULT_REGION.to_string())
+    }
+
+    /// Connects to the account: the real one, or with `--sandbox` the running sandbox (or a
+    /// private one started now).
+    pub async fn connect(&self, lesson: &Lesson) -> Result<Connection, AppError> {
+        if !self.sandbox {
+            return Ok(Connection {
+                aws: Aws::connect(&self.target).await,
+                sandbox: None,
+                private: None,
+            });
+        }
+        if let Some(info) = sandbox::state::read()? {
+            if info.pids.first().is_some_and(|p| sandbox::state::alive(*p)) {
+                return Ok(Connection {
+                    aws: Aws::connect(&info.target()).await,
+                    sandbox: Some(info),
+                    private: None,
+                });
+            }
+        }
+        let show = std::io::stderr().is_terminal();
+        let running = sandbox::start(lesson, &self.region_hint(), sandbox::DEFAULT_DELAY, show).await?;
+        Ok(Connection {
+            aws: Aws::connect(&running.info.target()).await,
+            sandbox: Some(running.info.clone()),
+            private: Some(running),
+        })
     }
 
     /// Writes to stdout. A closed pipe (`awslab verify | head -1`) is not an error.

@@ -39,6 +39,10 @@ pub struct Global {
     /// Override a lesson variable, e.g. --set vpc=OtherVpc (repeatable)
     #[arg(long = "set", global = true, value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub set: Vec<(String, String)>,
+    /// Work in the local sandbox: the running one (`awslab sandbox up`), or a private one
+    /// started for this command
+    #[arg(long, global = true)]
+    pub sandbox: bool,
     /// Log AWS requests (-v) and more (-vv) to stderr
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -50,6 +54,41 @@ pub enum Command {
     Verify(VerifyArgs),
     /// List the lessons available
     Lessons(LessonsArgs),
+    /// A local stand-in AWS account with the lab's VPC and instance, for practice without one
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Start a sandbox that keeps running for other commands and tools (the AWS CLI too)
+    Up(SandboxUpArgs),
+    /// Show the running sandbox
+    Status(SandboxStatusArgs),
+    /// Stop the running sandbox, leaving no process behind
+    Down,
+    /// Run a sandbox in the foreground (what `up` starts in the background)
+    #[command(hide = true)]
+    Serve(SandboxUpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxUpArgs {
+    /// Lesson whose prerequisites to seed [default: the only one available]
+    pub lesson: Option<String>,
+    /// Seconds between a request and its flow log record (AWS takes minutes)
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub delay: u64,
+    /// Output format of the connection details (text or json)
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxStatusArgs {
+    /// Output format (text or json)
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

@@ -11,8 +11,12 @@ pub enum AppError {
     Lesson(#[from] LessonError),
     #[error(transparent)]
     Aws(#[from] AwsError),
+    #[error(transparent)]
+    Sandbox(#[from] crate::sandbox::SandboxError),
     #[error("{0}")]
     Usage(String),
+    #[error("interrupted")]
+    Interrupted,
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -22,8 +26,11 @@ pub enum AppError {
 
 impl AppError {
     pub fn exit_code(&self) -> ExitCode {
-        // Every error that stops a command means the lab could not be checked.
-        ExitCode::CouldNotCheck
+        match self {
+            AppError::Interrupted => ExitCode::Interrupted,
+            // Every other error that stops a command means the lab could not be checked.
+            _ => ExitCode::CouldNotCheck,
+        }
     }
 
     /// A paragraph a student can act on, in their language, followed by the details.

@@ -9,6 +9,8 @@ pub enum ExitCode {
     Pending = 3,
     Fail = 1,
     CouldNotCheck = 2,
+    /// Ctrl-C, as shells expect (128 + SIGINT).
+    Interrupted = 130,
 }
 
 impl ExitCode {
@@ -32,6 +34,7 @@ impl ExitCode {
             ExitCode::Pending => 1,
             ExitCode::Fail => 2,
             ExitCode::CouldNotCheck => 3,
+            ExitCode::Interrupted => 4,
         }
     }
 

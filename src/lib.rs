@@ -17,3 +17,5 @@ pub mod report;
 pub mod seed;
 pub mod steps;
 pub mod verify;
+pub mod sandbox;
+pub mod sandbox_cmd;

@@ -2,9 +2,9 @@
 //! account. This file only wires the command line to the front ends and turns their outcome
 //! into an exit code: the one place where the process ends.
 
-use awslab::{app, cli, exit, lessons_cmd, verify};
+use awslab::{app, cli, exit, lessons_cmd, sandbox_cmd, verify};
 use clap::Parser;
-use cli::{Cli, Command};
+use cli::{Cli, Command, SandboxCommand};
 use exit::ExitCode;
 use std::io::IsTerminal;
 
@@ -25,9 +25,26 @@ fn main() {
         }
     };
     let result = runtime.block_on(async {
-        match &cli.command {
-            Command::Verify(args) => verify::run(&ctx, args).await,
-            Command::Lessons(args) => lessons_cmd::run(&ctx, args),
+        let command = async {
+            match &cli.command {
+                Command::Verify(args) => verify::run(&ctx, args).await,
+                Command::Lessons(args) => lessons_cmd::run(&ctx, args),
+                Command::Sandbox(SandboxCommand::Up(args)) => sandbox_cmd::up(&ctx, args).await,
+                Command::Sandbox(SandboxCommand::Serve(args)) => {
+                    sandbox_cmd::serve(&ctx, args).await
+                }
+                Command::Sandbox(SandboxCommand::Status(args)) => sandbox_cmd::status(&ctx, args),
+                Command::Sandbox(SandboxCommand::Down) => sandbox_cmd::down(&ctx),
+            }
+        };
+        // `serve` handles Ctrl-C itself; everywhere else Ctrl-C drops the command, and with it
+        // any private sandbox, before the process ends.
+        if matches!(cli.command, Command::Sandbox(SandboxCommand::Serve(_))) {
+            return command.await;
+        }
+        tokio::select! {
+            result = command => result,
+            _ = tokio::signal::ctrl_c() => Err(awslab::error::AppError::Interrupted),
         }
     });
     let code = match result {

@@ -9,8 +9,8 @@ use crate::report::{Format, json, junit, text};
 
 pub async fn run(ctx: &Context, args: &VerifyArgs) -> Result<ExitCode, AppError> {
     let lesson = ctx.lesson(args.lesson.as_deref())?;
-    let aws = ctx.aws().await;
-    let verdict = engine::verify(&aws, &lesson).await;
+    let connection = ctx.connect(&lesson).await?;
+    let verdict = engine::verify(&connection.aws, &lesson).await;
     let out = match args.format {
         Format::Text => text::render(&verdict, &lesson, ctx.lang),
         Format::Json => json::to_string(&verdict, ctx.lang),

@@ -8,7 +8,7 @@ mod logs;
 mod memo;
 
 pub use ec2::{Eni, FlowLog, Instance, Vpc};
-pub use error::{AwsError, ErrorKind, classify};
+pub use error::{AwsError, ErrorKind, classify, code_of};
 pub use iam::{ManagedPolicy, PolicyText, Role};
 pub use logs::{LogEvent, LogGroup};
 
@@ -29,6 +29,8 @@ pub struct Target {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// Static credentials (the sandbox's); None for the standard provider chain.
+    pub credentials: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -88,6 +90,11 @@ impl Aws {
         }
         if let Some(url) = &target.endpoint_url {
             loader = loader.endpoint_url(url);
+        }
+        if let Some((key, secret)) = &target.credentials {
+            loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                key, secret, None, None, "awslab",
+            ));
         }
         let sdk = loader.load().await;
         Aws::from_sdk(sdk)

@@ -53,7 +53,7 @@ pub fn moto() -> &'static Moto {
     })
 }
 
-fn find_moto_server() -> PathBuf {
+pub fn find_moto_server() -> PathBuf {
     if let Ok(path) = std::env::var("AWSLAB_MOTO_SERVER") {
         return PathBuf::from(path);
     }
@@ -146,6 +146,16 @@ impl Account {
         }
     }
 
+    /// An account reached through another endpoint (a sandbox's emulator).
+    pub fn at(endpoint: &str, id: &str, key: &str, secret: &str) -> Account {
+        let creds = Credentials::new(key, secret, None, None, "awslab-test");
+        Account {
+            sdk: sdk_config_at(creds.clone(), endpoint),
+            id: id.to_string(),
+            creds,
+        }
+    }
+
     /// The awslab binary, pointed at this account and nothing else.
     pub fn awslab(&self) -> Awslab {
         let mut cmd = Awslab::bare();
@@ -161,10 +171,14 @@ impl Account {
 }
 
 pub fn sdk_config(creds: Credentials) -> aws_types::SdkConfig {
+    sdk_config_at(creds, &moto().endpoint)
+}
+
+pub fn sdk_config_at(creds: Credentials, endpoint: &str) -> aws_types::SdkConfig {
     aws_types::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_types::region::Region::new(REGION))
-        .endpoint_url(&moto().endpoint)
+        .endpoint_url(endpoint)
         .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
         .build()
 }

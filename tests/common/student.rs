@@ -75,14 +75,30 @@ impl Lab {
         }
     }
 
+    /// The lab of an account whose prerequisites someone else seeded (a sandbox).
+    pub fn from_parts(account: Account, pre: Prerequisites) -> Lab {
+        Lab {
+            iam: aws_sdk_iam::Client::new(&account.sdk),
+            ec2: aws_sdk_ec2::Client::new(&account.sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&account.sdk),
+            account,
+            pre,
+        }
+    }
+
+    /// Steps 1 to 5 as the course says, on an account that already has the prerequisites.
+    pub async fn configure(&self) {
+        self.create_policy(POLICY, &flow_policy()).await;
+        self.create_role(ROLE, &trust_policy()).await;
+        self.attach(ROLE, POLICY).await;
+        self.create_log_group(GROUP).await;
+        self.create_flow_log(FlowLogSpec::default()).await;
+    }
+
     /// Every step done as the course says, up to and including the flow log.
     pub async fn configured() -> Lab {
         let lab = Lab::new().await;
-        lab.create_policy(POLICY, &flow_policy()).await;
-        lab.create_role(ROLE, &trust_policy()).await;
-        lab.attach(ROLE, POLICY).await;
-        lab.create_log_group(GROUP).await;
-        lab.create_flow_log(FlowLogSpec::default()).await;
+        lab.configure().await;
         lab
     }
 

@@ -1,0 +1,219 @@
+//! The sandbox: a stand-in AWS account on this machine, for students without one, instructors
+//! preparing a class, and our own tests. moto in server mode holds the account, seeded with
+//! the lab's prerequisites; a loopback web server stands in for the instance; a simulator
+//! delivers flow log records as AWS would. Nothing here talks to anything but 127.0.0.1.
+
+pub mod deliver;
+pub mod moto;
+pub mod state;
+pub mod web;
+
+use crate::aws::{AwsError, Target};
+use crate::lesson::Lesson;
+use crate::seed::{self, Prerequisites};
+use crate::steps::StepSpec;
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// The emulator accepts any key; these only make requests well-formed and recognisable.
+pub const ACCESS_KEY: &str = "AKIASANDBOXAWSLAB000";
+pub const SECRET_KEY: &str = "sandbox-secret-not-a-real-key";
+pub const DEFAULT_DELAY: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("could not install the AWS emulator (moto): {0}")]
+    Install(String),
+    #[error("could not start the sandbox: {0}")]
+    Start(String),
+    #[error("could not seed the sandbox: {0}")]
+    Seed(#[from] AwsError),
+    #[error("sandbox state {path}: {message}")]
+    State { path: String, message: String },
+    #[error("in the sandbox the test request may only go to this machine, not to {0}")]
+    NotLoopback(String),
+}
+
+/// What a running sandbox is: where to reach it and what it runs. Saved as the state file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SandboxInfo {
+    pub endpoint: String,
+    pub web: String,
+    pub region: String,
+    pub pids: Vec<u32>,
+    pub account: String,
+    pub lesson: String,
+    pub vpc_id: String,
+    pub instance_id: String,
+    pub eni_id: String,
+    pub private_ip: String,
+    /// The emulator's made-up public IP of the instance: shown, never connected to.
+    pub public_ip: Option<String>,
+    pub delay_seconds: u64,
+}
+
+impl SandboxInfo {
+    /// How awslab reaches the sandbox's account.
+    pub fn target(&self) -> Target {
+        Target {
+            profile: None,
+            region: Some(self.region.clone()),
+            endpoint_url: Some(self.endpoint.clone()),
+            credentials: Some((ACCESS_KEY.to_string(), SECRET_KEY.to_string())),
+        }
+    }
+
+    /// Where the lab's test request goes: the loopback stand-in, checked to be loopback.
+    pub fn probe_address(&self) -> Result<SocketAddr, SandboxError> {
+        loopback(&self.web)
+    }
+}
+
+/// Parses `http://host:port` and refuses anything that is not a loopback address: the
+/// emulator's public IPs belong to real hosts we must never touch.
+pub fn loopback(url: &str) -> Result<SocketAddr, SandboxError> {
+    let host_port = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let addr: SocketAddr = host_port
+        .parse()
+        .map_err(|_| SandboxError::NotLoopback(url.to_string()))?;
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_loopback() => Ok(addr),
+        IpAddr::V6(ip) if ip.is_loopback() => Ok(addr),
+        _ => Err(SandboxError::NotLoopback(url.to_string())),
+    }
+}
+
+/// A sandbox running inside this process: the emulator (a child process), the stand-in web
+/// server and the simulator (tasks). Dropping it stops all three.
+pub struct Running {
+    pub info: SandboxInfo,
+    moto: moto::MotoProcess,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn moto_pid(&self) -> u32 {
+        self.moto.pid()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// The lesson values the sandbox needs: the VPC's name and the instance's port.
+fn lab_shape(lesson: &Lesson) -> (String, u16) {
+    let mut vpc = lesson
+        .variables
+        .get("vpc")
+        .map(|v| v.value.clone())
+        .unwrap_or_else(|| "MyVpc22".into());
+    let mut port = 80;
+    for step in &lesson.steps {
+        match &step.spec {
+            StepSpec::Traffic(p) => {
+                vpc = p.vpc.clone();
+                port = p.port;
+            }
+            StepSpec::FlowLog(p) => vpc = p.vpc.clone(),
+            _ => {}
+        }
+    }
+    (vpc, port)
+}
+
+pub fn sdk_config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
+    let creds = aws_sdk_sts::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "awslab-sandbox");
+    aws_types::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_types::region::Region::new(region.to_string()))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
+        .build()
+}
+
+/// Starts a sandbox in this process: emulator, seed, stand-in server, simulator.
+pub async fn start(
+    lesson: &Lesson,
+    region: &str,
+    delay: Duration,
+    show_progress: bool,
+) -> Result<Running, SandboxError> {
+    let server = tokio::task::spawn_blocking(move || moto::find_or_install(show_progress))
+        .await
+        .map_err(|e| SandboxError::Start(e.to_string()))??;
+    let moto = tokio::task::spawn_blocking(move || moto::MotoProcess::start(&server))
+        .await
+        .map_err(|e| SandboxError::Start(e.to_string()))??;
+    let sdk = sdk_config(&moto.endpoint, region);
+    let (vpc_name, port) = lab_shape(lesson);
+    let pre: Prerequisites = seed::prerequisites(&sdk, &vpc_name, port).await?;
+    let account = crate::aws::Aws::from_sdk(sdk.clone()).identity().await?.account;
+
+    let listener = web::bind()
+        .await
+        .map_err(|e| SandboxError::Start(format!("web server: {e}")))?;
+    let web_addr = listener
+        .local_addr()
+        .map_err(|e| SandboxError::Start(format!("web server: {e}")))?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let body = format!(
+        "Hello from {} in {vpc_name} (awslab sandbox stand-in for {}:{port})\n",
+        pre.instance_id,
+        pre.public_ip.as_deref().unwrap_or("?")
+    );
+    let web_task = tokio::spawn(web::serve(listener, body, tx));
+    let simulator = deliver::Simulator {
+        sdk,
+        lesson: lesson.clone(),
+        pre: pre.clone(),
+        vpc_name,
+        port,
+        delay,
+    };
+    let sim_task = tokio::spawn(simulator.run(rx));
+    let info = SandboxInfo {
+        endpoint: moto.endpoint.clone(),
+        web: format!("http://{web_addr}"),
+        region: region.to_string(),
+        pids: vec![std::process::id(), moto.pid()],
+        account,
+        lesson: lesson.id.clone(),
+        vpc_id: pre.vpc_id,
+        instance_id: pre.instance_id,
+        eni_id: pre.eni_id,
+        private_ip: pre.private_ip,
+        public_ip: pre.public_ip,
+        delay_seconds: delay.as_secs(),
+    };
+    Ok(Running {
+        info,
+        moto,
+        tasks: vec![web_task, sim_task],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback;
+
+    #[test]
+    fn only_loopback_probe_targets_are_allowed() {
+        assert!(loopback("http://127.0.0.1:8080").is_ok());
+        assert!(loopback("http://127.3.4.5:80/x").is_ok());
+        assert!(loopback("http://[::1]:80").is_ok());
+        for bad in ["http://54.214.151.238:80", "http://10.0.0.1:80", "http://example.com", "", "http://0.0.0.0:80"] {
+            assert!(loopback(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The emulator behind the sandbox: moto in server mode, found on the machine or installed once
+//! into awslab's cache, started on a free loopback port and stopped with its owner.
+
+use super::SandboxError;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The moto release awslab is tested with.
+pub const MOTO_VERSION: &str = "5.2.1";
+
+/// awslab's cache directory: AWSLAB_CACHE_DIR, else $XDG_CACHE_HOME/awslab, else ~/.cache/awslab.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("AWSLAB_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("awslab");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    home.join(".cache").join("awslab")
+}
+
+fn venv_dir() -> PathBuf {
+    cache_dir().join("moto-venv")
+}
+
+/// moto_server from AWSLAB_MOTO_SERVER, PATH, or awslab's cache; None if it must be installed.
+pub fn find() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("AWSLAB_MOTO_SERVER").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let cached = venv_dir().join("bin").join("moto_server");
+    if cached.is_file() {
+        return Some(cached);
+    }
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|d| d.join("moto_server"))
+        .find(|p| p.is_file())
+}
+
+/// Finds moto, or installs it into the cache (python3 -m venv + pip), showing a spinner.
+pub fn find_or_install(show_progress: bool) -> Result<PathBuf, SandboxError> {
+    if let Some(found) = find() {
+        return Ok(found);
+    }
+    let venv = venv_dir();
+    let spinner = show_progress.then(|| {
+        let s = indicatif::ProgressBar::new_spinner();
+        s.enable_steady_tick(Duration::from_millis(120));
+        s.set_message(format!(
+            "Installing the AWS emulator (moto {MOTO_VERSION}) into {} — first use only, about a minute",
+            venv.display()
+        ));
+        s
+    });
+    let result = install(&venv);
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    result?;
+    let server = venv.join("bin").join("moto_server");
+    if server.is_file() {
+        Ok(server)
+    } else {
+        Err(SandboxError::Install(format!(
+            "pip finished but {} is missing",
+            server.display()
+        )))
+    }
+}
+
+fn install(venv: &Path) -> Result<(), SandboxError> {
+    if let Some(parent) = venv.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| SandboxError::Install(format!("{}: {e}", parent.display())))?;
+    }
+    let python = which("python3").ok_or_else(|| {
+        SandboxError::Install(
+            "python3 was not found. Install Python 3 (with venv and pip), e.g. \
+             `sudo apt-get install python3 python3-venv python3-pip`, then try again."
+                .into(),
+        )
+    })?;
+    run_quiet(
+        Command::new(&python).args(["-m", "venv"]).arg(venv),
+        "python3 -m venv failed (on Debian/Ubuntu: sudo apt-get install python3-venv)",
+    )?;
+    run_quiet(
+        Command::new(venv.join("bin").join("pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("moto[server]=={MOTO_VERSION}"),
+        ]),
+        "pip could not install moto (is PyPI reachable?)",
+    )
+}
+
+fn run_quiet(cmd: &mut Command, what: &str) -> Result<(), SandboxError> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| SandboxError::Install(format!("{what}: {e}")))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+        Err(SandboxError::Install(format!(
+            "{what}:\n{}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        )))
+    }
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+pub fn free_port() -> Result<u16, SandboxError> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| SandboxError::Start(format!("no free loopback port: {e}")))
+}
+
+/// A running moto_server, killed when dropped.
+pub struct MotoProcess {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl MotoProcess {
+    pub fn start(server: &Path) -> Result<MotoProcess, SandboxError> {
+        let port = free_port()?;
+        let mut cmd = Command::new(server);
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        die_with_parent(&mut cmd);
+        let child = cmd
+            .spawn()
+            .map_err(|e| SandboxError::Start(format!("{}: {e}", server.display())))?;
+        let mut moto = MotoProcess {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(moto);
+            }
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                return Err(SandboxError::Start(format!(
+                    "moto_server exited at start ({status})"
+                )));
+            }
+            if Instant::now() > deadline {
+                return Err(SandboxError::Start(
+                    "moto_server did not start listening within 60 s".into(),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for MotoProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// On Linux the kernel stops the child when its parent dies, however the parent dies
+/// (SIGKILL included): the sandbox never leaves an orphan emulator behind.
+fn die_with_parent(cmd: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cmd;
+}
