@@ -6,11 +6,16 @@ mod error;
 mod iam;
 mod logs;
 mod memo;
+mod write;
 
 pub use ec2::{Eni, FlowLog, Instance, Vpc};
 pub use error::{AwsError, ErrorKind, classify, code_of};
 pub use iam::{ManagedPolicy, PolicyText, Role};
 pub use logs::{LogEvent, LogGroup};
+pub use write::{
+    LESSON_TAG, MAX_POLICY_VERSIONS, NewFlowLog, NewPolicyVersion, PolicyVersionInfo,
+    oldest_non_default,
+};
 
 use aws_config::BehaviorVersion;
 use aws_config::meta::region::RegionProviderChain;
