@@ -1,8 +1,8 @@
 //! Step kind `flow-log`: a flow log on the lab's VPC, to the log group, through the role.
 
-use super::{Env, sh};
-use crate::aws::{Aws, AwsError, FlowLog, Vpc};
-use crate::finding::Finding;
+use super::{Change, Env, found, lesson_tag, sh};
+use crate::aws::{Aws, AwsError, FlowLog, NewFlowLog, Vpc};
+use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::lesson::Lesson;
 use futures::future::join_all;
@@ -238,13 +238,182 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     out
 }
 
-fn name_fix(id: &str, name: &str) -> Text {
-    Text::new("flow-log.fix-name").arg(
-        "cli",
-        format!(
-            "aws ec2 create-tags --resources {} --tags {}",
-            sh(id),
-            sh(&format!("Key=Name,Value={name}"))
-        ),
+fn name_cli(id: &str, name: &str) -> String {
+    format!(
+        "aws ec2 create-tags --resources {} --tags {}",
+        sh(id),
+        sh(&format!("Key=Name,Value={name}"))
     )
+}
+
+fn name_fix(id: &str, name: &str) -> Text {
+    Text::new("flow-log.fix-name").arg("cli", name_cli(id, name))
+}
+
+/// What the check finds wrong with a flow log that only deleting it and creating it again can
+/// fix: none of these can be edited on an existing flow log. A delivery failure is here too,
+/// as the check's own fix says: once the role and log group are right, a new flow log starts
+/// delivering with a clean status.
+const RECREATE_FOR: &[&str] = &[
+    "destination",
+    "log-group",
+    "role",
+    "traffic-type",
+    "delivery",
+];
+
+/// Creates the flow log when the VPC has none to CloudWatch Logs that the check can judge,
+/// with the Name tag, the lesson tag and the lesson's aggregation interval; names it when only
+/// its Name tag is missing or different.
+///
+/// A flow log that is wrong in what cannot be edited (destination, log group, role, traffic
+/// type, failed delivery) has to be deleted and created again. That is destructive, and done
+/// only with `confirm_destructive`: then the answer holds the deletion (`destructive`) and the
+/// creation. Without it nothing is written and the answer holds one `destructive` change, the
+/// deletion and re-creation still to be confirmed, with the CLI commands that would do it.
+///
+/// A missing VPC is the instructor's to prepare: apply never creates or changes the VPC or its
+/// instance, and leaves that failure for the check to report.
+pub async fn apply(
+    aws: &Aws,
+    p: &Params,
+    lesson: &Lesson,
+    confirm_destructive: bool,
+) -> Result<Vec<Change>, AwsError> {
+    let aws = aws.fresh();
+    let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
+    let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
+    let Some(vpc) = observed.vpcs.first() else {
+        return Ok(Vec::new());
+    };
+    let role_arn = format!("arn:aws:iam::{}:role/{}", identity.account, p.role);
+    let (tag_key, tag_value) = lesson_tag(lesson);
+    let tags = [("Name", p.name.as_str()), (tag_key, tag_value)];
+    let spec = NewFlowLog {
+        vpc_id: &vpc.id,
+        traffic_type: &p.traffic_type,
+        log_group: &p.log_group,
+        role_arn: &role_arn,
+        max_aggregation_interval: p.max_aggregation_interval,
+        tags: &tags,
+    };
+    let created = |id: &str| {
+        Change::new(
+            Text::new("apply.flow-log-created")
+                .arg("name", &p.name)
+                .arg("id", id)
+                .arg("vpc", &p.vpc)
+                .arg("traffic", &p.traffic_type)
+                .arg("group", &p.log_group)
+                .arg("role", &p.role),
+            create_cli(&spec),
+        )
+    };
+
+    let Some(existing) = pick(&observed.flow_logs, &p.name, &p.log_group) else {
+        if !found(&findings, "exists", &[Status::Fail]) {
+            return Ok(Vec::new());
+        }
+        let id = aws.create_flow_log(&spec).await?;
+        return Ok(vec![created(&id)]);
+    };
+
+    let wrong: Vec<&str> = RECREATE_FOR
+        .iter()
+        .copied()
+        .filter(|id| found(&findings, id, &[Status::Fail]))
+        .collect();
+    if !wrong.is_empty() {
+        let delete_cli = format!(
+            "aws ec2 delete-flow-logs --flow-log-ids {}",
+            sh(&existing.id)
+        );
+        if !confirm_destructive {
+            return Ok(vec![Change::destructive(
+                Text::new("apply.flow-log-needs-recreate")
+                    .arg("id", &existing.id)
+                    .arg("reasons", wrong.join(", ")),
+                format!("{delete_cli} && {}", create_cli(&spec)),
+            )]);
+        }
+        aws.delete_flow_logs(&[&existing.id]).await?;
+        let deleted = Change::destructive(
+            Text::new("apply.flow-log-deleted")
+                .arg("id", &existing.id)
+                .arg("reasons", wrong.join(", ")),
+            delete_cli,
+        );
+        let id = aws.create_flow_log(&spec).await?;
+        return Ok(vec![deleted, created(&id)]);
+    }
+
+    if found(&findings, "name", &[Status::Fail, Status::Warn]) {
+        aws.create_tags(&existing.id, &[("Name", &p.name)]).await?;
+        return Ok(vec![Change::new(
+            Text::new("apply.flow-log-named")
+                .arg("id", &existing.id)
+                .arg("name", &p.name),
+            name_cli(&existing.id, &p.name),
+        )]);
+    }
+    Ok(Vec::new())
+}
+
+/// The CLI command that creates the flow log `apply` creates, tags included.
+fn create_cli(spec: &NewFlowLog) -> String {
+    let tags: Vec<String> = spec
+        .tags
+        .iter()
+        .map(|(k, v)| format!("{{Key={k},Value={v}}}"))
+        .collect();
+    let mut cli = format!(
+        "aws ec2 create-flow-logs --resource-type VPC --resource-ids {} --traffic-type {} \
+         --log-destination-type cloud-watch-logs --log-group-name {} \
+         --deliver-logs-permission-arn {}",
+        sh(spec.vpc_id),
+        sh(spec.traffic_type),
+        sh(spec.log_group),
+        sh(spec.role_arn),
+    );
+    if let Some(seconds) = spec.max_aggregation_interval {
+        cli.push_str(&format!(" --max-aggregation-interval {seconds}"));
+    }
+    cli.push_str(&format!(
+        " --tag-specifications {}",
+        sh(&format!(
+            "ResourceType=vpc-flow-log,Tags=[{}]",
+            tags.join(",")
+        ))
+    ));
+    cli
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_create_command_carries_every_tag_in_one_quoted_argument() {
+        let spec = NewFlowLog {
+            vpc_id: "vpc-1",
+            traffic_type: "ALL",
+            log_group: "MyVpc22-Log",
+            role_arn: "arn:aws:iam::111122223333:role/my-flowlog-role",
+            max_aggregation_interval: Some(60),
+            tags: &[("Name", "my flowlog"), ("awslab:lesson", "vpc-flow-logs")],
+        };
+        assert_eq!(
+            create_cli(&spec),
+            "aws ec2 create-flow-logs --resource-type VPC --resource-ids vpc-1 --traffic-type ALL \
+             --log-destination-type cloud-watch-logs --log-group-name MyVpc22-Log \
+             --deliver-logs-permission-arn arn:aws:iam::111122223333:role/my-flowlog-role \
+             --max-aggregation-interval 60 --tag-specifications \
+             'ResourceType=vpc-flow-log,Tags=[{Key=Name,Value=my flowlog},{Key=awslab:lesson,Value=vpc-flow-logs}]'"
+        );
+        let default_interval = NewFlowLog {
+            max_aggregation_interval: None,
+            ..spec
+        };
+        assert!(!create_cli(&default_interval).contains("--max-aggregation-interval"));
+    }
 }

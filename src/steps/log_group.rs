@@ -1,8 +1,8 @@
 //! Step kind `log-group`: the log group exists in the region being checked.
 
-use super::{Env, sh, similar_names};
-use crate::aws::{Aws, AwsError, LogGroup};
-use crate::finding::Finding;
+use super::{Change, Env, found, lesson_tag, sh, similar_names};
+use crate::aws::{Aws, AwsError, LESSON_TAG, LogGroup};
+use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::lesson::Lesson;
 use futures::future::join_all;
@@ -59,6 +59,41 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed
     })
 }
 
+/// Creates the log group in the region being checked when it is not there. One of the same
+/// name in another region, or a near-miss name, is left alone: it may be the student's.
+pub async fn apply(
+    aws: &Aws,
+    p: &Params,
+    lesson: &Lesson,
+    _confirm_destructive: bool,
+) -> Result<Vec<Change>, AwsError> {
+    let aws = aws.fresh();
+    let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
+    let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
+    if observed.here.is_some() || !found(&findings, "exists", &[Status::Fail]) {
+        return Ok(Vec::new());
+    }
+    aws.create_log_group(&p.name, &[lesson_tag(lesson)]).await?;
+    Ok(vec![Change::new(
+        Text::new("apply.log-group-created")
+            .arg("name", &p.name)
+            .arg("region", &aws.region),
+        format!(
+            "{} --tags {}",
+            create_cli(&p.name, &aws.region),
+            sh(&format!("{LESSON_TAG}={}", lesson.id))
+        ),
+    )])
+}
+
+fn create_cli(name: &str, region: &str) -> String {
+    format!(
+        "aws logs create-log-group --log-group-name {} --region {}",
+        sh(name),
+        sh(region)
+    )
+}
+
 pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     if let Some(group) = &o.here {
         return vec![
@@ -91,14 +126,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             Text::new("log-group.fix-create")
                 .arg("name", &p.name)
                 .arg("region", env.region)
-                .arg(
-                    "cli",
-                    format!(
-                        "aws logs create-log-group --log-group-name {} --region {}",
-                        sh(&p.name),
-                        sh(env.region)
-                    ),
-                ),
+                .arg("cli", create_cli(&p.name, env.region)),
         ),
     ]
 }

@@ -1,6 +1,10 @@
 //! Step kinds. Each kind has one module with `observe` (read the live state once, through the
 //! memoised AWS layer) and `check` (pure: state → findings). Looking for the check of a lab
 //! step? Its kind is in lessons/<lesson>/lesson.toml; the module of the same name is here.
+//!
+//! Every kind but `traffic` also has `apply`: it reads the live state afresh, runs its own
+//! `check` over it and makes only the writes that the failing findings call for, so the same
+//! rules decide what is wrong for `verify` and what to change for the wizard and re-runs.
 
 pub mod flow_log;
 pub mod log_group;
@@ -9,8 +13,8 @@ pub mod role;
 pub mod traffic;
 pub mod trust;
 
-use crate::aws::{Aws, AwsError, Identity};
-use crate::finding::Finding;
+use crate::aws::{Aws, AwsError, ErrorKind, Identity, LESSON_TAG};
+use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::iam::{self, Decision, PolicyDocument, Request};
 use crate::lesson::{Lesson, fill_runtime};
@@ -93,6 +97,97 @@ impl StepSpec {
             StepSpec::Traffic(p) => run!(traffic, p),
         }
     }
+}
+
+/// One write `apply` made, said the way a student would have done it.
+///
+/// A `destructive` change removes or replaces something the lab uses (deleting a flow log to
+/// create it again). `apply` makes those only when called with `confirm_destructive`; without
+/// it, the destructive change it *would* make comes back in the list, marked `destructive`,
+/// and nothing of it has been done. So a caller that passed `false` reads every destructive
+/// change in the answer as a question to put to the user, and every other one as done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub description: Text,
+    /// The exact AWS CLI equivalent, with the lesson's asset files as `file://` arguments.
+    pub cli: String,
+    pub destructive: bool,
+}
+
+impl Change {
+    pub fn new(description: Text, cli: String) -> Change {
+        Change {
+            description,
+            cli,
+            destructive: false,
+        }
+    }
+
+    pub fn destructive(description: Text, cli: String) -> Change {
+        Change {
+            description,
+            cli,
+            destructive: true,
+        }
+    }
+}
+
+impl StepSpec {
+    /// Creates or fixes this step's piece of the lab, idempotently: observes the live state
+    /// afresh, judges it with the kind's `check`, and writes only what its failing findings
+    /// ask for. Returns the changes made, none when the step was already right. See [`Change`]
+    /// for destructive changes. The `traffic` step is the student's to do: it changes nothing.
+    pub async fn apply(
+        &self,
+        aws: &Aws,
+        lesson: &Lesson,
+        confirm_destructive: bool,
+    ) -> Result<Vec<Change>, AwsError> {
+        match self {
+            StepSpec::Policy(p) => policy::apply(aws, p, lesson, confirm_destructive).await,
+            StepSpec::Role(p) => role::apply(aws, p, lesson, confirm_destructive).await,
+            StepSpec::Trust(p) => trust::apply(aws, p, lesson, confirm_destructive).await,
+            StepSpec::LogGroup(p) => log_group::apply(aws, p, lesson, confirm_destructive).await,
+            StepSpec::FlowLog(p) => flow_log::apply(aws, p, lesson, confirm_destructive).await,
+            StepSpec::Traffic(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Whether the check reported `id` with one of `statuses`: what `apply` acts on.
+pub(crate) fn found(findings: &[Finding], id: &str, statuses: &[Status]) -> bool {
+    findings
+        .iter()
+        .any(|f| f.id == id && statuses.contains(&f.status))
+}
+
+/// The tag every resource awslab creates carries, for cleanup to find it by.
+pub(crate) fn lesson_tag(lesson: &Lesson) -> (&'static str, &str) {
+    (LESSON_TAG, lesson.id.as_str())
+}
+
+/// `--tags` of the IAM CLI for the lesson tag.
+pub(crate) fn iam_tags_cli(lesson: &Lesson) -> String {
+    sh(&format!("Key={LESSON_TAG},Value={}", lesson.id))
+}
+
+/// A lesson asset `apply` writes. The loader has read every asset a step names, so a missing
+/// one is a bug in awslab, reported against the call it stopped.
+pub(crate) fn asset<'a>(
+    lesson: &'a Lesson,
+    name: &str,
+    operation: &'static str,
+) -> Result<&'a str, AwsError> {
+    lesson
+        .assets
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(|| AwsError {
+            kind: ErrorKind::Service,
+            operation,
+            code: None,
+            detail: format!("the lesson's asset {name} was not loaded"),
+        })
 }
 
 /// The finding for a step whose state could not be read.

@@ -1,9 +1,11 @@
 //! Step kind `iam-policy`: a customer managed policy whose default version grants the lab's
 //! permissions.
 
-use super::{Env, permission_gaps, sh, similar_names};
-use crate::aws::{Aws, AwsError, ManagedPolicy};
-use crate::finding::Finding;
+use super::{
+    Change, Env, asset, found, iam_tags_cli, lesson_tag, permission_gaps, sh, similar_names,
+};
+use crate::aws::{Aws, AwsError, MAX_POLICY_VERSIONS, ManagedPolicy};
+use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::iam::{self, Effect};
 use crate::lesson::Lesson;
@@ -153,6 +155,65 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     out
 }
 
+/// Creates the policy from the lesson's document when it is missing; when the version in force
+/// does not grant the lab's permissions (or cannot be read), makes the lesson's document the new
+/// default version, giving up the oldest version not in force if IAM's limit of five is
+/// reached. A policy that is right but only warned about (conditions, `"Resource": "*"`) is
+/// left as it is.
+pub async fn apply(
+    aws: &Aws,
+    p: &Params,
+    lesson: &Lesson,
+    _confirm_destructive: bool,
+) -> Result<Vec<Change>, AwsError> {
+    let aws = aws.fresh();
+    let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
+    let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
+    let failed = |id| found(&findings, id, &[Status::Fail]);
+    let mut changes = Vec::new();
+    match &observed.policy {
+        None if failed("exists") => {
+            let document = asset(lesson, &p.document, "iam:CreatePolicy")?;
+            aws.create_policy(&p.name, document, &[lesson_tag(lesson)])
+                .await?;
+            changes.push(Change::new(
+                Text::new("apply.policy-created")
+                    .arg("name", &p.name)
+                    .arg("document", &p.document),
+                format!("{} --tags {}", create_cli(p), iam_tags_cli(lesson)),
+            ));
+        }
+        Some(policy) if failed("document") || failed("actions") => {
+            let document = asset(lesson, &p.document, "iam:CreatePolicyVersion")?;
+            let made = aws.create_policy_version(&policy.arn, document).await?;
+            if let Some(old) = &made.deleted {
+                // Not marked destructive: the deleted version was not in force, so nothing the
+                // lab relies on changes; IAM refuses a sixth version otherwise.
+                changes.push(Change::new(
+                    Text::new("apply.policy-version-deleted")
+                        .arg("name", &p.name)
+                        .arg("version", old)
+                        .arg("max", MAX_POLICY_VERSIONS),
+                    format!(
+                        "aws iam delete-policy-version --policy-arn {} --version-id {}",
+                        sh(&policy.arn),
+                        sh(old)
+                    ),
+                ));
+            }
+            changes.push(Change::new(
+                Text::new("apply.policy-version-created")
+                    .arg("name", &p.name)
+                    .arg("version", &made.version)
+                    .arg("document", &p.document),
+                new_version_cli(p, policy),
+            ));
+        }
+        _ => {}
+    }
+    Ok(changes)
+}
+
 fn create_cli(p: &Params) -> String {
     format!(
         "aws iam create-policy --policy-name {} --policy-document file://{}",
@@ -161,13 +222,16 @@ fn create_cli(p: &Params) -> String {
     )
 }
 
-fn new_version_fix(p: &Params, policy: &ManagedPolicy) -> Text {
-    Text::new("policy.fix-version").arg("name", &p.name).arg(
-        "cli",
-        format!(
-            "aws iam create-policy-version --policy-arn {} --policy-document file://{} --set-as-default",
-            sh(&policy.arn),
-            sh(&p.document)
-        ),
+fn new_version_cli(p: &Params, policy: &ManagedPolicy) -> String {
+    format!(
+        "aws iam create-policy-version --policy-arn {} --policy-document file://{} --set-as-default",
+        sh(&policy.arn),
+        sh(&p.document)
     )
+}
+
+fn new_version_fix(p: &Params, policy: &ManagedPolicy) -> Text {
+    Text::new("policy.fix-version")
+        .arg("name", &p.name)
+        .arg("cli", new_version_cli(p, policy))
 }

@@ -1,8 +1,8 @@
 //! Step kind `iam-role`: the role exists and the lab's policy is attached to it.
 
-use super::{Env, permission_gaps, sh};
+use super::{Change, Env, StepSpec, asset, found, iam_tags_cli, lesson_tag, permission_gaps, sh};
 use crate::aws::{Aws, AwsError, PolicyText, Role};
-use crate::finding::Finding;
+use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::iam::{self, PolicyDocument};
 use crate::lesson::Lesson;
@@ -155,4 +155,106 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The service a role is for when the lesson has no trust step naming it: the flow logs
+/// service, the one role kind the shipped step kinds serve.
+const DEFAULT_SERVICE: &str = "vpc-flow-logs.amazonaws.com";
+
+/// The trust policy a new role starts with: the one the lesson's trust step hands out for this
+/// role, so that creating the role also gets the trust step right.
+enum Trust<'a> {
+    Asset { name: &'a str, text: &'a str },
+    Service(String),
+}
+
+fn trust_for<'a>(p: &Params, lesson: &'a Lesson) -> Result<Trust<'a>, AwsError> {
+    let step = lesson.steps.iter().find_map(|s| match &s.spec {
+        StepSpec::Trust(t) if t.role == p.name => Some(t),
+        _ => None,
+    });
+    Ok(match step {
+        Some(t) => Trust::Asset {
+            name: &t.document,
+            text: asset(lesson, &t.document, "iam:CreateRole")?,
+        },
+        None => Trust::Service(DEFAULT_SERVICE.to_string()),
+    })
+}
+
+fn service_trust_document(service: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+    .to_string()
+}
+
+/// Creates the role when it is missing, with the trust policy of the lesson's trust step for
+/// it, and attaches the lab's policy when it is not attached (also when other policies already
+/// grant the permissions: the lab asks for this one). A policy that denies elsewhere is the
+/// student's to remove; apply does not detach anything.
+pub async fn apply(
+    aws: &Aws,
+    p: &Params,
+    lesson: &Lesson,
+    _confirm_destructive: bool,
+) -> Result<Vec<Change>, AwsError> {
+    let aws = aws.fresh();
+    let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
+    let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
+    let mut changes = Vec::new();
+    let created = observed.role.is_none() && found(&findings, "exists", &[Status::Fail]);
+    if created {
+        let (document, description, cli_document) = match trust_for(p, lesson)? {
+            Trust::Asset { name, text } => (
+                text.to_string(),
+                Text::new("apply.role-created")
+                    .arg("name", &p.name)
+                    .arg("document", name),
+                format!("file://{}", sh(name)),
+            ),
+            Trust::Service(service) => {
+                let document = service_trust_document(&service);
+                let cli = sh(&document);
+                (
+                    document,
+                    Text::new("apply.role-created-for")
+                        .arg("name", &p.name)
+                        .arg("service", service),
+                    cli,
+                )
+            }
+        };
+        aws.create_role(&p.name, &document, &[lesson_tag(lesson)])
+            .await?;
+        changes.push(Change::new(
+            description,
+            format!(
+                "aws iam create-role --role-name {} --assume-role-policy-document {cli_document} --tags {}",
+                sh(&p.name),
+                iam_tags_cli(lesson)
+            ),
+        ));
+    }
+    // A role just created has nothing attached; the check saw it missing, not unattached.
+    if created || found(&findings, "policy-attached", &[Status::Fail, Status::Warn]) {
+        let policy_arn = format!("arn:aws:iam::{}:policy/{}", identity.account, p.policy);
+        aws.attach_role_policy(&p.name, &policy_arn).await?;
+        changes.push(Change::new(
+            Text::new("apply.policy-attached")
+                .arg("role", &p.name)
+                .arg("policy", &p.policy),
+            format!(
+                "aws iam attach-role-policy --role-name {} --policy-arn {}",
+                sh(&p.name),
+                sh(&policy_arn)
+            ),
+        ));
+    }
+    Ok(changes)
 }

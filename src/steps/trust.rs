@@ -1,9 +1,9 @@
 //! Step kind `trust-policy`: the role's trust policy lets the service assume it, under the
 //! conditions the service will really present.
 
-use super::{Env, sh};
+use super::{Change, Env, asset, found, sh};
 use crate::aws::{Aws, AwsError, Role};
-use crate::finding::Finding;
+use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::iam::{self, Decision, Effect, PolicyDocument, Principal, Principals, Request};
 use crate::lesson::Lesson;
@@ -44,14 +44,9 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             Text::new("trust.no-role").arg("role", &p.role),
         )];
     };
-    let fix = Text::new("trust.fix").arg("role", &p.role).arg(
-        "cli",
-        format!(
-            "aws iam update-assume-role-policy --role-name {} --policy-document file://{}",
-            sh(&p.role),
-            sh(&p.document)
-        ),
-    );
+    let fix = Text::new("trust.fix")
+        .arg("role", &p.role)
+        .arg("cli", update_cli(p));
     let document = match role.trust_document.as_deref().map(iam::parse_document) {
         Some(Ok(d)) => d,
         Some(Err(e)) => {
@@ -190,6 +185,41 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         }
     };
     vec![finding.fix(fix).on(&role.arn)]
+}
+
+/// Replaces the trust policy with the lesson's document when the check finds that the service
+/// cannot assume the role. A role that does not exist is the `iam-role` step's to create; a
+/// trust policy the check only warns about (no confused-deputy condition, a condition it cannot
+/// judge) is the student's choice and stays.
+pub async fn apply(
+    aws: &Aws,
+    p: &Params,
+    lesson: &Lesson,
+    _confirm_destructive: bool,
+) -> Result<Vec<Change>, AwsError> {
+    let aws = aws.fresh();
+    let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
+    let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
+    if observed.role.is_none() || !found(&findings, "trusts-service", &[Status::Fail]) {
+        return Ok(Vec::new());
+    }
+    let document = asset(lesson, &p.document, "iam:UpdateAssumeRolePolicy")?;
+    aws.update_assume_role_policy(&p.role, document).await?;
+    Ok(vec![Change::new(
+        Text::new("apply.trust-updated")
+            .arg("role", &p.role)
+            .arg("document", &p.document)
+            .arg("service", &p.service),
+        update_cli(p),
+    )])
+}
+
+fn update_cli(p: &Params) -> String {
+    format!(
+        "aws iam update-assume-role-policy --role-name {} --policy-document file://{}",
+        sh(&p.role),
+        sh(&p.document)
+    )
 }
 
 /// Whether every statement that lets the service in is limited by a source condition.
