@@ -65,7 +65,11 @@ impl Context {
     /// Connects to the account: the real one, or with `--sandbox` the running sandbox (or a
     /// private one started now).
     pub async fn connect(&self, lesson: &Lesson) -> Result<Connection, AppError> {
-        if !self.sandbox {
+        self.connect_with(lesson, self.sandbox).await
+    }
+
+    pub async fn connect_with(&self, lesson: &Lesson, sandbox: bool) -> Result<Connection, AppError> {
+        if !sandbox {
             return Ok(Connection {
                 aws: Aws::connect(&self.target).await,
                 sandbox: None,

@@ -50,8 +50,12 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Do the lab step by step: explanations, "do it for me", checks after every step
+    Run(RunArgs),
     /// Check an existing setup, without changing anything
     Verify(VerifyArgs),
+    /// Explain a flow log record field by field
+    Explain(ExplainArgs),
     /// List the lessons available
     Lessons(LessonsArgs),
     /// A local stand-in AWS account with the lab's VPC and instance, for practice without one
@@ -96,6 +100,47 @@ pub struct VerifyArgs {
     /// Lesson to check [default: the only one available]
     pub lesson: Option<String>,
     /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Lesson to do [default: the only one available]
+    pub lesson: Option<String>,
+    /// Do every step without asking (for demos and tests)
+    #[arg(long)]
+    pub auto: bool,
+    /// Start at this step (e.g. flow-log) instead of the first one not done
+    #[arg(long, value_name = "STEP")]
+    pub from: Option<String>,
+    /// Agree to changes that delete something (recreating a wrong flow log)
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Minutes to wait for the access record
+    #[arg(long, default_value_t = 15, value_name = "MINUTES")]
+    pub wait: u64,
+    /// Seconds between looks at the log stream [default: 0.5 in the sandbox, 5 on AWS]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_poll)]
+    pub poll: Option<f64>,
+}
+
+fn parse_poll(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.1..=300.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}' is not a number of seconds between 0.1 and 300")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The record, e.g. "2 123456789010 eni-0a1b… 203.0.113.5 10.0.1.4 51234 80 6 5 420 1700000000 1700000060 ACCEPT OK"
+    #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+    pub record: Vec<String>,
+    /// The flow log's LogFormat, e.g. '${version} ${srcaddr} ${dstaddr} ${action}' [default: version 2]
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Output format (text or json)
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }

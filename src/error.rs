@@ -43,7 +43,22 @@ impl AppError {
             AppError::Lesson(e) => Text::new("error.lesson")
                 .arg("detail", e.to_string())
                 .render(lang),
+            AppError::Interrupted => Text::new("wizard.interrupted").render(lang),
             other => other.to_string(),
+        }
+    }
+}
+
+/// Prompt failures: Ctrl-C at a prompt is the user leaving, anything else a terminal problem.
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> AppError {
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            AppError::Interrupted
+        } else {
+            AppError::Io {
+                context: "reading your answer".into(),
+                source: e,
+            }
         }
     }
 }

@@ -19,3 +19,7 @@ pub mod steps;
 pub mod verify;
 pub mod sandbox;
 pub mod sandbox_cmd;
+pub mod explain;
+pub mod explain_cmd;
+pub mod run_cmd;
+pub mod wizard;

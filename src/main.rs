@@ -2,7 +2,7 @@
 //! account. This file only wires the command line to the front ends and turns their outcome
 //! into an exit code: the one place where the process ends.
 
-use awslab::{app, cli, exit, lessons_cmd, sandbox_cmd, verify};
+use awslab::{app, cli, exit, explain_cmd, lessons_cmd, run_cmd, sandbox_cmd, verify};
 use clap::Parser;
 use cli::{Cli, Command, SandboxCommand};
 use exit::ExitCode;
@@ -27,7 +27,9 @@ fn main() {
     let result = runtime.block_on(async {
         let command = async {
             match &cli.command {
+                Command::Run(args) => run_cmd::run(&ctx, args).await,
                 Command::Verify(args) => verify::run(&ctx, args).await,
+                Command::Explain(args) => explain_cmd::run(&ctx, args),
                 Command::Lessons(args) => lessons_cmd::run(&ctx, args),
                 Command::Sandbox(SandboxCommand::Up(args)) => sandbox_cmd::up(&ctx, args).await,
                 Command::Sandbox(SandboxCommand::Serve(args)) => {
@@ -54,6 +56,10 @@ fn main() {
             e.exit_code()
         }
     };
+    // A prompt interrupted mid-way may leave the cursor hidden.
+    if std::io::stderr().is_terminal() {
+        let _ = console::Term::stderr().show_cursor();
+    }
     // Do not wait for lingering connection tasks of the SDK.
     runtime.shutdown_background();
     std::process::exit(code.code());

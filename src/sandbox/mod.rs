@@ -152,9 +152,7 @@ pub async fn start(
     let server = tokio::task::spawn_blocking(move || moto::find_or_install(show_progress))
         .await
         .map_err(|e| SandboxError::Start(e.to_string()))??;
-    let moto = tokio::task::spawn_blocking(move || moto::MotoProcess::start(&server))
-        .await
-        .map_err(|e| SandboxError::Start(e.to_string()))??;
+    let moto = moto::MotoProcess::start(&server).await?;
     let sdk = sdk_config(&moto.endpoint, region);
     let (vpc_name, port) = lab_shape(lesson);
     let pre: Prerequisites = seed::prerequisites(&sdk, &vpc_name, port).await?;

@@ -2,7 +2,7 @@
 //! into awslab's cache, started on a free loopback port and stopped with its owner.
 
 use super::SandboxError;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -137,7 +137,10 @@ pub struct MotoProcess {
 }
 
 impl MotoProcess {
-    pub fn start(server: &Path) -> Result<MotoProcess, SandboxError> {
+    /// Starts moto and waits until it listens. Call it from a thread that lives as long as the
+    /// sandbox (not a `spawn_blocking` thread): Linux sends the parent-death signal when the
+    /// spawning *thread* ends.
+    pub async fn start(server: &Path) -> Result<MotoProcess, SandboxError> {
         let port = free_port()?;
         let mut cmd = Command::new(server);
         cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -154,7 +157,7 @@ impl MotoProcess {
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
                 return Ok(moto);
             }
             if let Ok(Some(status)) = moto.child.try_wait() {
@@ -167,7 +170,7 @@ impl MotoProcess {
                     "moto_server did not start listening within 60 s".into(),
                 ));
             }
-            std::thread::sleep(Duration::from_millis(100));
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

@@ -111,6 +111,47 @@ impl Expected<'_> {
     }
 }
 
+/// What the records of the ENI's streams say about the lab's request.
+#[derive(Debug, Default)]
+pub struct Search<'a> {
+    /// The first record of the request that was let through, parsed.
+    pub accepted: Option<(&'a LogEvent, FlowRecord)>,
+    /// A record of the request that was dropped (security group or network ACL).
+    pub rejected: Option<&'a LogEvent>,
+    pub unparsable: usize,
+    pub first_error: Option<String>,
+}
+
+pub fn search<'a>(events: &'a [LogEvent], format: &LogFormat, expected: &Expected) -> Search<'a> {
+    let mut out = Search::default();
+    for event in events {
+        match FlowRecord::parse(format, &event.message) {
+            Ok(record) if expected.matches(&record) => match record.action() {
+                Some(Action::Accept) => {
+                    out.accepted = Some((event, record));
+                    return out;
+                }
+                Some(Action::Reject) => out.rejected = out.rejected.or(Some(event)),
+                None => {}
+            },
+            Ok(_) => {}
+            Err(e) => {
+                out.unparsable += 1;
+                out.first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The flow log's record format (the default when it has none).
+pub fn format_of(fl: &FlowLog) -> Result<LogFormat, crate::flow_record::FormatError> {
+    fl.log_format
+        .as_deref()
+        .map(LogFormat::parse)
+        .unwrap_or_else(|| Ok(LogFormat::default_v2()))
+}
+
 pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     if !o.vpc_found {
         return vec![Finding::skip(
@@ -180,9 +221,9 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         ));
         return out;
     };
-    let format = match fl.log_format.as_deref().map(LogFormat::parse) {
-        Some(Ok(f)) => f,
-        Some(Err(e)) => {
+    let format = match format_of(fl) {
+        Ok(f) => f,
+        Err(e) => {
             out.push(
                 Finding::new(
                     "record",
@@ -193,44 +234,24 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             );
             return out;
         }
-        None => LogFormat::default_v2(),
     };
     let private_ip = eni.private_ip.as_deref().unwrap_or("");
-    let expected = Expected {
-        private_ip,
-        port: p.port,
-    };
     let group = fl.log_group.as_deref().unwrap_or("");
-    let mut rejected: Option<&LogEvent> = None;
-    let mut unparsable = 0usize;
-    let mut first_error = None;
-    for event in &o.events {
-        match FlowRecord::parse(&format, &event.message) {
-            Ok(record) if expected.matches(&record) => match record.action() {
-                Some(Action::Accept) => {
-                    out.push(
-                        Finding::pass(
-                            "record",
-                            Text::new("traffic.found")
-                                .arg("stream", &event.stream)
-                                .arg("port", p.port)
-                                .arg("ip", private_ip),
-                        )
-                        .on(format!("{}/{}: {}", group, event.stream, event.message)),
-                    );
-                    return out;
-                }
-                Some(Action::Reject) => rejected = rejected.or(Some(event)),
-                None => {}
-            },
-            Ok(_) => {}
-            Err(e) => {
-                unparsable += 1;
-                first_error.get_or_insert_with(|| e.to_string());
-            }
-        }
+    let search = search(&o.events, &format, &Expected { private_ip, port: p.port });
+    if let Some((event, _)) = &search.accepted {
+        out.push(
+            Finding::pass(
+                "record",
+                Text::new("traffic.found")
+                    .arg("stream", &event.stream)
+                    .arg("port", p.port)
+                    .arg("ip", private_ip),
+            )
+            .on(format!("{}/{}: {}", group, event.stream, event.message)),
+        );
+        return out;
     }
-    if let Some(event) = rejected {
+    if let Some(event) = search.rejected {
         out.push(
             Finding::fail(
                 "record",
@@ -249,11 +270,11 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         );
         return out;
     }
-    if let Some(error) = first_error {
+    if let Some(error) = search.first_error {
         out.push(Finding::warn(
             "records-readable",
             Text::new("traffic.unparsable")
-                .arg("count", unparsable)
+                .arg("count", search.unparsable)
                 .arg("error", error),
         ));
     }

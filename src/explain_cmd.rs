@@ -1,0 +1,33 @@
+//! `awslab explain RECORD`: any flow log record, field by field.
+
+use crate::app::Context;
+use crate::cli::ExplainArgs;
+use crate::error::AppError;
+use crate::exit::ExitCode;
+use crate::explain::{self, Known};
+use crate::report::Format;
+
+pub fn run(ctx: &Context, args: &ExplainArgs) -> Result<ExitCode, AppError> {
+    let line = args.record.join(" ");
+    let record = explain::parse(&line, args.log_format.as_deref()).map_err(AppError::Usage)?;
+    let rows = explain::explain(&record, &Known::default(), ctx.lang);
+    let out = match args.format {
+        Format::Json => {
+            let fields: serde_json::Map<String, serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.field.clone(),
+                        serde_json::json!({"value": r.value, "meaning": r.meaning}),
+                    )
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&fields).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        _ => explain::table(&rows, ctx.lang),
+    };
+    ctx.print(&out)?;
+    Ok(ExitCode::Pass)
+}

@@ -1,0 +1,61 @@
+//! `awslab run`: the lab wizard in a real account, or the sandbox when there is none.
+
+use crate::app::Context;
+use crate::aws::{Aws, ErrorKind};
+use crate::cli::RunArgs;
+use crate::error::AppError;
+use crate::exit::ExitCode;
+use crate::i18n::Text;
+use crate::wizard::prompt::{Auto, Prompter, Terminal};
+use crate::wizard::{Options, Outcome, Wizard};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
+    if !args.auto && !std::io::stdin().is_terminal() {
+        return Err(AppError::Usage(Text::new("wizard.no-terminal").render(ctx.lang)));
+    }
+    let lesson = ctx.lesson(args.lesson.as_deref())?;
+    // Newcomers without an account practise in the sandbox instead of meeting an error.
+    let sandbox = ctx.sandbox || (ctx.target.endpoint_url.is_none() && !has_credentials(ctx).await);
+    if sandbox && !ctx.sandbox {
+        eprintln!("{}", Text::new("wizard.no-credentials-sandbox").render(ctx.lang));
+    }
+    let connection = ctx.connect_with(&lesson, sandbox).await?;
+    let mut terminal = Terminal;
+    let mut auto = Auto;
+    let prompt: &mut dyn Prompter = if args.auto { &mut auto } else { &mut terminal };
+    let mut stdout = std::io::stdout();
+    let poll = match args.poll {
+        Some(s) => Duration::from_secs_f64(s),
+        None if connection.sandbox.is_some() => Duration::from_millis(500),
+        None => Duration::from_secs(5),
+    };
+    let mut wizard = Wizard {
+        lesson: &lesson,
+        aws: &connection.aws,
+        sandbox: connection.sandbox.as_ref(),
+        prompt,
+        out: &mut stdout,
+        lang: ctx.lang,
+        opts: Options {
+            from: args.from.clone(),
+            yes: args.yes,
+            wait: Duration::from_secs(args.wait.saturating_mul(60)),
+            poll,
+            spinner: std::io::stderr().is_terminal(),
+        },
+    };
+    let outcome = wizard.run().await?;
+    Ok(match outcome {
+        Outcome::Finished(v) => ExitCode::from_status(v.status),
+        Outcome::Quit(_) => ExitCode::Pass,
+    })
+}
+
+async fn has_credentials(ctx: &Context) -> bool {
+    match Aws::connect(&ctx.target).await.identity().await {
+        Ok(_) => true,
+        Err(e) => e.kind != ErrorKind::Credentials,
+    }
+}

@@ -1,0 +1,483 @@
+//! `awslab run`: the interactive lab. Each step: why it exists, the exact documents and names,
+//! then do it for me / I'll do it myself / hint / skip / quit, and a verification of the live
+//! state with the engine's own checks after every attempt. The last step sends the test
+//! request, waits for its access record and explains it field by field. Progress lives in the
+//! account itself, so quitting loses nothing: the next run resumes at the first step not done.
+
+pub mod probe;
+pub mod prompt;
+pub mod watch;
+
+use crate::aws::{Aws, AwsError};
+use crate::engine::{self, StepVerdict, Verdict};
+use crate::error::AppError;
+use crate::explain;
+use crate::finding::Status;
+use crate::i18n::{Lang, Text};
+use crate::lesson::{Lesson, Step};
+use crate::report::text::{mark, status_word};
+use crate::sandbox::SandboxInfo;
+use crate::steps::StepSpec;
+use crate::steps::traffic;
+use colored::Colorize;
+use prompt::{Choice, Prompter};
+use std::io::Write;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub struct Options {
+    pub from: Option<String>,
+    /// Answer yes to destructive changes (deleting and recreating a flow log).
+    pub yes: bool,
+    /// How long to wait for the access record.
+    pub wait: Duration,
+    pub poll: Duration,
+    /// Show a spinner while waiting (only on a terminal).
+    pub spinner: bool,
+}
+
+pub enum Outcome {
+    /// Every step done: the verdict at the end.
+    Finished(Verdict),
+    /// The user quit; progress is in the account.
+    Quit(Verdict),
+}
+
+impl Outcome {
+    pub fn verdict(&self) -> &Verdict {
+        match self {
+            Outcome::Finished(v) | Outcome::Quit(v) => v,
+        }
+    }
+}
+
+enum StepEnd {
+    Done,
+    Skipped,
+    Quit,
+}
+
+pub struct Wizard<'a> {
+    pub lesson: &'a Lesson,
+    pub aws: &'a Aws,
+    pub sandbox: Option<&'a SandboxInfo>,
+    pub prompt: &'a mut dyn Prompter,
+    pub out: &'a mut dyn Write,
+    pub lang: Lang,
+    pub opts: Options,
+}
+
+impl Wizard<'_> {
+    fn say(&mut self, text: impl AsRef<str>) {
+        let _ = writeln!(self.out, "{}", text.as_ref());
+    }
+
+    fn t(&self, key: &'static str) -> Text {
+        Text::new(key)
+    }
+
+    fn r(&self, text: Text) -> String {
+        text.render(self.lang)
+    }
+
+    async fn verify(&self) -> Verdict {
+        engine::verify(&self.aws.fresh(), self.lesson).await
+    }
+
+    pub async fn run(&mut self) -> Result<Outcome, AppError> {
+        let started = Instant::now();
+        self.intro().await?;
+        let verdict = self.verify().await;
+        if let Some(e) = verdict.fatal.clone() {
+            return Err(e.into());
+        }
+        self.overview(&verdict);
+
+        let steps = &self.lesson.steps;
+        let start = match &self.opts.from {
+            Some(id) => steps.iter().position(|s| &s.id == id).ok_or_else(|| {
+                AppError::Usage(format!(
+                    "--from {id}: no such step (steps: {})",
+                    steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                ))
+            })?,
+            None => verdict
+                .steps
+                .iter()
+                .position(|s| !s.status.is_done())
+                .unwrap_or(steps.len()),
+        };
+        if start > 0 && start < steps.len() {
+            let title = steps[start].title.get(self.lang).to_string();
+            self.say(self.r(self.t("wizard.resume").arg("step", title)).bold().to_string());
+        }
+        for (i, step) in steps.iter().enumerate().skip(start) {
+            let done_before = verdict.steps.get(i).is_some_and(|s| s.status.is_done());
+            if done_before && self.opts.from.as_deref() != Some(step.id.as_str()) {
+                let line = self.r(self.t("wizard.already-done").arg("step", step.title.get(self.lang)));
+                self.say(format!("{} {line}", mark(Status::Pass)));
+                continue;
+            }
+            match self.step(i, step).await? {
+                StepEnd::Done | StepEnd::Skipped => {}
+                StepEnd::Quit => {
+                    let v = self.verify().await;
+                    self.say(self.r(self.t("wizard.quit")));
+                    return Ok(Outcome::Quit(v));
+                }
+            }
+        }
+        let v = self.verify().await;
+        self.summary(&v, started.elapsed());
+        Ok(Outcome::Finished(v))
+    }
+
+    async fn intro(&mut self) -> Result<(), AppError> {
+        let identity = self.aws.fresh().identity().await?;
+        self.say(format!("\n{}", self.lesson.title.get(self.lang).bold()));
+        self.say(self.lesson.summary.get(self.lang).trim());
+        self.say("");
+        let mode = match self.sandbox {
+            Some(info) => self.t("wizard.mode-sandbox").arg("endpoint", &info.endpoint),
+            None => self.t("wizard.mode-real"),
+        };
+        self.say(
+            self.r(self
+                .t("wizard.identity")
+                .arg("account", &identity.account)
+                .arg("region", &self.aws.region)
+                .arg("arn", &identity.arn))
+                .dimmed()
+                .to_string(),
+        );
+        self.say(self.r(mode));
+        Ok(())
+    }
+
+    fn overview(&mut self, v: &Verdict) {
+        self.say("");
+        for (step, sv) in self.lesson.steps.iter().zip(&v.steps) {
+            self.say(format!(" {} {}", mark(sv.status), step.title.get(self.lang)));
+        }
+        self.say("");
+    }
+
+    fn header(&mut self, i: usize, step: &Step) {
+        let n = self.lesson.steps.len();
+        self.say(format!(
+            "\n{} {}",
+            format!("[{}/{}]", i + 1, n).cyan().bold(),
+            step.title.get(self.lang).bold()
+        ));
+        self.say(step.instructions.get(self.lang).trim());
+        for asset in step.spec.assets() {
+            if let Some(doc) = self.lesson.assets.get(asset) {
+                self.say(format!("\n{} ({asset}):", self.r(self.t("wizard.document"))));
+                self.say(doc.trim_end().dimmed().to_string());
+            }
+        }
+        self.say("");
+    }
+
+    fn choices(&self, traffic: bool) -> Vec<(Choice, String)> {
+        let doit = if traffic { "wizard.choice-send" } else { "wizard.choice-doit" };
+        vec![
+            (Choice::DoIt, self.r(self.t(doit))),
+            (Choice::Myself, self.r(self.t("wizard.choice-myself"))),
+            (Choice::Hint, self.r(self.t("wizard.choice-hint"))),
+            (Choice::Skip, self.r(self.t("wizard.choice-skip"))),
+            (Choice::Quit, self.r(self.t("wizard.choice-quit"))),
+        ]
+    }
+
+    async fn step(&mut self, i: usize, step: &Step) -> Result<StepEnd, AppError> {
+        self.header(i, step);
+        if let StepSpec::Traffic(p) = &step.spec {
+            return self.traffic(step, p).await;
+        }
+        let mut hint = 0;
+        let mut attempts = 0;
+        loop {
+            let question = self.r(self.t("wizard.what-now"));
+            let choice = self.prompt.choose(&question, &self.choices(false))?;
+            match choice {
+                Choice::DoIt => self.do_it(step).await?,
+                Choice::Myself => {
+                    self.show_fixes(step).await;
+                    let msg = self.r(self.t("wizard.press-enter"));
+                    self.prompt.pause(&msg)?;
+                }
+                Choice::Hint => {
+                    self.hint(step, &mut hint);
+                    continue;
+                }
+                Choice::Skip => return Ok(StepEnd::Skipped),
+                Choice::Quit => return Ok(StepEnd::Quit),
+            }
+            let sv = self.check_step(step).await;
+            if sv.status.is_done() {
+                return Ok(StepEnd::Done);
+            }
+            attempts += 1;
+            if self.prompt.automatic() && attempts >= 2 {
+                // Nobody to ask: leave it as the findings describe rather than loop.
+                return Ok(StepEnd::Skipped);
+            }
+        }
+    }
+
+    fn hint(&mut self, step: &Step, next: &mut usize) {
+        match step.hints.get(*next % step.hints.len().max(1)) {
+            Some(h) => {
+                let text = h.get(self.lang).to_string();
+                self.say(format!("{} {text}", "💡".yellow()));
+            }
+            None => self.say(self.r(self.t("wizard.no-hints"))),
+        }
+        *next += 1;
+    }
+
+    async fn do_it(&mut self, step: &Step) -> Result<(), AppError> {
+        let changes = step.spec.apply(&self.aws.fresh(), self.lesson, false).await?;
+        let mut confirmed = false;
+        if changes.is_empty() {
+            self.say(self.r(self.t("wizard.nothing-to-do")));
+        }
+        for change in &changes {
+            if change.destructive {
+                let q = format!(
+                    "{} {}",
+                    self.r(change.description.clone()),
+                    self.r(self.t("wizard.confirm-destructive"))
+                );
+                self.say(format!("   $ {}", change.cli).dimmed().to_string());
+                confirmed = self.opts.yes || self.prompt.confirm(&q)?;
+                if !confirmed {
+                    self.say(self.r(self.t("wizard.left-as-is")));
+                }
+            } else {
+                self.say(format!("{} {}", "✓".green(), self.r(change.description.clone())));
+                self.say(format!("   $ {}", change.cli).dimmed().to_string());
+            }
+        }
+        if confirmed {
+            for change in step.spec.apply(&self.aws.fresh(), self.lesson, true).await? {
+                self.say(format!("{} {}", "✓".green(), self.r(change.description.clone())));
+                self.say(format!("   $ {}", change.cli).dimmed().to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// "I'll do it myself": what the check currently says needs doing, with the console path
+    /// and the CLI command.
+    async fn show_fixes(&mut self, step: &Step) {
+        let v = self.verify().await;
+        let Some(sv) = v.steps.iter().find(|s| s.id == step.id) else {
+            return;
+        };
+        let fixes: Vec<String> = sv
+            .findings
+            .iter()
+            .filter(|f| !f.status.is_done())
+            .filter_map(|f| f.remediation.as_ref().map(|r| r.render(self.lang)))
+            .collect();
+        if fixes.is_empty() {
+            if let Some(h) = step.hints.first() {
+                self.say(h.get(self.lang));
+            }
+        }
+        for fix in fixes {
+            self.say(fix);
+        }
+    }
+
+    /// Verifies the live state and shows this step's verdict.
+    async fn check_step(&mut self, step: &Step) -> StepVerdict {
+        let v = self.verify().await;
+        let sv = v
+            .steps
+            .iter()
+            .find(|s| s.id == step.id)
+            .cloned()
+            .unwrap_or(StepVerdict {
+                id: step.id.clone(),
+                status: Status::Error,
+                points: step.points,
+                earned: 0,
+                findings: Vec::new(),
+            });
+        for f in &sv.findings {
+            if f.status == Status::Pass {
+                continue;
+            }
+            self.say(format!("  {} {}", mark(f.status), f.message.render(self.lang)));
+            if !sv.status.is_done() {
+                if let Some(fix) = &f.remediation {
+                    for line in fix.render(self.lang).lines() {
+                        self.say(format!("      {line}").cyan().to_string());
+                    }
+                }
+            }
+        }
+        let verdict = status_word(sv.status, self.lang);
+        self.say(format!("{} {}", mark(sv.status), self.r(self.t("wizard.step-verdict").arg("status", verdict))));
+        sv
+    }
+
+    async fn traffic(&mut self, step: &Step, p: &traffic::Params) -> Result<StepEnd, AppError> {
+        let mut hint = 0;
+        let mut attempts = 0;
+        loop {
+            let question = self.r(self.t("wizard.what-now"));
+            let choice = self.prompt.choose(&question, &self.choices(true))?;
+            let o = traffic::observe(&self.aws.fresh(), p, self.lesson).await?;
+            let Some(instance) = o.instance.clone() else {
+                self.check_step(step).await;
+                return Ok(StepEnd::Skipped);
+            };
+            let public_ip = instance.public_ip.clone().unwrap_or_default();
+            let (url, shown) = probe::target(self.sandbox, &public_ip, p.port)
+                .map_err(|e| AppError::Usage(format!("{e:?}")))?;
+            let request_ms = now_ms();
+            match choice {
+                Choice::DoIt => {
+                    self.say(format!("$ curl {shown}").bold().to_string());
+                    if self.sandbox.is_some() {
+                        self.say(self.r(self.t("wizard.sandbox-probe").arg("url", &url)).dimmed().to_string());
+                    }
+                    match probe::send(&url).await {
+                        Ok(code) => self.say(self.r(self.t("wizard.probe-ok").arg("code", code))),
+                        Err(e) => {
+                            let key = match e {
+                                probe::ProbeError::Timeout(_) => "wizard.probe-timeout",
+                                probe::ProbeError::Refused(_) => "wizard.probe-refused",
+                                _ => "wizard.probe-failed",
+                            };
+                            self.say(self.r(self.t(key).arg("url", &shown).arg("detail", format!("{e:?}"))));
+                            attempts += 1;
+                            if self.prompt.automatic() && attempts >= 2 {
+                                return Ok(StepEnd::Skipped);
+                            }
+                            continue;
+                        }
+                    }
+                }
+                Choice::Myself => {
+                    let target = if self.sandbox.is_some() { url.clone() } else { shown.clone() };
+                    self.say(format!("$ curl {target}").bold().to_string());
+                    let msg = self.r(self.t("wizard.press-enter-sent"));
+                    self.prompt.pause(&msg)?;
+                }
+                Choice::Hint => {
+                    self.hint(step, &mut hint);
+                    continue;
+                }
+                Choice::Skip => return Ok(StepEnd::Skipped),
+                Choice::Quit => return Ok(StepEnd::Quit),
+            }
+            match self.wait_for_record(p, request_ms).await? {
+                watch::Watched::Found { event, record } => {
+                    let eni = instance.primary_eni();
+                    self.say(format!(
+                        "\n{} {}",
+                        mark(Status::Pass),
+                        self.r(self.t("wizard.record-found").arg("stream", &event.stream))
+                    ));
+                    self.say(format!("  {}", event.message.bold()));
+                    let known = explain::Known {
+                        private_ip: eni.and_then(|e| e.private_ip.clone()),
+                        public_ip: Some(public_ip.clone()),
+                    };
+                    let rows = explain::explain(&record, &known, self.lang);
+                    self.say(explain::table(&rows, self.lang));
+                    return Ok(StepEnd::Done);
+                }
+                watch::Watched::Rejected { event } => {
+                    self.say(format!("  {}", event.message));
+                    self.check_step(step).await;
+                }
+                watch::Watched::NotConfigured => {
+                    self.check_step(step).await;
+                    return Ok(StepEnd::Skipped);
+                }
+                watch::Watched::TimedOut => {
+                    self.say(self.r(self.t("wizard.record-timeout").arg("minutes", self.opts.wait.as_secs() / 60)));
+                    self.check_step(step).await;
+                    return Ok(StepEnd::Skipped);
+                }
+            }
+            attempts += 1;
+            if self.prompt.automatic() && attempts >= 2 {
+                return Ok(StepEnd::Skipped);
+            }
+        }
+    }
+
+    async fn wait_for_record(&mut self, p: &traffic::Params, request_ms: i64) -> Result<watch::Watched, AwsError> {
+        let expected = if self.sandbox.is_some() {
+            self.t("wizard.waiting-sandbox")
+        } else {
+            self.t("wizard.waiting-aws")
+        };
+        let message = self.r(expected.arg("port", p.port));
+        self.say(message.clone());
+        let spinner = self.opts.spinner.then(|| {
+            let s = indicatif::ProgressBar::new_spinner();
+            s.enable_steady_tick(Duration::from_millis(120));
+            s
+        });
+        let tick = |elapsed: Duration| {
+            if let Some(s) = &spinner {
+                s.set_message(format!("{} {}:{:02}", message, elapsed.as_secs() / 60, elapsed.as_secs() % 60));
+            }
+        };
+        // Records carry the start of their aggregation window, which can precede the request.
+        let since = request_ms - 10 * 60 * 1000;
+        let result = watch::until_record(
+            self.aws,
+            self.lesson,
+            p,
+            since,
+            self.opts.poll,
+            self.opts.wait,
+            watch::Progress { tick: &tick },
+        )
+        .await;
+        if let Some(s) = spinner {
+            s.finish_and_clear();
+        }
+        result
+    }
+
+    fn summary(&mut self, v: &Verdict, took: Duration) {
+        self.say("");
+        for (step, sv) in self.lesson.steps.iter().zip(&v.steps) {
+            self.say(format!(
+                " {} {}  {}",
+                mark(sv.status),
+                step.title.get(self.lang),
+                format!("{}/{}", sv.earned, sv.points).dimmed()
+            ));
+        }
+        self.say(
+            self.r(self
+                .t("wizard.summary")
+                .arg("earned", v.earned)
+                .arg("possible", v.possible)
+                .arg("status", status_word(v.status, self.lang))
+                .arg("minutes", took.as_secs() / 60)
+                .arg("seconds", took.as_secs() % 60))
+                .bold()
+                .to_string(),
+        );
+        let cleanup = if self.sandbox.is_some() { "wizard.cleanup-sandbox" } else { "wizard.cleanup-real" };
+        self.say(self.r(self.t(cleanup)));
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
