@@ -1,12 +1,12 @@
 //! What every command shares: language, lesson source, how to reach AWS, and printing.
 
 use crate::aws::{Aws, DEFAULT_REGION, Target};
-use crate::sandbox::{self, SandboxInfo};
-use std::io::IsTerminal;
 use crate::cli::Global;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::lesson::{Lesson, Source};
+use crate::sandbox::{self, SandboxInfo};
+use std::io::IsTerminal;
 use std::io::Write;
 
 pub struct Context {
@@ -58,7 +58,11 @@ impl Context {
             .region
             .clone()
             .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
-            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok().filter(|r| !r.is_empty()))
+            .or_else(|| {
+                std::env::var("AWS_DEFAULT_REGION")
+                    .ok()
+                    .filter(|r| !r.is_empty())
+            })
             .unwrap_or_else(|| DEFAULT_REGION.to_string())
     }
 
@@ -68,7 +72,11 @@ impl Context {
         self.connect_with(lesson, self.sandbox).await
     }
 
-    pub async fn connect_with(&self, lesson: &Lesson, sandbox: bool) -> Result<Connection, AppError> {
+    pub async fn connect_with(
+        &self,
+        lesson: &Lesson,
+        sandbox: bool,
+    ) -> Result<Connection, AppError> {
         if !sandbox {
             return Ok(Connection {
                 aws: Aws::connect(&self.target).await,
@@ -86,7 +94,8 @@ impl Context {
             }
         }
         let show = std::io::stderr().is_terminal();
-        let running = sandbox::start(lesson, &self.region_hint(), sandbox::DEFAULT_DELAY, show).await?;
+        let running =
+            sandbox::start(lesson, &self.region_hint(), sandbox::DEFAULT_DELAY, show).await?;
         Ok(Connection {
             aws: Aws::connect(&running.info.target()).await,
             sandbox: Some(running.info.clone()),

@@ -128,7 +128,9 @@ pub struct RunArgs {
 fn parse_poll(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if (0.1..=300.0).contains(&v) => Ok(v),
-        _ => Err(format!("'{s}' is not a number of seconds between 0.1 and 300")),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0.1 and 300"
+        )),
     }
 }
 

@@ -40,7 +40,8 @@ fn meaning(field: &str, value: Option<&str>, known: &Known) -> Text {
     };
     match field {
         "dstaddr" | "pkt-dstaddr" if known.private_ip.as_deref() == Some(v) => {
-            Text::new("explain.dstaddr-private").arg("public_ip", known.public_ip.as_deref().unwrap_or("?"))
+            Text::new("explain.dstaddr-private")
+                .arg("public_ip", known.public_ip.as_deref().unwrap_or("?"))
         }
         "protocol" => Text::new("explain.protocol").arg(
             "name",
@@ -50,8 +51,12 @@ fn meaning(field: &str, value: Option<&str>, known: &Known) -> Text {
         "action" if v == "REJECT" => Text::new("explain.action-reject"),
         "log-status" if v == "NODATA" => Text::new("explain.log-status-nodata"),
         "log-status" if v == "SKIPDATA" => Text::new("explain.log-status-skipdata"),
-        "start" | "end" => Text::new(if field == "start" { "explain.start" } else { "explain.end" })
-            .arg("time", v.parse::<i64>().map(utc).unwrap_or_default()),
+        "start" | "end" => Text::new(if field == "start" {
+            "explain.start"
+        } else {
+            "explain.end"
+        })
+        .arg("time", v.parse::<i64>().map(utc).unwrap_or_default()),
         _ => match KNOWN.iter().find(|(f, _)| *f == field) {
             Some((_, key)) => Text::new(key),
             None => Text::new("explain.other"),
@@ -170,12 +175,18 @@ mod tests {
         for lang in [Lang::En, Lang::Ko] {
             let rows = explain(&r, &known, lang);
             assert_eq!(rows.len(), 14);
-            assert!(rows.iter().all(|r| !r.meaning.starts_with("explain.")), "{rows:?}");
+            assert!(
+                rows.iter().all(|r| !r.meaning.starts_with("explain.")),
+                "{rows:?}"
+            );
             let dst = rows.iter().find(|r| r.field == "dstaddr").expect("dstaddr");
             assert!(dst.meaning.contains("203.0.113.9"), "{}", dst.meaning);
         }
         let rows = explain(&r, &known, Lang::En);
-        let proto = rows.iter().find(|r| r.field == "protocol").expect("protocol");
+        let proto = rows
+            .iter()
+            .find(|r| r.field == "protocol")
+            .expect("protocol");
         assert!(proto.meaning.contains("TCP"));
     }
 

@@ -13,13 +13,18 @@ use std::time::Duration;
 
 pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
     if !args.auto && !std::io::stdin().is_terminal() {
-        return Err(AppError::Usage(Text::new("wizard.no-terminal").render(ctx.lang)));
+        return Err(AppError::Usage(
+            Text::new("wizard.no-terminal").render(ctx.lang),
+        ));
     }
     let lesson = ctx.lesson(args.lesson.as_deref())?;
     // Newcomers without an account practise in the sandbox instead of meeting an error.
     let sandbox = ctx.sandbox || (ctx.target.endpoint_url.is_none() && !has_credentials(ctx).await);
     if sandbox && !ctx.sandbox {
-        eprintln!("{}", Text::new("wizard.no-credentials-sandbox").render(ctx.lang));
+        eprintln!(
+            "{}",
+            Text::new("wizard.no-credentials-sandbox").render(ctx.lang)
+        );
     }
     let connection = ctx.connect_with(&lesson, sandbox).await?;
     let mut terminal = Terminal;

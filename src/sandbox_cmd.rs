@@ -32,7 +32,8 @@ pub async fn up(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppErro
         .map_err(|e| SandboxError::Start(e.to_string()))??;
 
     std::fs::create_dir_all(state::dir()).map_err(|e| io("creating the sandbox directory", e))?;
-    let log = std::fs::File::create(state::log_path()).map_err(|e| io("creating the sandbox log", e))?;
+    let log =
+        std::fs::File::create(state::log_path()).map_err(|e| io("creating the sandbox log", e))?;
     let exe = std::env::current_exe().map_err(|e| io("finding the awslab executable", e))?;
     let mut cmd = Command::new(exe);
     if let Some(dir) = &ctx.lessons_dir {
@@ -41,12 +42,18 @@ pub async fn up(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppErro
     for (k, v) in &ctx.overrides {
         cmd.arg("--set").arg(format!("{k}={v}"));
     }
-    cmd.args(["--region", &ctx.region_hint(), "sandbox", "serve", "--delay"])
-        .arg(args.delay.to_string())
-        .arg(&lesson.id)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log);
+    cmd.args([
+        "--region",
+        &ctx.region_hint(),
+        "sandbox",
+        "serve",
+        "--delay",
+    ])
+    .arg(args.delay.to_string())
+    .arg(&lesson.id)
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(log);
     detach(&mut cmd);
     let mut child = cmd.spawn().map_err(|e| io("starting the sandbox", e))?;
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -67,7 +74,10 @@ pub async fn up(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppErro
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            return Err(SandboxError::Start("the sandbox did not become ready within 120 s".into()).into());
+            return Err(SandboxError::Start(
+                "the sandbox did not become ready within 120 s".into(),
+            )
+            .into());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -4,106 +4,11 @@
 mod common;
 
 use aws_sdk_ec2::types::TrafficType;
-use awslab::seed::Prerequisites;
+use common::sandbox::*;
 use common::student::*;
 use common::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
-
-/// A sandbox started with `awslab sandbox up` in its own cache directory; `down` on drop.
-struct Sandbox {
-    cache: TempDir,
-    info: Value,
-}
-
-impl Sandbox {
-    fn up() -> Sandbox {
-        let cache = TempDir::new();
-        let run = awslab_in(&cache)
-            .args(["sandbox", "up", "--delay", "1", "--format", "json"])
-            .run();
-        assert_eq!(run.code(), 0, "sandbox up failed:\n{}\n{}", run.stdout(), run.stderr());
-        let info = run.json();
-        Sandbox { cache, info }
-    }
-
-    fn cmd(&self) -> Awslab {
-        awslab_in(&self.cache)
-    }
-
-    fn pids(&self) -> Vec<u32> {
-        self.info["pids"]
-            .as_array()
-            .map(|p| p.iter().filter_map(|p| p.as_u64()).map(|p| p as u32).collect())
-            .unwrap_or_default()
-    }
-
-    fn str(&self, key: &str) -> String {
-        self.info[key].as_str().unwrap_or_default().to_string()
-    }
-
-    /// The lab as a student sees it in this sandbox, driven with the SDK.
-    fn lab(&self) -> Lab {
-        let account = Account::at(
-            &self.str("endpoint"),
-            &self.str("account"),
-            awslab::sandbox::ACCESS_KEY,
-            awslab::sandbox::SECRET_KEY,
-        );
-        let pre = Prerequisites {
-            vpc_id: self.str("vpc_id"),
-            subnet_id: String::new(),
-            security_group_id: String::new(),
-            instance_id: self.str("instance_id"),
-            eni_id: self.str("eni_id"),
-            private_ip: self.str("private_ip"),
-            public_ip: self.info["public_ip"].as_str().map(str::to_string),
-        };
-        Lab::from_parts(account, pre)
-    }
-
-    /// `curl <web stand-in>`: the lab's test request, on loopback only.
-    fn request(&self) {
-        use std::io::{Read, Write};
-        let web = self.str("web");
-        let addr = awslab::sandbox::loopback(&web).expect("the stand-in is on loopback");
-        let mut s = std::net::TcpStream::connect(addr).expect("connect to the stand-in");
-        s.write_all(b"GET / HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n")
-            .expect("send");
-        let mut answer = String::new();
-        let _ = s.read_to_string(&mut answer);
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    }
-
-    fn verify(&self) -> Value {
-        self.cmd().args(["--sandbox"]).verify_json().1
-    }
-
-    /// Polls verify until the record is judged (bounded; delivery is asynchronous).
-    fn verify_until_record(&self) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let v = self.verify();
-            if v.check_status("traffic.record") != "pending" || Instant::now() > deadline {
-                return v;
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = awslab_in(&self.cache).args(["sandbox", "down"]).run();
-    }
-}
-
-fn awslab_in(cache: &TempDir) -> Awslab {
-    let mut cmd = Awslab::bare();
-    cmd.env("AWSLAB_CACHE_DIR", &cache.0)
-        .env("AWSLAB_MOTO_SERVER", find_moto_server());
-    cmd
-}
 
 fn alive(pid: u32) -> bool {
     std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| !c.is_empty())
@@ -151,7 +56,10 @@ fn up_status_down_leaves_nothing_running() {
     assert!(sandbox.str("web").starts_with("http://127.0.0.1:"));
     assert_eq!(sandbox.str("region"), REGION);
 
-    let status = sandbox.cmd().args(["sandbox", "status", "--format", "json"]).run();
+    let status = sandbox
+        .cmd()
+        .args(["sandbox", "status", "--format", "json"])
+        .run();
     assert_eq!(status.code(), 0);
     assert_eq!(status.json()["endpoint"], sandbox.info["endpoint"]);
 
@@ -171,7 +79,10 @@ fn up_status_down_leaves_nothing_running() {
     let down = sandbox.cmd().args(["sandbox", "down"]).run();
     assert_eq!(down.code(), 0);
     assert!(wait_dead(&pids), "processes left running: {pids:?}");
-    let status = sandbox.cmd().args(["sandbox", "status", "--format", "json"]).run();
+    let status = sandbox
+        .cmd()
+        .args(["sandbox", "status", "--format", "json"])
+        .run();
     assert_eq!(status.code(), 1);
     assert_eq!(status.json()["running"], false);
 }
@@ -183,14 +94,18 @@ fn stale_state_is_detected_and_cleaned() {
     std::fs::create_dir_all(&dir).expect("mkdir");
     let stale = serde_json::json!({
         "endpoint": "http://127.0.0.1:1", "web": "http://127.0.0.1:2", "region": REGION,
-        "pids": [999_999_1u32, 999_999_2u32], "account": "123456789012", "lesson": "vpc-flow-logs",
+        "pids": [9_999_991u32, 9_999_992u32], "account": "123456789012", "lesson": "vpc-flow-logs",
         "vpc_id": "vpc-1", "instance_id": "i-1", "eni_id": "eni-1", "private_ip": "10.0.0.1",
         "public_ip": null, "delay_seconds": 5
     });
     std::fs::write(dir.join("state.json"), stale.to_string()).expect("write");
     let run = awslab_in(&cache).args(["sandbox", "status"]).run();
     assert_eq!(run.code(), 1);
-    assert!(run.stderr().contains("no longer running"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("no longer running"),
+        "{}",
+        run.stderr()
+    );
     assert!(!dir.join("state.json").exists());
 }
 
@@ -238,8 +153,9 @@ fn interrupting_a_foreground_sandbox_stops_the_emulator() {
     while !state.exists() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    let info: Value = serde_json::from_str(&std::fs::read_to_string(&state).expect("state written"))
-        .expect("state is JSON");
+    let info: Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).expect("state written"))
+            .expect("state is JSON");
     let moto_pid = info["pids"][1].as_u64().expect("moto pid") as u32;
     assert!(alive(moto_pid));
     // SAFETY: signalling our own child.
@@ -276,8 +192,14 @@ async fn correct_setup_receives_the_access_record() {
     sandbox.request();
     let v = sandbox.verify_until_record();
     assert_eq!(v.status(), "pass", "{v:#}");
-    let evidence = v.check("traffic.record")["resource"].as_str().unwrap_or("").to_string();
-    assert!(evidence.contains(&format!("{}-all", sandbox.str("eni_id"))), "{evidence}");
+    let evidence = v.check("traffic.record")["resource"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        evidence.contains(&format!("{}-all", sandbox.str("eni_id"))),
+        "{evidence}"
+    );
     assert!(evidence.contains(&sandbox.str("private_ip")), "{evidence}");
     assert!(evidence.contains(" 80 6 "), "dstport 80, TCP: {evidence}");
 }
@@ -291,14 +213,19 @@ async fn custom_log_format_is_honoured() {
     lab.attach(ROLE, POLICY).await;
     lab.create_log_group(GROUP).await;
     let format = "${version} ${vpc-id} ${instance-id} ${interface-id} ${flow-direction} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${action} ${log-status}";
-    lab.create_flow_log(FlowLogSpec { format: Some(format), ..Default::default() })
-        .await;
+    lab.create_flow_log(FlowLogSpec {
+        format: Some(format),
+        ..Default::default()
+    })
+    .await;
     sandbox.request();
     let v = sandbox.verify_until_record();
     assert_eq!(v.check_status("traffic.record"), "pass", "{v:#}");
     let lines = records(&lab, GROUP).await;
     assert!(
-        lines.iter().any(|l| l.contains("ingress") && l.contains(&sandbox.str("instance_id"))),
+        lines
+            .iter()
+            .any(|l| l.contains("ingress") && l.contains(&sandbox.str("instance_id"))),
         "{lines:?}"
     );
 }
@@ -308,9 +235,16 @@ async fn assert_nothing_delivered(sandbox: &Sandbox, lab: &Lab) {
     sandbox.request();
     tokio::time::sleep(Duration::from_secs(4)).await;
     let lines = records(lab, GROUP).await;
-    assert!(lines.is_empty(), "records delivered to a broken setup: {lines:?}");
+    assert!(
+        lines.is_empty(),
+        "records delivered to a broken setup: {lines:?}"
+    );
     let v = sandbox.verify();
-    assert_ne!(v.check_status("flow-log.exists"), "fail", "the flow log must exist: {v:#}");
+    assert_ne!(
+        v.check_status("flow-log.exists"),
+        "fail",
+        "the flow log must exist: {v:#}"
+    );
     assert_ne!(v.status(), "pass");
 }
 
@@ -354,7 +288,10 @@ async fn missing_log_group_delivers_nothing() {
         .send()
         .await
         .expect("describe log groups");
-    assert!(groups.log_groups().is_empty(), "the simulator must not create the group");
+    assert!(
+        groups.log_groups().is_empty(),
+        "the simulator must not create the group"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -365,8 +302,11 @@ async fn reject_only_flow_log_delivers_no_accept_records() {
     lab.create_role(ROLE, &trust_policy()).await;
     lab.attach(ROLE, POLICY).await;
     lab.create_log_group(GROUP).await;
-    lab.create_flow_log(FlowLogSpec { traffic: TrafficType::Reject, ..Default::default() })
-        .await;
+    lab.create_flow_log(FlowLogSpec {
+        traffic: TrafficType::Reject,
+        ..Default::default()
+    })
+    .await;
     assert_nothing_delivered(&sandbox, &lab).await;
 }
 
@@ -377,7 +317,11 @@ async fn reject_only_flow_log_delivers_no_accept_records() {
 fn boto3_does_the_lab_and_verify_passes() {
     let sandbox = Sandbox::up();
     let python = find_moto_server().with_file_name("python");
-    assert!(python.exists(), "boto3 comes with moto: expected {}", python.display());
+    assert!(
+        python.exists(),
+        "boto3 comes with moto: expected {}",
+        python.display()
+    );
     let script = format!(
         r#"
 import boto3, pathlib
@@ -408,7 +352,11 @@ ec2.create_flow_logs(ResourceType="VPC", ResourceIds=[vpc], TrafficType="ALL",
         .arg(script)
         .output()
         .expect("run python");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     sandbox.request();
     let v = sandbox.verify_until_record();
     assert_eq!(v.status(), "pass", "{v:#}");

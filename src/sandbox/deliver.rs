@@ -73,7 +73,14 @@ impl Simulator {
             let account = aws.identity().await?.account;
             let mut lines = Vec::new();
             for c in due {
-                lines.extend(records(&format, c, &self.pre, &account, &aws.region, self.port));
+                lines.extend(records(
+                    &format,
+                    c,
+                    &self.pre,
+                    &account,
+                    &aws.region,
+                    self.port,
+                ));
             }
             let stream = format!("{}-{suffix}", self.pre.eni_id);
             put_records(&self.sdk, group, &stream, &lines).await?;
@@ -148,8 +155,7 @@ async fn put_records(
         .await
     {
         Ok(_) => {}
-        Err(e)
-            if crate::aws::code_of(&e) == Some("ResourceAlreadyExistsException") => {}
+        Err(e) if crate::aws::code_of(&e) == Some("ResourceAlreadyExistsException") => {}
         Err(e) => return Err(crate::aws::classify("logs:CreateLogStream", e)),
     }
     let now = SystemTime::now()
@@ -158,7 +164,13 @@ async fn put_records(
         .unwrap_or(0);
     let events = lines
         .iter()
-        .filter_map(|l| InputLogEvent::builder().timestamp(now).message(l).build().ok())
+        .filter_map(|l| {
+            InputLogEvent::builder()
+                .timestamp(now)
+                .message(l)
+                .build()
+                .ok()
+        })
         .collect::<Vec<_>>();
     logs.put_log_events()
         .log_group_name(group)
@@ -195,7 +207,9 @@ fn may_write(docs: &[PolicyDocument], env: &Env, group: &str) -> bool {
 }
 
 fn secs(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// The two records of one connection (request and response), in the flow log's format.

@@ -133,7 +133,8 @@ fn lab_shape(lesson: &Lesson) -> (String, u16) {
 }
 
 pub fn sdk_config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
-    let creds = aws_sdk_sts::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "awslab-sandbox");
+    let creds =
+        aws_sdk_sts::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "awslab-sandbox");
     aws_types::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_types::region::Region::new(region.to_string()))
@@ -156,7 +157,10 @@ pub async fn start(
     let sdk = sdk_config(&moto.endpoint, region);
     let (vpc_name, port) = lab_shape(lesson);
     let pre: Prerequisites = seed::prerequisites(&sdk, &vpc_name, port).await?;
-    let account = crate::aws::Aws::from_sdk(sdk.clone()).identity().await?.account;
+    let account = crate::aws::Aws::from_sdk(sdk.clone())
+        .identity()
+        .await?
+        .account;
 
     let listener = web::bind()
         .await
@@ -210,7 +214,13 @@ mod tests {
         assert!(loopback("http://127.0.0.1:8080").is_ok());
         assert!(loopback("http://127.3.4.5:80/x").is_ok());
         assert!(loopback("http://[::1]:80").is_ok());
-        for bad in ["http://54.214.151.238:80", "http://10.0.0.1:80", "http://example.com", "", "http://0.0.0.0:80"] {
+        for bad in [
+            "http://54.214.151.238:80",
+            "http://10.0.0.1:80",
+            "http://example.com",
+            "",
+            "http://0.0.0.0:80",
+        ] {
             assert!(loopback(bad).is_err(), "{bad}");
         }
     }

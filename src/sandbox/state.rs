@@ -33,7 +33,9 @@ pub fn read() -> Result<Option<SandboxInfo>, SandboxError> {
         .map(Some)
         .map_err(|e| SandboxError::State {
             path: path.display().to_string(),
-            message: format!("not a sandbox state file ({e}); remove it or run `awslab sandbox down`"),
+            message: format!(
+                "not a sandbox state file ({e}); remove it or run `awslab sandbox down`"
+            ),
         })
 }
 
@@ -94,7 +96,12 @@ pub fn stop(info: &SandboxInfo) {
         }
     }
     let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline && info.pids.iter().any(|p| *p != std::process::id() && alive(*p)) {
+    while Instant::now() < deadline
+        && info
+            .pids
+            .iter()
+            .any(|p| *p != std::process::id() && alive(*p))
+    {
         std::thread::sleep(Duration::from_millis(100));
     }
     for pid in &info.pids {

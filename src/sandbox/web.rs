@@ -66,7 +66,11 @@ pub async fn serve(listener: TcpListener, body: String, seen: mpsc::UnboundedSen
             let _ = seen.send(Connection {
                 client,
                 bytes_in: request.len() as u64 + 180, // plus the TCP/IP headers of the handshake
-                bytes_out: if written { response.len() as u64 + 180 } else { 120 },
+                bytes_out: if written {
+                    response.len() as u64 + 180
+                } else {
+                    120
+                },
                 start,
                 end: SystemTime::now(),
             });

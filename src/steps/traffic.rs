@@ -237,7 +237,14 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     };
     let private_ip = eni.private_ip.as_deref().unwrap_or("");
     let group = fl.log_group.as_deref().unwrap_or("");
-    let search = search(&o.events, &format, &Expected { private_ip, port: p.port });
+    let search = search(
+        &o.events,
+        &format,
+        &Expected {
+            private_ip,
+            port: p.port,
+        },
+    );
     if let Some((event, _)) = &search.accepted {
         out.push(
             Finding::pass(

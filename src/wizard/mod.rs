@@ -97,7 +97,11 @@ impl Wizard<'_> {
             Some(id) => steps.iter().position(|s| &s.id == id).ok_or_else(|| {
                 AppError::Usage(format!(
                     "--from {id}: no such step (steps: {})",
-                    steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                    steps
+                        .iter()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             })?,
             None => verdict
@@ -108,12 +112,18 @@ impl Wizard<'_> {
         };
         if start > 0 && start < steps.len() {
             let title = steps[start].title.get(self.lang).to_string();
-            self.say(self.r(self.t("wizard.resume").arg("step", title)).bold().to_string());
+            self.say(
+                self.r(self.t("wizard.resume").arg("step", title))
+                    .bold()
+                    .to_string(),
+            );
         }
         for (i, step) in steps.iter().enumerate().skip(start) {
             let done_before = verdict.steps.get(i).is_some_and(|s| s.status.is_done());
             if done_before && self.opts.from.as_deref() != Some(step.id.as_str()) {
-                let line = self.r(self.t("wizard.already-done").arg("step", step.title.get(self.lang)));
+                let line = self.r(self
+                    .t("wizard.already-done")
+                    .arg("step", step.title.get(self.lang)));
                 self.say(format!("{} {line}", mark(Status::Pass)));
                 continue;
             }
@@ -137,7 +147,9 @@ impl Wizard<'_> {
         self.say(self.lesson.summary.get(self.lang).trim());
         self.say("");
         let mode = match self.sandbox {
-            Some(info) => self.t("wizard.mode-sandbox").arg("endpoint", &info.endpoint),
+            Some(info) => self
+                .t("wizard.mode-sandbox")
+                .arg("endpoint", &info.endpoint),
             None => self.t("wizard.mode-real"),
         };
         self.say(
@@ -156,7 +168,11 @@ impl Wizard<'_> {
     fn overview(&mut self, v: &Verdict) {
         self.say("");
         for (step, sv) in self.lesson.steps.iter().zip(&v.steps) {
-            self.say(format!(" {} {}", mark(sv.status), step.title.get(self.lang)));
+            self.say(format!(
+                " {} {}",
+                mark(sv.status),
+                step.title.get(self.lang)
+            ));
         }
         self.say("");
     }
@@ -171,7 +187,10 @@ impl Wizard<'_> {
         self.say(step.instructions.get(self.lang).trim());
         for asset in step.spec.assets() {
             if let Some(doc) = self.lesson.assets.get(asset) {
-                self.say(format!("\n{} ({asset}):", self.r(self.t("wizard.document"))));
+                self.say(format!(
+                    "\n{} ({asset}):",
+                    self.r(self.t("wizard.document"))
+                ));
                 self.say(doc.trim_end().dimmed().to_string());
             }
         }
@@ -179,7 +198,11 @@ impl Wizard<'_> {
     }
 
     fn choices(&self, traffic: bool) -> Vec<(Choice, String)> {
-        let doit = if traffic { "wizard.choice-send" } else { "wizard.choice-doit" };
+        let doit = if traffic {
+            "wizard.choice-send"
+        } else {
+            "wizard.choice-doit"
+        };
         vec![
             (Choice::DoIt, self.r(self.t(doit))),
             (Choice::Myself, self.r(self.t("wizard.choice-myself"))),
@@ -237,7 +260,10 @@ impl Wizard<'_> {
     }
 
     async fn do_it(&mut self, step: &Step) -> Result<(), AppError> {
-        let changes = step.spec.apply(&self.aws.fresh(), self.lesson, false).await?;
+        let changes = step
+            .spec
+            .apply(&self.aws.fresh(), self.lesson, false)
+            .await?;
         let mut confirmed = false;
         if changes.is_empty() {
             self.say(self.r(self.t("wizard.nothing-to-do")));
@@ -255,13 +281,25 @@ impl Wizard<'_> {
                     self.say(self.r(self.t("wizard.left-as-is")));
                 }
             } else {
-                self.say(format!("{} {}", "✓".green(), self.r(change.description.clone())));
+                self.say(format!(
+                    "{} {}",
+                    "✓".green(),
+                    self.r(change.description.clone())
+                ));
                 self.say(format!("   $ {}", change.cli).dimmed().to_string());
             }
         }
         if confirmed {
-            for change in step.spec.apply(&self.aws.fresh(), self.lesson, true).await? {
-                self.say(format!("{} {}", "✓".green(), self.r(change.description.clone())));
+            for change in step
+                .spec
+                .apply(&self.aws.fresh(), self.lesson, true)
+                .await?
+            {
+                self.say(format!(
+                    "{} {}",
+                    "✓".green(),
+                    self.r(change.description.clone())
+                ));
                 self.say(format!("   $ {}", change.cli).dimmed().to_string());
             }
         }
@@ -310,7 +348,11 @@ impl Wizard<'_> {
             if f.status == Status::Pass {
                 continue;
             }
-            self.say(format!("  {} {}", mark(f.status), f.message.render(self.lang)));
+            self.say(format!(
+                "  {} {}",
+                mark(f.status),
+                f.message.render(self.lang)
+            ));
             if !sv.status.is_done() {
                 if let Some(fix) = &f.remediation {
                     for line in fix.render(self.lang).lines() {
@@ -320,7 +362,11 @@ impl Wizard<'_> {
             }
         }
         let verdict = status_word(sv.status, self.lang);
-        self.say(format!("{} {}", mark(sv.status), self.r(self.t("wizard.step-verdict").arg("status", verdict))));
+        self.say(format!(
+            "{} {}",
+            mark(sv.status),
+            self.r(self.t("wizard.step-verdict").arg("status", verdict))
+        ));
         sv
     }
 
@@ -343,7 +389,11 @@ impl Wizard<'_> {
                 Choice::DoIt => {
                     self.say(format!("$ curl {shown}").bold().to_string());
                     if self.sandbox.is_some() {
-                        self.say(self.r(self.t("wizard.sandbox-probe").arg("url", &url)).dimmed().to_string());
+                        self.say(
+                            self.r(self.t("wizard.sandbox-probe").arg("url", &url))
+                                .dimmed()
+                                .to_string(),
+                        );
                     }
                     match probe::send(&url).await {
                         Ok(code) => self.say(self.r(self.t("wizard.probe-ok").arg("code", code))),
@@ -353,7 +403,12 @@ impl Wizard<'_> {
                                 probe::ProbeError::Refused(_) => "wizard.probe-refused",
                                 _ => "wizard.probe-failed",
                             };
-                            self.say(self.r(self.t(key).arg("url", &shown).arg("detail", format!("{e:?}"))));
+                            self.say(
+                                self.r(self
+                                    .t(key)
+                                    .arg("url", &shown)
+                                    .arg("detail", format!("{e:?}"))),
+                            );
                             attempts += 1;
                             if self.prompt.automatic() && attempts >= 2 {
                                 return Ok(StepEnd::Skipped);
@@ -363,7 +418,11 @@ impl Wizard<'_> {
                     }
                 }
                 Choice::Myself => {
-                    let target = if self.sandbox.is_some() { url.clone() } else { shown.clone() };
+                    let target = if self.sandbox.is_some() {
+                        url.clone()
+                    } else {
+                        shown.clone()
+                    };
                     self.say(format!("$ curl {target}").bold().to_string());
                     let msg = self.r(self.t("wizard.press-enter-sent"));
                     self.prompt.pause(&msg)?;
@@ -401,7 +460,11 @@ impl Wizard<'_> {
                     return Ok(StepEnd::Skipped);
                 }
                 watch::Watched::TimedOut => {
-                    self.say(self.r(self.t("wizard.record-timeout").arg("minutes", self.opts.wait.as_secs() / 60)));
+                    self.say(
+                        self.r(self
+                            .t("wizard.record-timeout")
+                            .arg("minutes", self.opts.wait.as_secs() / 60)),
+                    );
                     self.check_step(step).await;
                     return Ok(StepEnd::Skipped);
                 }
@@ -413,7 +476,11 @@ impl Wizard<'_> {
         }
     }
 
-    async fn wait_for_record(&mut self, p: &traffic::Params, request_ms: i64) -> Result<watch::Watched, AwsError> {
+    async fn wait_for_record(
+        &mut self,
+        p: &traffic::Params,
+        request_ms: i64,
+    ) -> Result<watch::Watched, AwsError> {
         let expected = if self.sandbox.is_some() {
             self.t("wizard.waiting-sandbox")
         } else {
@@ -428,7 +495,12 @@ impl Wizard<'_> {
         });
         let tick = |elapsed: Duration| {
             if let Some(s) = &spinner {
-                s.set_message(format!("{} {}:{:02}", message, elapsed.as_secs() / 60, elapsed.as_secs() % 60));
+                s.set_message(format!(
+                    "{} {}:{:02}",
+                    message,
+                    elapsed.as_secs() / 60,
+                    elapsed.as_secs() % 60
+                ));
             }
         };
         // Records carry the start of their aggregation window, which can precede the request.
@@ -470,7 +542,11 @@ impl Wizard<'_> {
                 .bold()
                 .to_string(),
         );
-        let cleanup = if self.sandbox.is_some() { "wizard.cleanup-sandbox" } else { "wizard.cleanup-real" };
+        let cleanup = if self.sandbox.is_some() {
+            "wizard.cleanup-sandbox"
+        } else {
+            "wizard.cleanup-real"
+        };
         self.say(self.r(self.t(cleanup)));
     }
 }

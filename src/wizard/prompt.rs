@@ -121,7 +121,10 @@ impl Prompter for Scripted {
     }
     fn confirm(&mut self, question: &str) -> io::Result<bool> {
         self.asked.push(question.to_string());
-        Ok(matches!(self.answers.pop_front(), Some(Answer::Confirm(true))))
+        Ok(matches!(
+            self.answers.pop_front(),
+            Some(Answer::Confirm(true))
+        ))
     }
     fn pause(&mut self, message: &str) -> io::Result<()> {
         self.asked.push(message.to_string());

@@ -11,8 +11,13 @@ use crate::steps::traffic::{self, Expected, Params};
 use std::time::{Duration, Instant};
 
 pub enum Watched {
-    Found { event: LogEvent, record: FlowRecord },
-    Rejected { event: LogEvent },
+    Found {
+        event: LogEvent,
+        record: FlowRecord,
+    },
+    Rejected {
+        event: LogEvent,
+    },
     TimedOut,
     /// The setup no longer has what the record needs (flow log or instance gone).
     NotConfigured,
@@ -35,8 +40,10 @@ pub async fn until_record(
     loop {
         let fresh = aws.fresh();
         let o = traffic::observe(&fresh, p, lesson).await?;
-        let (Some(fl), Some(eni)) = (&o.flow_log, o.instance.as_ref().and_then(|i| i.primary_eni()))
-        else {
+        let (Some(fl), Some(eni)) = (
+            &o.flow_log,
+            o.instance.as_ref().and_then(|i| i.primary_eni()),
+        ) else {
             return Ok(Watched::NotConfigured);
         };
         if let Ok(format) = traffic::format_of(fl) {
@@ -47,12 +54,24 @@ pub async fn until_record(
                 .filter(|e| e.timestamp >= since_ms)
                 .cloned()
                 .collect();
-            let found = traffic::search(&recent, &format, &Expected { private_ip: &private_ip, port: p.port });
+            let found = traffic::search(
+                &recent,
+                &format,
+                &Expected {
+                    private_ip: &private_ip,
+                    port: p.port,
+                },
+            );
             if let Some((event, record)) = found.accepted {
-                return Ok(Watched::Found { event: event.clone(), record });
+                return Ok(Watched::Found {
+                    event: event.clone(),
+                    record,
+                });
             }
             if let Some(event) = found.rejected {
-                return Ok(Watched::Rejected { event: event.clone() });
+                return Ok(Watched::Rejected {
+                    event: event.clone(),
+                });
             }
         }
         if started.elapsed() >= wait {

@@ -5,6 +5,7 @@
 //! moto is required. Without it the tests fail with instructions; they never skip.
 #![allow(dead_code)]
 
+pub mod sandbox;
 pub mod student;
 
 use aws_sdk_sts::config::Credentials;
