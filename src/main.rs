@@ -60,6 +60,7 @@ fn main() {
     if std::io::stderr().is_terminal() {
         let _ = console::Term::stderr().show_cursor();
     }
+    awslab::aws::record::write_if_asked();
     // Do not wait for lingering connection tasks of the SDK.
     runtime.shutdown_background();
     std::process::exit(code.code());

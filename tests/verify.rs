@@ -623,3 +623,35 @@ fn lessons_lists_the_builtin_lesson() {
     assert_eq!(v[0]["id"], "vpc-flow-logs");
     assert_eq!(v[0]["points"], 100);
 }
+
+// ---------------------------------------------------------------------------------------------
+// What verify sends
+
+#[tokio::test]
+async fn verify_only_reads_and_asks_each_question_once() {
+    let lab = Lab::solved().await;
+    let dir = TempDir::new();
+    let log = dir.0.join("calls.txt");
+    let run = lab
+        .account
+        .awslab()
+        .env("AWSLAB_RECORD_CALLS", &log)
+        .args(["verify", "--format", "json"])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let text = std::fs::read_to_string(&log).expect("the call log was written");
+    let calls: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    for call in &calls {
+        assert!(awslab::aws::record::is_read(call), "verify wrote: {call}");
+    }
+    let mut unique = calls.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        calls.len(),
+        "a question asked twice: {calls:?}"
+    );
+    assert!(calls.contains(&"logs:FilterLogEvents"), "{calls:?}");
+    assert!(calls.len() <= 13, "{} calls: {calls:?}", calls.len());
+}

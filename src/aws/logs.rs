@@ -30,6 +30,9 @@ impl Aws {
         }
         let config = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
             .region(aws_types::region::Region::new(region.to_string()))
+            .interceptor(super::record::Recorder {
+                log: self.calls.clone(),
+            })
             .build();
         aws_sdk_cloudwatchlogs::Client::from_conf(config)
     }

@@ -6,6 +6,7 @@ mod error;
 mod iam;
 mod logs;
 mod memo;
+pub mod record;
 mod write;
 
 pub use ec2::{Eni, FlowLog, Instance, Vpc};
@@ -46,6 +47,7 @@ pub struct Identity {
 
 pub struct Aws {
     pub region: String,
+    calls: record::CallLog,
     sdk: aws_types::SdkConfig,
     iam: aws_sdk_iam::Client,
     ec2: aws_sdk_ec2::Client,
@@ -106,15 +108,38 @@ impl Aws {
     }
 
     pub fn from_sdk(sdk: aws_types::SdkConfig) -> Aws {
+        Aws::with_log(sdk, record::CallLog::default())
+    }
+
+    /// Clients that record every call into `log`.
+    fn with_log(sdk: aws_types::SdkConfig, log: record::CallLog) -> Aws {
+        let recorder = record::Recorder { log: log.clone() };
         Aws {
+            calls: log,
             region: sdk
                 .region()
                 .map(|r| r.to_string())
                 .unwrap_or_else(|| DEFAULT_REGION.to_string()),
-            iam: aws_sdk_iam::Client::new(&sdk),
-            ec2: aws_sdk_ec2::Client::new(&sdk),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
-            sts: aws_sdk_sts::Client::new(&sdk),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&sdk)
+                    .interceptor(recorder.clone())
+                    .build(),
+            ),
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(&sdk)
+                    .interceptor(recorder.clone())
+                    .build(),
+            ),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(&sdk)
+                    .interceptor(recorder.clone())
+                    .build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(&sdk)
+                    .interceptor(recorder)
+                    .build(),
+            ),
             sdk,
             identity: Memo::default(),
             local_policies: Memo::default(),
@@ -134,7 +159,12 @@ impl Aws {
 
     /// The same account and settings with nothing remembered: what to read after writing.
     pub fn fresh(&self) -> Aws {
-        Aws::from_sdk(self.sdk.clone())
+        Aws::with_log(self.sdk.clone(), self.calls.clone())
+    }
+
+    /// Every operation sent through this connection (and its `fresh()` copies), in order.
+    pub fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn sdk(&self) -> &aws_types::SdkConfig {

@@ -1,0 +1,105 @@
+//! Every AWS operation awslab sends, recorded by an SDK interceptor (once per operation, before
+//! serialization: the operation's metadata is not in the config bag earlier), as `service:Operation`
+//! (IAM action spelling). It backs the read-only guarantees: tests assert on it, `grade
+//! --print-policy` is checked against it, and AWSLAB_RECORD_CALLS=FILE writes it at exit.
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use std::sync::{Arc, Mutex};
+
+pub type CallLog = Arc<Mutex<Vec<String>>>;
+
+/// All calls of this process, for AWSLAB_RECORD_CALLS.
+static PROCESS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    pub log: CallLog,
+}
+
+/// The IAM action prefix of an SDK service name.
+fn prefix(service: &str) -> &str {
+    match service.to_ascii_lowercase().as_str() {
+        "cloudwatchlogs" | "cloudwatch logs" | "logs" => "logs",
+        "ec2" => "ec2",
+        "iam" => "iam",
+        "sts" => "sts",
+        _ => service,
+    }
+}
+
+impl Intercept for Recorder {
+    fn name(&self) -> &'static str {
+        "awslab-call-recorder"
+    }
+
+    fn read_before_serialization(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(m) = cfg.load::<Metadata>() {
+            let call = format!("{}:{}", prefix(m.service()), m.name());
+            self.log
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(call.clone());
+            PROCESS.lock().unwrap_or_else(|p| p.into_inner()).push(call);
+        }
+        Ok(())
+    }
+}
+
+pub fn process_calls() -> Vec<String> {
+    PROCESS.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+/// Writes the process's calls, one per line, where AWSLAB_RECORD_CALLS says (for tests and
+/// audits of the real binary).
+pub fn write_if_asked() {
+    if let Some(path) = std::env::var_os("AWSLAB_RECORD_CALLS").filter(|p| !p.is_empty()) {
+        let mut text = process_calls().join("\n");
+        text.push('\n');
+        let _ = std::fs::write(path, text);
+    }
+}
+
+/// Whether an operation only reads.
+pub fn is_read(call: &str) -> bool {
+    let op = call.split(':').nth(1).unwrap_or(call);
+    ["Get", "List", "Describe", "Filter"]
+        .iter()
+        .any(|p| op.starts_with(p))
+        || op == "AssumeRole"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_writes_are_told_apart() {
+        for read in [
+            "iam:GetRole",
+            "logs:FilterLogEvents",
+            "ec2:DescribeVpcs",
+            "sts:GetCallerIdentity",
+        ] {
+            assert!(is_read(read), "{read}");
+        }
+        for write in [
+            "iam:CreatePolicy",
+            "ec2:DeleteFlowLogs",
+            "logs:PutLogEvents",
+            "iam:AttachRolePolicy",
+        ] {
+            assert!(!is_read(write), "{write}");
+        }
+        assert_eq!(prefix("CloudWatchLogs"), "logs");
+    }
+}
