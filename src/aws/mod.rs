@@ -1,6 +1,7 @@
 //! AWS access: one SdkConfig shared by every client, thin read wrappers that turn "not found"
 //! into `None`, paginate, and keep error context, each memoised for the length of one check.
 
+mod delete;
 mod ec2;
 mod error;
 mod iam;
@@ -9,6 +10,7 @@ mod memo;
 pub mod record;
 mod write;
 
+pub use delete::PolicyEntities;
 pub use ec2::{Eni, FlowLog, Instance, Vpc};
 pub use error::{AwsError, ErrorKind, classify, code_of};
 pub use iam::{ManagedPolicy, PolicyText, Role};

@@ -388,6 +388,56 @@ fn create_cli(spec: &NewFlowLog) -> String {
     cli
 }
 
+// ---------------------------------------------------------------------------------------------
+// cleanup
+
+/// The lab's flow logs on the lab's VPC: the ones with its Name tag, and any awslab tagged for
+/// this lesson whatever they are called now. Other flow logs on the VPC are not the lab's.
+pub async fn plan_removal(
+    aws: &Aws,
+    p: &Params,
+    lesson: &Lesson,
+    step: &str,
+) -> Result<Vec<super::removal::Removal>, AwsError> {
+    use super::removal::{Removal, Target, has_lesson_tag, tag_text};
+    let observed = observe_vpc(aws, &p.vpc).await?;
+    Ok(observed
+        .flow_logs
+        .iter()
+        .filter_map(|fl| {
+            let tagged = has_lesson_tag(&fl.tags, lesson);
+            if !tagged && fl.name() != Some(p.name.as_str()) {
+                return None;
+            }
+            let vpc = fl.resource_id.clone().unwrap_or_else(|| p.vpc.clone());
+            let reason = if tagged {
+                Text::new("cleanup.reason-flow-log-tagged").arg("tag", tag_text(lesson))
+            } else {
+                Text::new("cleanup.reason-flow-log-named")
+            }
+            .arg("name", fl.name().unwrap_or("-"))
+            .arg("vpc", format!("{} ({vpc})", p.vpc));
+            Some(Removal {
+                step: step.to_string(),
+                target: Target::FlowLog { id: fl.id.clone() },
+                resource: fl.id.clone(),
+                tagged,
+                reason,
+                keep: None,
+                cli: vec![format!(
+                    "aws ec2 delete-flow-logs --flow-log-ids {}",
+                    sh(&fl.id)
+                )],
+                after: Vec::new(),
+            })
+        })
+        .collect())
+}
+
+pub async fn remove(aws: &Aws, id: &str) -> Result<(), AwsError> {
+    aws.delete_flow_logs(&[id]).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

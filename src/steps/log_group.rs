@@ -130,3 +130,51 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         ),
     ]
 }
+
+// ---------------------------------------------------------------------------------------------
+// cleanup
+
+/// The log group of that name in the region being checked. One of the same name in another
+/// region is not the lab's: the lab's lives where its flow log delivers.
+pub async fn plan_removal(
+    aws: &Aws,
+    p: &Params,
+    lesson: &Lesson,
+    step: &str,
+) -> Result<Vec<super::removal::Removal>, AwsError> {
+    use super::removal::{Removal, Target, has_lesson_tag, tag_text};
+    let Some(group) = aws.log_group(&aws.region, &p.name).await? else {
+        return Ok(Vec::new());
+    };
+    let tags = aws
+        .log_group_tags(&group.name, group.arn.as_deref())
+        .await?;
+    let tagged = has_lesson_tag(&tags, lesson);
+    let reason = if tagged {
+        Text::new("cleanup.reason-log-group-tagged").arg("tag", tag_text(lesson))
+    } else {
+        Text::new("cleanup.reason-log-group-named")
+    }
+    .arg("name", &p.name)
+    .arg("region", &aws.region);
+    Ok(vec![Removal {
+        step: step.to_string(),
+        target: Target::LogGroup {
+            name: p.name.clone(),
+        },
+        resource: p.name.clone(),
+        tagged,
+        reason,
+        keep: None,
+        cli: vec![format!(
+            "aws logs delete-log-group --log-group-name {} --region {}",
+            sh(&p.name),
+            sh(&aws.region)
+        )],
+        after: Vec::new(),
+    }])
+}
+
+pub async fn remove(aws: &Aws, name: &str) -> Result<(), AwsError> {
+    aws.delete_log_group(name).await
+}

@@ -9,6 +9,7 @@
 pub mod flow_log;
 pub mod log_group;
 pub mod policy;
+pub mod removal;
 pub mod role;
 pub mod traffic;
 pub mod trust;

@@ -235,3 +235,102 @@ fn new_version_fix(p: &Params, policy: &ManagedPolicy) -> Text {
         .arg("name", &p.name)
         .arg("cli", new_version_cli(p, policy))
 }
+
+// ---------------------------------------------------------------------------------------------
+// cleanup
+
+/// The customer managed policy of that name, with its versions not in force (IAM deletes a
+/// policy only once they are gone). Attached to anything but the lab's role, it is left alone
+/// with a note; attached to the lab's role, it can go once that role has gone.
+pub async fn plan_removal(
+    aws: &Aws,
+    p: &Params,
+    lesson: &Lesson,
+    step: &str,
+) -> Result<Vec<super::removal::Removal>, AwsError> {
+    use super::StepSpec;
+    use super::removal::{Removal, Target, has_lesson_tag, key, tag_text};
+    let policies = aws.local_policies().await?;
+    let Some(policy) = policies.iter().find(|x| x.name == p.name) else {
+        return Ok(Vec::new());
+    };
+    let (tags, versions, entities) = tokio::try_join!(
+        aws.policy_tags(&policy.arn),
+        aws.policy_versions(&policy.arn),
+        aws.policy_entities(&policy.arn),
+    )?;
+    let tagged = has_lesson_tag(&tags.unwrap_or_default(), lesson);
+    let lab_roles: Vec<&str> = lesson
+        .steps
+        .iter()
+        .filter_map(|s| match &s.spec {
+            StepSpec::Role(r) if r.policy == p.name => Some(r.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut elsewhere: Vec<String> = entities
+        .roles
+        .iter()
+        .filter(|r| !lab_roles.contains(&r.as_str()))
+        .map(|r| format!("role {r}"))
+        .collect();
+    elsewhere.extend(entities.users.iter().map(|u| format!("user {u}")));
+    elsewhere.extend(entities.groups.iter().map(|g| format!("group {g}")));
+    let keep = (!elsewhere.is_empty()).then(|| {
+        Text::new("cleanup.keep-policy-attached")
+            .arg("policy", &p.name)
+            .arg("entities", elsewhere.join(", "))
+    });
+    let after = entities
+        .roles
+        .iter()
+        .filter(|r| lab_roles.contains(&r.as_str()))
+        .map(|r| key("role", r))
+        .collect();
+    let old: Vec<String> = versions
+        .into_iter()
+        .filter(|v| !v.is_default)
+        .map(|v| v.id)
+        .collect();
+    let mut cli: Vec<String> = old
+        .iter()
+        .map(|v| {
+            format!(
+                "aws iam delete-policy-version --policy-arn {} --version-id {}",
+                sh(&policy.arn),
+                sh(v)
+            )
+        })
+        .collect();
+    cli.push(format!(
+        "aws iam delete-policy --policy-arn {}",
+        sh(&policy.arn)
+    ));
+    let reason = if tagged {
+        Text::new("cleanup.reason-policy-tagged").arg("tag", tag_text(lesson))
+    } else {
+        Text::new("cleanup.reason-policy-named")
+    }
+    .arg("name", &p.name)
+    .arg("versions", old.len());
+    Ok(vec![Removal {
+        step: step.to_string(),
+        target: Target::Policy {
+            arn: policy.arn.clone(),
+            versions: old,
+        },
+        resource: policy.arn.clone(),
+        tagged,
+        reason,
+        keep,
+        cli,
+        after,
+    }])
+}
+
+pub async fn remove(aws: &Aws, arn: &str, versions: &[String]) -> Result<(), AwsError> {
+    for v in versions {
+        aws.delete_policy_version(arn, v).await?;
+    }
+    aws.delete_policy(arn).await
+}

@@ -258,3 +258,101 @@ pub async fn apply(
     }
     Ok(changes)
 }
+
+// ---------------------------------------------------------------------------------------------
+// cleanup
+
+/// The role of that name, with the lab's policy to detach and its inline policies to delete
+/// first (IAM refuses to delete a role that still has them). A role something else relies on
+/// (another managed policy attached, or an instance profile holding it) is left alone with a
+/// note: deleting it could break what it serves.
+pub async fn plan_removal(
+    aws: &Aws,
+    p: &Params,
+    lesson: &Lesson,
+    step: &str,
+) -> Result<Vec<super::removal::Removal>, AwsError> {
+    use super::removal::{Removal, Target, has_lesson_tag, tag_text};
+    let Some(role) = aws.role(&p.name).await? else {
+        return Ok(Vec::new());
+    };
+    let (tags, attached, inline, profiles) = tokio::try_join!(
+        aws.role_tags(&p.name),
+        aws.attached_role_policies(&p.name),
+        aws.role_inline_policy_names(&p.name),
+        aws.instance_profiles_for_role(&p.name),
+    )?;
+    let tagged = has_lesson_tag(&tags.unwrap_or_default(), lesson);
+    let (lab, others): (Vec<_>, Vec<_>) = attached.into_iter().partition(|(n, _)| *n == p.policy);
+    let keep = if !others.is_empty() {
+        let names: Vec<&str> = others.iter().map(|(n, _)| n.as_str()).collect();
+        Some(
+            Text::new("cleanup.keep-role-policies")
+                .arg("role", &p.name)
+                .arg("policies", names.join(", ")),
+        )
+    } else if !profiles.is_empty() {
+        Some(
+            Text::new("cleanup.keep-role-profiles")
+                .arg("role", &p.name)
+                .arg("profiles", profiles.join(", ")),
+        )
+    } else {
+        None
+    };
+    let reason = if tagged {
+        Text::new("cleanup.reason-role-tagged").arg("tag", tag_text(lesson))
+    } else {
+        Text::new("cleanup.reason-role-named")
+    }
+    .arg("name", &p.name)
+    .arg("policy", &p.policy);
+    let detach: Vec<String> = lab.into_iter().map(|(_, arn)| arn).collect();
+    let mut cli: Vec<String> = detach
+        .iter()
+        .map(|arn| {
+            format!(
+                "aws iam detach-role-policy --role-name {} --policy-arn {}",
+                sh(&p.name),
+                sh(arn)
+            )
+        })
+        .collect();
+    cli.extend(inline.iter().map(|name| {
+        format!(
+            "aws iam delete-role-policy --role-name {} --policy-name {}",
+            sh(&p.name),
+            sh(name)
+        )
+    }));
+    cli.push(format!("aws iam delete-role --role-name {}", sh(&p.name)));
+    Ok(vec![Removal {
+        step: step.to_string(),
+        target: Target::Role {
+            name: p.name.clone(),
+            detach,
+            inline,
+        },
+        resource: role.name,
+        tagged,
+        reason,
+        keep,
+        cli,
+        after: Vec::new(),
+    }])
+}
+
+pub async fn remove(
+    aws: &Aws,
+    name: &str,
+    detach: &[String],
+    inline: &[String],
+) -> Result<(), AwsError> {
+    for arn in detach {
+        aws.detach_role_policy(name, arn).await?;
+    }
+    for policy in inline {
+        aws.delete_role_policy(name, policy).await?;
+    }
+    aws.delete_role(name).await
+}
