@@ -58,6 +58,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the lessons available
     Lessons(LessonsArgs),
+    /// Tools for lesson authors
+    #[command(subcommand)]
+    Lesson(LessonCommand),
     /// A local stand-in AWS account with the lab's VPC and instance, for practice without one
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -145,6 +148,23 @@ pub struct ExplainArgs {
     /// Output format (text or json)
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LessonCommand {
+    /// Validate lessons: schema, texts in both languages, points, assets; then prove in a
+    /// private sandbox that every check fails on an empty account and passes once done
+    Check(LessonCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LessonCheckArgs {
+    /// Directory of lessons (`<id>/lesson.toml`), or one lesson's directory [default: the
+    /// built-in lessons, or --lessons]
+    pub dir: Option<PathBuf>,
+    /// Only the static checks, without a sandbox
+    #[arg(long = "static")]
+    pub static_only: bool,
 }
 
 #[derive(Debug, Args)]

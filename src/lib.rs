@@ -14,6 +14,7 @@ pub mod flow_record;
 pub mod i18n;
 pub mod iam;
 pub mod lesson;
+pub mod lesson_check;
 pub mod lessons_cmd;
 pub mod report;
 pub mod run_cmd;

@@ -31,6 +31,9 @@ fn main() {
                 Command::Verify(args) => verify::run(&ctx, args).await,
                 Command::Explain(args) => explain_cmd::run(&ctx, args),
                 Command::Lessons(args) => lessons_cmd::run(&ctx, args),
+                Command::Lesson(cli::LessonCommand::Check(args)) => {
+                    awslab::lesson_check::run(&ctx, args).await
+                }
                 Command::Sandbox(SandboxCommand::Up(args)) => sandbox_cmd::up(&ctx, args).await,
                 Command::Sandbox(SandboxCommand::Serve(args)) => {
                     sandbox_cmd::serve(&ctx, args).await

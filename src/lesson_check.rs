@@ -1,0 +1,533 @@
+//! `awslab lesson check`: what a lesson author runs before shipping a lesson, and CI runs on
+//! every lesson. First the file itself: it loads, every text exists in Korean and English,
+//! step ids are unique, each step depends only on steps before it, the assets exist and are
+//! JSON, the points add up to 100. Then, in a private sandbox, that the lesson is sound the
+//! way rustlings proves its exercises: on an empty account every check fails, and applying
+//! the steps in order makes each one pass (the last, the test request, included).
+//!
+//! Exit codes: 0 sound, 1 a check that does not prove what it should, 2 a lesson that is not
+//! valid (or could not be checked at all).
+
+use crate::app::Context;
+use crate::aws::Aws;
+use crate::cli::LessonCheckArgs;
+use crate::engine::{self, Verdict};
+use crate::error::AppError;
+use crate::exit::ExitCode;
+use crate::finding::Status;
+use crate::i18n::{Lang, Text};
+use crate::lesson::{Lesson, LessonError, Source};
+use crate::sandbox;
+use crate::steps::StepSpec;
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The points of a lesson's steps add up to this, so scores read as percentages.
+pub const TOTAL_POINTS: i64 = 100;
+/// How long the sandbox takes to deliver the test request's record, at most.
+const RECORD_WAIT: Duration = Duration::from_secs(30);
+
+/// One thing wrong with a lesson, where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(file: &str, field: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            file: file.to_string(),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    fn render(&self, lang: Lang) -> String {
+        Text::new("lesson-check.problem")
+            .arg("file", &self.file)
+            .arg("field", &self.field)
+            .arg("message", &self.message)
+            .render(lang)
+    }
+}
+
+/// The lessons to check: those of a directory of lessons, one lesson's own directory, or
+/// (without DIR) the ones awslab would use.
+fn lessons_to_check(
+    ctx: &Context,
+    dir: Option<&Path>,
+) -> Result<(Source, Vec<String>), LessonError> {
+    let source = match dir {
+        Some(dir) if dir.join("lesson.toml").is_file() => {
+            let id = dir
+                .canonicalize()
+                .ok()
+                .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_default();
+            let parent = dir
+                .canonicalize()
+                .ok()
+                .and_then(|d| d.parent().map(Path::to_path_buf))
+                .unwrap_or_else(|| PathBuf::from("."));
+            return Ok((Source::Dir(parent), vec![id]));
+        }
+        Some(dir) => Source::Dir(dir.to_path_buf()),
+        None => ctx.source.clone(),
+    };
+    let ids = source.lesson_ids()?;
+    Ok((source, ids))
+}
+
+pub async fn run(ctx: &Context, args: &LessonCheckArgs) -> Result<ExitCode, AppError> {
+    let lang = ctx.lang;
+    let (source, ids) = lessons_to_check(ctx, args.dir.as_deref())?;
+    if ids.is_empty() {
+        return Err(LessonError::Unknown {
+            id: String::new(),
+            available: Vec::new(),
+        }
+        .into());
+    }
+    let mut invalid = 0;
+    let mut unsound = 0;
+    for id in &ids {
+        let (file, text) = source.lesson_file(id)?;
+        ctx.print(&format!(
+            "{}\n",
+            Text::new("lesson-check.checking")
+                .arg("file", &file)
+                .render(lang)
+        ))?;
+        let (lesson, problems) = check_static(&source, id, &file, &text);
+        for p in &problems {
+            ctx.print(&format!("{}\n", p.render(lang)))?;
+        }
+        invalid += problems.len();
+        let Some(lesson) = lesson.filter(|_| problems.is_empty()) else {
+            continue;
+        };
+        ctx.print(&format!(
+            "{}\n",
+            Text::new("lesson-check.static-ok")
+                .arg("points", lesson.possible_points())
+                .render(lang)
+        ))?;
+        if args.static_only {
+            continue;
+        }
+        ctx.print(&format!(
+            "{}\n",
+            Text::new("lesson-check.sandbox").render(lang)
+        ))?;
+        let problems = check_sound(ctx, &lesson).await?;
+        for p in &problems {
+            ctx.print(&format!("{}\n", p.render(lang)))?;
+        }
+        unsound += problems.len();
+    }
+    let total = invalid + unsound;
+    let end = if total == 0 {
+        Text::new("lesson-check.ok").arg("count", ids.len())
+    } else {
+        Text::new("lesson-check.failed").arg("count", total)
+    };
+    ctx.print(&format!("{}\n", end.render(lang)))?;
+    Ok(if invalid > 0 {
+        ExitCode::CouldNotCheck
+    } else if unsound > 0 {
+        ExitCode::Fail
+    } else {
+        ExitCode::Pass
+    })
+}
+
+/// The file's own checks, then the loader's (schema, variables, step kinds, assets). The
+/// loader stops at its first error; the walk over the raw file reports every text and
+/// dependency problem at once, so an author fixes them in one go.
+pub fn check_static(
+    source: &Source,
+    id: &str,
+    file: &str,
+    text: &str,
+) -> (Option<Lesson>, Vec<Problem>) {
+    let raw = match text.parse::<toml::Table>() {
+        Ok(t) => t,
+        Err(e) => {
+            return (
+                None,
+                vec![Problem::new(file, "(file)", e.to_string().trim_end())],
+            );
+        }
+    };
+    let mut problems = check_raw(file, &raw);
+    match Lesson::load(source, id, &[]) {
+        Ok(lesson) => (Some(lesson), problems),
+        Err(e) => {
+            let from_loader = match e {
+                LessonError::Field {
+                    file,
+                    field,
+                    message,
+                } => Problem::new(&file, field, message),
+                LessonError::Asset {
+                    file: path,
+                    message,
+                } => Problem::new(
+                    file,
+                    asset_field(&raw, &path),
+                    format!("asset {path}: {message}"),
+                ),
+                // A text or a field missing makes the typed parse fail too; the walk above
+                // has already said which, better than serde can.
+                LessonError::Parse { .. } if !problems.is_empty() => return (None, problems),
+                LessonError::Parse { message, .. } => Problem::new(file, "(file)", message),
+                other => Problem::new(file, "(lesson)", other.to_string()),
+            };
+            if !problems.iter().any(|p| p.field == from_loader.field) {
+                problems.push(from_loader);
+            }
+            (None, problems)
+        }
+    }
+}
+
+/// The field of the step that names an asset (`steps[0] (policy).with.document`).
+fn asset_field(raw: &toml::Table, path: &str) -> String {
+    let name = Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string());
+    for (i, step) in steps_of(raw).iter().enumerate() {
+        let Some(with) = step.get("with").and_then(toml::Value::as_table) else {
+            continue;
+        };
+        for (key, value) in with {
+            if value.as_str() == Some(name.as_str()) {
+                return format!("{}.with.{key}", step_at(i, step));
+            }
+        }
+    }
+    "(asset)".to_string()
+}
+
+fn steps_of(raw: &toml::Table) -> Vec<&toml::Table> {
+    raw.get("steps")
+        .and_then(toml::Value::as_array)
+        .map(|a| a.iter().filter_map(toml::Value::as_table).collect())
+        .unwrap_or_default()
+}
+
+fn step_at(i: usize, step: &toml::Table) -> String {
+    let id = step.get("id").and_then(toml::Value::as_str).unwrap_or("?");
+    format!("steps[{i}] ({id})")
+}
+
+/// Texts in both languages, unique ids, dependencies on earlier steps only, 100 points.
+fn check_raw(file: &str, raw: &toml::Table) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut localized = |field: &str, value: Option<&toml::Value>| {
+        let Some(table) = value.and_then(toml::Value::as_table) else {
+            out.push(Problem::new(
+                file,
+                field,
+                "missing: every text needs `ko` and `en`",
+            ));
+            return;
+        };
+        for lang in ["ko", "en"] {
+            let message = match table.get(lang) {
+                Some(toml::Value::String(s)) if !s.trim().is_empty() => continue,
+                Some(toml::Value::String(_)) => "is empty",
+                Some(_) => "must be a string",
+                None => "is missing: every text needs `ko` and `en`",
+            };
+            out.push(Problem::new(file, format!("{field}.{lang}"), message));
+        }
+    };
+    localized("title", raw.get("title"));
+    localized("summary", raw.get("summary"));
+    if let Some(vars) = raw.get("variables").and_then(toml::Value::as_table) {
+        for (name, var) in vars {
+            localized(&format!("variables.{name}"), Some(var));
+        }
+    }
+    let steps = steps_of(raw);
+    for (i, step) in steps.iter().enumerate() {
+        let at = step_at(i, step);
+        localized(&format!("{at}.title"), step.get("title"));
+        localized(&format!("{at}.instructions"), step.get("instructions"));
+        if let Some(hints) = step.get("hints").and_then(toml::Value::as_array) {
+            for (h, hint) in hints.iter().enumerate() {
+                localized(&format!("{at}.hints[{h}]"), Some(hint));
+            }
+        }
+    }
+
+    let ids: Vec<&str> = steps
+        .iter()
+        .map(|s| s.get("id").and_then(toml::Value::as_str).unwrap_or(""))
+        .collect();
+    let mut seen = BTreeSet::new();
+    let mut points = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let at = step_at(i, step);
+        if !seen.insert(ids[i]) {
+            out.push(Problem::new(file, format!("{at}.id"), "duplicate step id"));
+        }
+        let deps = step
+            .get("depends")
+            .and_then(toml::Value::as_array)
+            .map(|d| d.iter().filter_map(toml::Value::as_str).collect::<Vec<_>>())
+            .unwrap_or_default();
+        for dep in deps {
+            let message = if ids[..i].contains(&dep) {
+                continue;
+            } else if dep == ids[i] {
+                format!("'{dep}' is this step itself")
+            } else if ids[i + 1..].contains(&dep) {
+                format!(
+                    "'{dep}' comes later: a step may depend only on steps listed before it, \
+                     so the dependencies form no cycle"
+                )
+            } else {
+                format!("no step '{dep}' in this lesson (steps: {})", ids.join(", "))
+            };
+            out.push(Problem::new(file, format!("{at}.depends"), message));
+        }
+        match step.get("points").and_then(toml::Value::as_integer) {
+            Some(p) => points.push((ids[i], p)),
+            None => out.push(Problem::new(
+                file,
+                format!("{at}.points"),
+                "missing or not a whole number",
+            )),
+        }
+    }
+    let sum: i64 = points.iter().map(|(_, p)| p).sum();
+    if sum != TOTAL_POINTS && points.len() == steps.len() {
+        let list: Vec<String> = points.iter().map(|(id, p)| format!("{id} {p}")).collect();
+        out.push(Problem::new(
+            file,
+            "steps[*].points",
+            format!(
+                "the points add up to {sum}, not {TOTAL_POINTS} ({})",
+                list.join(", ")
+            ),
+        ));
+    }
+    out
+}
+
+fn step_status(v: &Verdict, id: &str) -> Status {
+    v.steps
+        .iter()
+        .find(|s| s.id == id)
+        .map(|s| s.status)
+        .unwrap_or(Status::Error)
+}
+
+fn not_done(v: &Verdict, id: &str, lang: Lang) -> String {
+    v.steps
+        .iter()
+        .find(|s| s.id == id)
+        .map(|s| {
+            s.findings
+                .iter()
+                .filter(|f| !f.status.is_done())
+                .map(|f| format!("{} {}: {}", f.id, f.status.as_str(), f.message.render(lang)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_default()
+}
+
+/// Rustlings' proof for a lesson, in a private sandbox: nothing passes on an empty account,
+/// and each step passes once applied, in order.
+async fn check_sound(ctx: &Context, lesson: &Lesson) -> Result<Vec<Problem>, AppError> {
+    let lang = ctx.lang;
+    let file = lesson.file.as_str();
+    let running = sandbox::start(
+        lesson,
+        &ctx.region_hint(),
+        Duration::from_secs(1),
+        std::io::stderr().is_terminal(),
+    )
+    .await?;
+    let aws = Aws::connect(&running.info.target()).await;
+    let mut problems = Vec::new();
+    let at = |i: usize| format!("steps[{i}] ({})", lesson.steps[i].id);
+
+    let empty = engine::verify(&aws.fresh(), lesson).await;
+    if let Some(e) = empty.fatal {
+        return Err(e.into());
+    }
+    for (i, step) in lesson.steps.iter().enumerate() {
+        if matches!(step.spec, StepSpec::Traffic(_)) {
+            continue;
+        }
+        let status = step_status(&empty, &step.id);
+        if !matches!(status, Status::Fail | Status::Skip) {
+            problems.push(Problem::new(
+                file,
+                at(i),
+                format!(
+                    "is {} on an empty account: its check proves nothing",
+                    status.as_str()
+                ),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        ctx.print(&format!(
+            "{}\n",
+            Text::new("lesson-check.empty-ok").render(lang)
+        ))?;
+    }
+
+    for (i, step) in lesson.steps.iter().enumerate() {
+        let StepSpec::Traffic(_) = step.spec else {
+            if let Err(e) = step.spec.apply(&aws, lesson, true).await {
+                problems.push(Problem::new(
+                    file,
+                    at(i),
+                    format!("applying it failed: {e}"),
+                ));
+                continue;
+            }
+            let v = engine::verify(&aws.fresh(), lesson).await;
+            if step_status(&v, &step.id).is_done() {
+                ctx.print(&format!(
+                    "{}\n",
+                    Text::new("lesson-check.step-ok")
+                        .arg("step", &step.id)
+                        .render(lang)
+                ))?;
+            } else {
+                problems.push(Problem::new(
+                    file,
+                    at(i),
+                    format!(
+                        "is {} after applying it: {}",
+                        step_status(&v, &step.id).as_str(),
+                        not_done(&v, &step.id, lang)
+                    ),
+                ));
+            }
+            continue;
+        };
+        // The test request, to the sandbox's loopback stand-in only.
+        let sent = match running.info.probe_address() {
+            Ok(addr) => crate::wizard::probe::send(&format!("http://{addr}/"))
+                .await
+                .is_ok(),
+            Err(_) => false,
+        };
+        let deadline = Instant::now() + RECORD_WAIT;
+        let status = loop {
+            let v = engine::verify(&aws.fresh(), lesson).await;
+            let status = step_status(&v, &step.id);
+            if status.is_done() || !sent || Instant::now() > deadline {
+                break (status, v);
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        match status {
+            (s, _) if s.is_done() => ctx.print(&format!(
+                "{}\n",
+                Text::new("lesson-check.traffic-ok")
+                    .arg("step", &step.id)
+                    .render(lang)
+            ))?,
+            (Status::Pending, _) if !sent => ctx.print(&format!(
+                "{}\n",
+                Text::new("lesson-check.traffic-pending")
+                    .arg("step", &step.id)
+                    .render(lang)
+            ))?,
+            (s, v) => problems.push(Problem::new(
+                file,
+                at(i),
+                format!(
+                    "is {} after the test request and {} s: {}",
+                    s.as_str(),
+                    RECORD_WAIT.as_secs(),
+                    not_done(&v, &step.id, lang)
+                ),
+            )),
+        }
+    }
+    drop(running);
+    Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<Problem> {
+        let raw: toml::Table = text.parse().expect("toml");
+        check_raw("lesson.toml", &raw)
+    }
+
+    const GOOD_STEP: &str = r#"
+title = { ko = "제목", en = "Title" }
+summary = { ko = "요약", en = "Summary" }
+"#;
+
+    #[test]
+    fn a_missing_language_names_the_field() {
+        let p = problems(&format!(
+            "{GOOD_STEP}\n[[steps]]\nid = \"a\"\npoints = 100\ntitle = {{ en = \"A\" }}\ninstructions = {{ ko = \"가\", en = \" \" }}\n"
+        ));
+        let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["steps[0] (a).title.ko", "steps[0] (a).instructions.en"]
+        );
+    }
+
+    #[test]
+    fn later_unknown_and_own_dependencies_are_told_apart() {
+        let step = |id: &str, deps: &str| {
+            format!(
+                "[[steps]]\nid = \"{id}\"\npoints = 25\ndepends = [{deps}]\ntitle = {{ ko = \"가\", en = \"a\" }}\ninstructions = {{ ko = \"가\", en = \"a\" }}\n"
+            )
+        };
+        let text = format!(
+            "{GOOD_STEP}{}{}{}{}",
+            step("a", "\"b\""),
+            step("b", "\"nope\""),
+            step("c", "\"c\""),
+            step("d", "\"a\"")
+        );
+        let p = problems(&text);
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p[0].message.contains("comes later"), "{p:?}");
+        assert!(p[1].message.contains("no step 'nope'"), "{p:?}");
+        assert!(p[2].message.contains("itself"), "{p:?}");
+    }
+
+    #[test]
+    fn points_must_add_up_to_100() {
+        let p = problems(&format!(
+            "{GOOD_STEP}\n[[steps]]\nid = \"a\"\npoints = 90\ntitle = {{ ko = \"가\", en = \"a\" }}\ninstructions = {{ ko = \"가\", en = \"a\" }}\n"
+        ));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].field, "steps[*].points");
+        assert!(p[0].message.contains("add up to 90"), "{p:?}");
+    }
+
+    #[test]
+    fn the_shipped_lesson_is_valid() {
+        let (file, text) = Source::Embedded
+            .lesson_file("vpc-flow-logs")
+            .expect("shipped lesson");
+        let (lesson, problems) = check_static(&Source::Embedded, "vpc-flow-logs", &file, &text);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(lesson.is_some());
+    }
+}

@@ -1,0 +1,149 @@
+//! `awslab lesson check`: the shipped lesson is valid and sound (proved in a private sandbox),
+//! and each broken fixture under tests/fixtures/lessons/ is refused with exit 2, naming the
+//! file and the field at fault.
+
+mod common;
+
+use common::sandbox::awslab_in;
+use common::*;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons")
+}
+
+/// `lesson check` of one fixture lesson's directory.
+fn check_fixture(id: &str) -> Run {
+    let cache = TempDir::new();
+    awslab_in(&cache)
+        .args(["lesson", "check"])
+        .arg_path(fixtures().join(id))
+        .run()
+}
+
+trait ArgPath {
+    fn arg_path(&mut self, path: PathBuf) -> &mut Self;
+}
+
+impl ArgPath for Awslab {
+    fn arg_path(&mut self, path: PathBuf) -> &mut Self {
+        self.args([path])
+    }
+}
+
+fn assert_refused(id: &str, field: &str, words: &str) {
+    let run = check_fixture(id);
+    let out = run.stdout();
+    assert_eq!(run.code(), 2, "{id}:\n{out}\n{}", run.stderr());
+    let file = format!("{id}/lesson.toml");
+    let line = out
+        .lines()
+        .find(|l| l.contains('✗') && l.contains(field))
+        .unwrap_or_else(|| panic!("{id}: no problem about {field}:\n{out}"));
+    assert!(line.contains(&file), "{id}: names the file: {line}");
+    assert!(line.contains(words), "{id}: says '{words}': {line}");
+    assert!(!out.contains("sandbox"), "a broken lesson never reaches the sandbox:\n{out}");
+}
+
+#[test]
+fn the_shipped_lesson_is_valid_and_sound() {
+    let cache = TempDir::new();
+    let run = awslab_in(&cache)
+        .args(["lesson", "check", "--lang", "en"])
+        .run();
+    let out = run.stdout();
+    assert_eq!(run.code(), 0, "{out}\n{}", run.stderr());
+    assert!(out.contains("lessons/vpc-flow-logs/lesson.toml"), "{out}");
+    assert!(out.contains("points (100)"), "{out}");
+    assert!(
+        out.contains("on an empty account every step but the request fails"),
+        "{out}"
+    );
+    for step in ["policy", "role", "trust", "log-group", "flow-log"] {
+        assert!(out.contains(&format!("✓ {step} passes once applied")), "{out}");
+    }
+    assert!(
+        out.contains("traffic: the test request's record arrived"),
+        "{out}"
+    );
+    assert!(out.contains("1 lesson(s) checked: sound."), "{out}");
+}
+
+#[test]
+fn the_repository_layout_checks_statically() {
+    let cache = TempDir::new();
+    let lessons = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    let run = awslab_in(&cache)
+        .args(["lesson", "check", "--static"])
+        .arg_path(lessons)
+        .run();
+    assert_eq!(run.code(), 0, "{}\n{}", run.stdout(), run.stderr());
+}
+
+#[test]
+fn points_that_do_not_add_up_to_100_are_refused() {
+    assert_refused("bad-points", "steps[*].points", "add up to 90, not 100");
+}
+
+#[test]
+fn a_text_without_korean_is_refused() {
+    assert_refused("no-korean", "steps[0] (policy).title.ko", "missing");
+}
+
+#[test]
+fn a_dependency_on_a_later_step_is_refused() {
+    assert_refused("later-dependency", "steps[0] (policy).depends", "comes later");
+}
+
+#[test]
+fn a_dependency_on_an_unknown_step_is_refused() {
+    assert_refused(
+        "unknown-dependency",
+        "steps[1] (log-group).depends",
+        "no step 'polcy'",
+    );
+}
+
+#[test]
+fn a_missing_asset_is_refused() {
+    assert_refused(
+        "missing-asset",
+        "steps[0] (policy).with.document",
+        "file not found",
+    );
+}
+
+#[test]
+fn an_asset_that_is_not_json_is_refused() {
+    assert_refused(
+        "invalid-json",
+        "steps[0] (policy).with.document",
+        "not valid JSON",
+    );
+}
+
+#[test]
+fn a_directory_of_lessons_reports_every_broken_one() {
+    let cache = TempDir::new();
+    let run = awslab_in(&cache)
+        .args(["lesson", "check"])
+        .arg_path(fixtures())
+        .run();
+    let out = run.stdout();
+    assert_eq!(run.code(), 2, "{out}\n{}", run.stderr());
+    for id in [
+        "bad-points",
+        "no-korean",
+        "later-dependency",
+        "unknown-dependency",
+        "missing-asset",
+        "invalid-json",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.contains('✗') && l.contains(&format!("{id}/lesson.toml"))),
+            "{id}:\n{out}"
+        );
+    }
+    assert!(out.contains("problem(s) found"), "{out}");
+}
