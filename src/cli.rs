@@ -58,6 +58,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the lessons available
     Lessons(LessonsArgs),
+    /// Delete what the lab created (shows the plan and asks first), leaving the prerequisites
+    Cleanup(CleanupArgs),
     /// Tools for lesson authors
     #[command(subcommand)]
     Lesson(LessonCommand),
@@ -145,6 +147,25 @@ pub struct ExplainArgs {
     /// The flow log's LogFormat, e.g. '${version} ${srcaddr} ${dstaddr} ${action}' [default: version 2]
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<String>,
+    /// Output format (text or json)
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Lesson whose resources to delete [default: the only one available]
+    pub lesson: Option<String>,
+    /// Delete without asking first (resources not created by awslab still need
+    /// --include-untagged or their own confirmation)
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Only show what would be deleted
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also delete resources with the lab's names that awslab did not create (made by hand)
+    #[arg(long)]
+    pub include_untagged: bool,
     /// Output format (text or json)
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,

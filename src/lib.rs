@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod aws;
+pub mod cleanup_cmd;
 pub mod cli;
 pub mod engine;
 pub mod error;

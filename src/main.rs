@@ -31,6 +31,7 @@ fn main() {
                 Command::Verify(args) => verify::run(&ctx, args).await,
                 Command::Explain(args) => explain_cmd::run(&ctx, args),
                 Command::Lessons(args) => lessons_cmd::run(&ctx, args),
+                Command::Cleanup(args) => awslab::cleanup_cmd::run(&ctx, args).await,
                 Command::Lesson(cli::LessonCommand::Check(args)) => {
                     awslab::lesson_check::run(&ctx, args).await
                 }
