@@ -42,7 +42,10 @@ fn assert_refused(id: &str, field: &str, words: &str) {
         .unwrap_or_else(|| panic!("{id}: no problem about {field}:\n{out}"));
     assert!(line.contains(&file), "{id}: names the file: {line}");
     assert!(line.contains(words), "{id}: says '{words}': {line}");
-    assert!(!out.contains("sandbox"), "a broken lesson never reaches the sandbox:\n{out}");
+    assert!(
+        !out.contains("sandbox"),
+        "a broken lesson never reaches the sandbox:\n{out}"
+    );
 }
 
 #[test]
@@ -60,7 +63,10 @@ fn the_shipped_lesson_is_valid_and_sound() {
         "{out}"
     );
     for step in ["policy", "role", "trust", "log-group", "flow-log"] {
-        assert!(out.contains(&format!("✓ {step} passes once applied")), "{out}");
+        assert!(
+            out.contains(&format!("✓ {step} passes once applied")),
+            "{out}"
+        );
     }
     assert!(
         out.contains("traffic: the test request's record arrived"),
@@ -92,7 +98,11 @@ fn a_text_without_korean_is_refused() {
 
 #[test]
 fn a_dependency_on_a_later_step_is_refused() {
-    assert_refused("later-dependency", "steps[0] (policy).depends", "comes later");
+    assert_refused(
+        "later-dependency",
+        "steps[0] (policy).depends",
+        "comes later",
+    );
 }
 
 #[test]
