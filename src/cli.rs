@@ -56,6 +56,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Explain a flow log record field by field
     Explain(ExplainArgs),
+    /// Grade a class: every student account of a roster, with reports
+    Grade(GradeArgs),
     /// List the lessons available
     Lessons(LessonsArgs),
     /// Delete what the lab created (shows the plan and asks first), leaving the prerequisites
@@ -137,6 +139,45 @@ fn parse_poll(s: &str) -> Result<f64, String> {
             "'{s}' is not a number of seconds between 0.1 and 300"
         )),
     }
+}
+
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    /// Lesson to grade [default: the only one available]
+    pub lesson: Option<String>,
+    /// CSV with a header: student, and role_arn (+ external_id), account_id or profile; optional region
+    #[arg(long, value_name = "FILE", required_unless_present = "print_policy")]
+    pub roster: Option<PathBuf>,
+    /// Accounts graded at the same time
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Role assumed in accounts given by account_id
+    #[arg(long, default_value = "OrganizationAccountAccessRole")]
+    pub role_name: String,
+    /// Work after this time (RFC 3339) is late
+    #[arg(long, value_name = "TIME")]
+    pub deadline: Option<String>,
+    /// Grade nothing if any roster row is malformed
+    #[arg(long)]
+    pub strict: bool,
+    /// Write grades.csv, grades.json, junit.xml and report.md here
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// What to print to standard output
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: GradeFormat,
+    /// Print the read-only IAM policy a grading role needs in each student account
+    #[arg(long)]
+    pub print_policy: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GradeFormat {
+    Text,
+    Json,
+    Csv,
+    Junit,
+    Markdown,
 }
 
 #[derive(Debug, Args)]

@@ -56,7 +56,10 @@ fn meaning(field: &str, value: Option<&str>, known: &Known) -> Text {
         } else {
             "explain.end"
         })
-        .arg("time", v.parse::<i64>().map(utc).unwrap_or_default()),
+        .arg(
+            "time",
+            v.parse::<i64>().map(crate::time::utc).unwrap_or_default(),
+        ),
         _ => match KNOWN.iter().find(|(f, _)| *f == field) {
             Some((_, key)) => Text::new(key),
             None => Text::new("explain.other"),
@@ -88,28 +91,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("flow-direction", "explain.flow-direction"),
     ("traffic-path", "explain.traffic-path"),
 ];
-
-/// Unix seconds as a UTC timestamp, without a date library.
-pub fn utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
 
 /// The explained record as a table for a terminal.
 pub fn table(rows: &[Explained], lang: Lang) -> String {
@@ -153,13 +134,6 @@ pub fn parse(line: &str, format: Option<&str>) -> Result<FlowRecord, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utc_formats_known_instants() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(utc(1_418_530_010), "2014-12-14 04:06:50 UTC");
-        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
-    }
 
     #[test]
     fn the_guides_record_is_explained_in_both_languages() {

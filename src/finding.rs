@@ -61,6 +61,8 @@ pub struct Finding {
     pub remediation: Option<Text>,
     /// The resource judged (ARN, id, or the record line found): the evidence behind the verdict.
     pub resource: Option<String>,
+    /// When the judged resource came to be (unix seconds), for late work in grading.
+    pub created: Option<i64>,
 }
 
 impl Finding {
@@ -71,6 +73,7 @@ impl Finding {
             message,
             remediation: None,
             resource: None,
+            created: None,
         }
     }
 
@@ -92,6 +95,11 @@ impl Finding {
 
     pub fn fix(mut self, remediation: Text) -> Finding {
         self.remediation = Some(remediation);
+        self
+    }
+
+    pub fn at(mut self, created: Option<i64>) -> Finding {
+        self.created = created;
         self
     }
 

@@ -30,6 +30,7 @@ fn main() {
                 Command::Run(args) => run_cmd::run(&ctx, args).await,
                 Command::Verify(args) => verify::run(&ctx, args).await,
                 Command::Explain(args) => explain_cmd::run(&ctx, args),
+                Command::Grade(args) => awslab::grade_cmd::run(&ctx, args).await,
                 Command::Lessons(args) => lessons_cmd::run(&ctx, args),
                 Command::Cleanup(args) => awslab::cleanup_cmd::run(&ctx, args).await,
                 Command::Lesson(cli::LessonCommand::Check(args)) => {

@@ -9,6 +9,12 @@ root = pathlib.Path(__file__).resolve().parents[2]
 assets = root / "assets" / "vpc-flow-logs"
 kw = dict(endpoint_url=endpoint, region_name=region,
           aws_access_key_id="test", aws_secret_access_key="test")
+if len(sys.argv) > 2:
+    # Another account: moto switches to an account's state when a role in it is assumed.
+    c = boto3.client("sts", **kw).assume_role(
+        RoleArn=f"arn:aws:iam::{sys.argv[2]}:role/seed", RoleSessionName="seed")["Credentials"]
+    kw = dict(endpoint_url=endpoint, region_name=region, aws_access_key_id=c["AccessKeyId"],
+              aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
 ec2, iam, logs = boto3.client("ec2", **kw), boto3.client("iam", **kw), boto3.client("logs", **kw)
 
 def name(kind, value):

@@ -24,6 +24,7 @@ pub struct FlowLog {
     pub log_format: Option<String>,
     pub max_aggregation_interval: Option<i32>,
     pub tags: Vec<(String, String)>,
+    pub created: Option<i64>,
 }
 
 impl FlowLog {
@@ -126,6 +127,7 @@ impl Aws {
                         log_format: f.log_format().map(str::to_string),
                         max_aggregation_interval: f.max_aggregation_interval(),
                         tags: tags(f.tags()),
+                        created: f.creation_time().map(|d| d.secs()),
                     });
                 }
                 Ok(out)

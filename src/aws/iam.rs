@@ -10,6 +10,8 @@ pub struct ManagedPolicy {
     pub name: String,
     pub arn: String,
     pub default_version: Option<String>,
+    /// Unix seconds, for late work.
+    pub created: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -18,6 +20,7 @@ pub struct Role {
     pub arn: String,
     /// As IAM returns it: URL-encoded JSON (the parser decodes either form).
     pub trust_document: Option<String>,
+    pub created: Option<i64>,
 }
 
 /// One policy that gives a role permissions, with its document in force.
@@ -48,6 +51,7 @@ impl Aws {
                         name: p.policy_name().unwrap_or_default().to_string(),
                         arn: p.arn().unwrap_or_default().to_string(),
                         default_version: p.default_version_id().map(str::to_string),
+                        created: p.create_date().map(|d| d.secs()),
                     });
                 }
                 Ok(out)
@@ -117,6 +121,7 @@ impl Aws {
                         name: r.role_name().to_string(),
                         arn: r.arn().to_string(),
                         trust_document: r.assume_role_policy_document().map(str::to_string),
+                        created: Some(r.create_date().secs()),
                     })
                 }))
             })

@@ -8,6 +8,7 @@ pub struct LogGroup {
     pub name: String,
     pub arn: Option<String>,
     pub region: String,
+    pub created: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +56,7 @@ impl Aws {
                             name: name.to_string(),
                             arn: g.arn().map(str::to_string),
                             region: region.to_string(),
+                            created: g.creation_time().map(|ms| ms / 1000),
                         }));
                     }
                 }

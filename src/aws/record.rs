@@ -103,3 +103,35 @@ mod tests {
         assert_eq!(prefix("CloudWatchLogs"), "logs");
     }
 }
+
+/// Every operation `verify` (and so `grade`) may send to a student's account. It is the one
+/// list behind `grade --print-policy`, and tests check that verify never calls outside it.
+pub const VERIFY_ACTIONS: &[&str] = &[
+    "ec2:DescribeFlowLogs",
+    "ec2:DescribeInstances",
+    "ec2:DescribeRegions",
+    "ec2:DescribeVpcs",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListPolicies",
+    "iam:ListRolePolicies",
+    "logs:DescribeLogGroups",
+    "logs:FilterLogEvents",
+    "sts:GetCallerIdentity",
+];
+
+/// The least IAM policy a grading role needs in each student account.
+pub fn grading_policy() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AwslabGradeReadOnly",
+            "Effect": "Allow",
+            "Action": VERIFY_ACTIONS,
+            "Resource": "*"
+        }]
+    })
+}

@@ -77,7 +77,27 @@ struct LessonFile {
     variables: BTreeMap<String, VariableFile>,
     #[serde(default)]
     permissions: Vec<Permission>,
+    #[serde(default)]
+    grading: Grading,
     steps: Vec<StepFile>,
+}
+
+/// How grading treats work done after the deadline.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LatePolicy {
+    /// Full credit, marked late.
+    #[default]
+    Flag,
+    /// A step finished after the deadline earns nothing.
+    NoCredit,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Grading {
+    #[serde(default)]
+    pub late: LatePolicy,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,6 +159,7 @@ pub struct Lesson {
     pub variables: BTreeMap<String, Variable>,
     pub permissions: Vec<Permission>,
     pub steps: Vec<Step>,
+    pub grading: Grading,
     /// Asset name → contents (JSON documents the lab hands out), validated at load.
     pub assets: BTreeMap<String, String>,
     /// Where it was loaded from, for messages.
@@ -325,6 +346,7 @@ impl Lesson {
                 .map(|t| substitute(t, &values).unwrap_or_else(|_| t.into())),
             variables,
             permissions,
+            grading: raw.grading,
             steps,
             assets,
             file,

@@ -122,7 +122,8 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         Text::new("flow-log.exists")
             .arg("vpc", &p.vpc)
             .arg("id", &fl.id),
-    ))];
+    )
+    .at(fl.created))];
 
     let destination = fl.destination_type.as_deref().unwrap_or("?");
     if destination != "cloud-watch-logs" {

@@ -103,7 +103,8 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     .arg("name", &p.name)
                     .arg("region", env.region),
             )
-            .on(group.arn.clone().unwrap_or_else(|| group.name.clone())),
+            .on(group.arn.clone().unwrap_or_else(|| group.name.clone()))
+            .at(group.created),
         ];
     }
     let message = if !o.elsewhere.is_empty() {

@@ -62,7 +62,9 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         return vec![Finding::fail("exists", message).fix(create)];
     };
     let mut out = vec![
-        Finding::pass("exists", Text::new("policy.exists").arg("name", &p.name)).on(&policy.arn),
+        Finding::pass("exists", Text::new("policy.exists").arg("name", &p.name))
+            .on(&policy.arn)
+            .at(policy.created),
     ];
     let version = policy.default_version.clone().unwrap_or_default();
     let resource = format!("{}#{}", policy.arn, version);

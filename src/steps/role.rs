@@ -48,8 +48,11 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             ),
         ];
     };
-    let mut out =
-        vec![Finding::pass("exists", Text::new("role.exists").arg("name", &p.name)).on(&role.arn)];
+    let mut out = vec![
+        Finding::pass("exists", Text::new("role.exists").arg("name", &p.name))
+            .on(&role.arn)
+            .at(role.created),
+    ];
 
     let parsed: Vec<(&PolicyText, PolicyDocument)> = o
         .policies

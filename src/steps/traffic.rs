@@ -254,7 +254,8 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     .arg("port", p.port)
                     .arg("ip", private_ip),
             )
-            .on(format!("{}/{}: {}", group, event.stream, event.message)),
+            .on(format!("{}/{}: {}", group, event.stream, event.message))
+            .at(Some(event.timestamp / 1000)),
         );
         return out;
     }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Benchmark: grade N seeded accounts (solved labs) through a loopback proxy that adds 100 ms to
+# every request, with --jobs 1 and --jobs 16, and report the emulator's own CPU time per run.
+# Usage: scripts/bench-grade.sh [ACCOUNTS] [DELAY_MS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-100}
+DELAY=${2:-100}
+
+MOTO_VERSION=5.2.1
+if ! .venv/bin/python -c "import sys, moto; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+fi
+cargo build --release --locked --quiet
+
+port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+MOTO_PORT=$(port); PROXY_PORT=$(port)
+.venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 &
+MOTO=$!
+.venv/bin/python scripts/bench/latency_proxy.py "$PROXY_PORT" "$MOTO_PORT" "$DELAY" &
+PROXY=$!
+trap 'kill $MOTO $PROXY 2>/dev/null' EXIT
+for _ in $(seq 100); do .venv/bin/python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/')" 2>/dev/null && break; sleep 0.2; done
+
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=ap-northeast-2
+ROSTER=$(mktemp)
+echo "student,account_id" > "$ROSTER"
+echo "seeding $N solved accounts..." >&2
+for i in $(seq 1 "$N"); do
+  ACCT=$(printf '5%011d' "$i")
+  .venv/bin/python scripts/bench/seed_solved.py "http://127.0.0.1:$MOTO_PORT" "$ACCT" >/dev/null
+  echo "student$i,$ACCT" >> "$ROSTER"
+done
+
+cpu() { awk '{print $14 + $15}' "/proc/$MOTO/stat"; }
+TICKS=$(getconf CLK_TCK)
+for JOBS in 1 16; do
+  C0=$(cpu); T0=$(date +%s.%N)
+  ./target/release/awslab grade --roster "$ROSTER" --jobs "$JOBS" --format csv \
+    --endpoint-url "http://127.0.0.1:$PROXY_PORT" > "/tmp/awslab-bench-grade-$JOBS.csv"
+  T1=$(date +%s.%N); C1=$(cpu)
+  PASSED=$(grep -c ',100,100,pass,' "/tmp/awslab-bench-grade-$JOBS.csv" || true)
+  .venv/bin/python -c "print(f'--jobs $JOBS: {($T1-$T0):7.2f} s wall, emulator CPU {($C1-$C0)/$TICKS:6.2f} s, $PASSED/$N accounts graded 100')"
+done

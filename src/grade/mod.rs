@@ -1,0 +1,200 @@
+//! Grading a class: every account of the roster read concurrently with the verification
+//! engine (the same checks and scores as `verify`), failures kept per account, late work
+//! flagged against a deadline.
+
+pub mod report;
+pub mod roster;
+
+use crate::aws::{Aws, AwsError, ErrorKind, classify};
+use crate::engine::{self, Verdict};
+use crate::finding::Status;
+use crate::lesson::{LatePolicy, Lesson};
+use futures::StreamExt;
+use roster::{Access, Row};
+
+pub struct Options {
+    pub jobs: usize,
+    pub role_name: String,
+    /// Unix seconds.
+    pub deadline: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Graded {
+    pub student: String,
+    pub line: usize,
+    pub account: Option<String>,
+    pub verdict: Verdict,
+    /// Why the account could not be read, if it could not.
+    pub error: Option<String>,
+    /// Steps whose resources or record came after the deadline.
+    pub late_steps: Vec<String>,
+}
+
+impl Graded {
+    pub fn late(&self) -> bool {
+        !self.late_steps.is_empty()
+    }
+    pub fn score(&self) -> u32 {
+        self.verdict.earned
+    }
+}
+
+/// Grades every row, `jobs` at a time; `done` is called after each account.
+pub async fn grade(
+    base: &aws_types::SdkConfig,
+    rows: &[Row],
+    lesson: &Lesson,
+    opts: &Options,
+    done: &(dyn Fn() + Sync),
+) -> Vec<Graded> {
+    let mut graded: Vec<Graded> = futures::stream::iter(rows)
+        .map(|row| async move {
+            let g = grade_one(base, row, lesson, opts).await;
+            done();
+            g
+        })
+        .buffer_unordered(opts.jobs.max(1))
+        .collect()
+        .await;
+    graded.sort_by_key(|g| g.line);
+    graded
+}
+
+async fn grade_one(
+    base: &aws_types::SdkConfig,
+    row: &Row,
+    lesson: &Lesson,
+    opts: &Options,
+) -> Graded {
+    let mut verdict = match connect(base, row, &opts.role_name).await {
+        Ok(aws) => engine::verify(&aws, lesson).await,
+        Err(e) => unreadable(lesson, base, &e),
+    };
+    let error = match (&verdict.fatal, verdict.status) {
+        (Some(e), _) => Some(e.to_string()),
+        (None, Status::Error) => verdict
+            .steps
+            .iter()
+            .flat_map(|s| &s.findings)
+            .find(|f| f.status == Status::Error)
+            .map(|f| f.message.render(crate::i18n::Lang::En)),
+        _ => None,
+    };
+    let late_steps = match opts.deadline {
+        Some(deadline) => apply_deadline(&mut verdict, lesson, deadline),
+        None => Vec::new(),
+    };
+    Graded {
+        student: row.student.clone(),
+        line: row.line,
+        account: verdict.account.clone(),
+        verdict,
+        error,
+        late_steps,
+    }
+}
+
+/// Marks steps late whose judged resources came to be after the deadline; with the lesson's
+/// no-credit policy they lose their points.
+fn apply_deadline(verdict: &mut Verdict, lesson: &Lesson, deadline: i64) -> Vec<String> {
+    let mut late = Vec::new();
+    for step in &mut verdict.steps {
+        if !step.status.is_done() {
+            continue;
+        }
+        let after = step.findings.iter().filter_map(|f| f.created).max();
+        if after.is_some_and(|t| t > deadline) {
+            late.push(step.id.clone());
+            if lesson.grading.late == LatePolicy::NoCredit {
+                step.earned = 0;
+            }
+        }
+    }
+    verdict.earned = verdict.steps.iter().map(|s| s.earned).sum();
+    late
+}
+
+/// A verdict for an account that could not be read at all: every step an error.
+fn unreadable(lesson: &Lesson, base: &aws_types::SdkConfig, e: &AwsError) -> Verdict {
+    let findings = lesson
+        .steps
+        .iter()
+        .map(|_| vec![crate::steps::read_error(e)])
+        .collect();
+    let steps = engine::assemble(lesson, findings);
+    Verdict {
+        lesson: lesson.id.clone(),
+        account: None,
+        region: base.region().map(|r| r.to_string()).unwrap_or_default(),
+        status: Status::Error,
+        earned: 0,
+        possible: lesson.possible_points(),
+        steps,
+        fatal: Some(e.clone()),
+    }
+}
+
+/// Credentials for one student's account, from the instructor's.
+async fn connect(base: &aws_types::SdkConfig, row: &Row, role_name: &str) -> Result<Aws, AwsError> {
+    let mut builder = base.to_builder();
+    if let Some(region) = &row.region {
+        builder.set_region(Some(aws_types::region::Region::new(region.clone())));
+    }
+    let (arn, external_id) = match &row.access {
+        Access::Role { arn, external_id } => (arn.clone(), external_id.clone()),
+        Access::Account { id, external_id } => (
+            format!("arn:aws:iam::{id}:role/{role_name}"),
+            external_id.clone(),
+        ),
+        Access::Profile(profile) => {
+            // Only the profile: the default chain would prefer the instructor's environment
+            // credentials and silently grade the wrong account.
+            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build();
+            builder.set_credentials_provider(Some(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            ));
+            let aws = Aws::from_sdk(builder.build());
+            aws.identity().await.map_err(|mut e| {
+                e.detail = format!("profile '{profile}': {}", e.detail);
+                e
+            })?;
+            return Ok(aws);
+        }
+    };
+    let sts = aws_sdk_sts::Client::new(base);
+    let out = sts
+        .assume_role()
+        .role_arn(&arn)
+        .role_session_name("awslab-grade")
+        .set_external_id(external_id)
+        .duration_seconds(900)
+        .send()
+        .await
+        .map_err(|e| {
+            let mut err = classify("sts:AssumeRole", e);
+            err.detail = format!("cannot assume {arn}: {}", err.detail);
+            err
+        })?;
+    let Some(c) = out.credentials() else {
+        return Err(AwsError {
+            kind: ErrorKind::Credentials,
+            operation: "sts:AssumeRole",
+            code: None,
+            detail: format!("no credentials returned for {arn}"),
+        });
+    };
+    let creds = aws_sdk_sts::config::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "awslab-grade",
+    );
+    builder.set_credentials_provider(Some(
+        aws_credential_types::provider::SharedCredentialsProvider::new(creds),
+    ));
+    Ok(Aws::from_sdk(builder.build()))
+}
