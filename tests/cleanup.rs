@@ -489,3 +489,55 @@ fn cleanup_works_in_the_sandbox() {
     lab_steps_fail(&v);
     assert_eq!(v.status(), "fail");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_terminal_each_look_alike_is_asked_about_on_its_own() {
+    let lab = Lab::solved().await;
+    let home = TempDir::new();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_awslab"));
+    cmd.args(["--lang", "en", "--no-color", "cleanup"])
+        .env_clear()
+        .env("HOME", &home.0)
+        .env("PATH", "/usr/bin:/bin")
+        .env("TERM", "xterm")
+        .env("AWS_REGION", REGION)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.0.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.0.join("credentials"))
+        .env("AWS_ACCESS_KEY_ID", lab.account.creds.access_key_id())
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            lab.account.creds.secret_access_key(),
+        )
+        .env(
+            "AWS_SESSION_TOKEN",
+            lab.account.creds.session_token().unwrap_or_default(),
+        )
+        .env("AWS_ENDPOINT_URL", &moto().endpoint);
+    let answers = tokio::task::spawn_blocking(move || {
+        let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
+        // Nothing here was created by awslab: no question for all at once, one per resource,
+        // in the order of deletion. Yes to the flow log only.
+        for answer in ["y", "n", "n", "n"] {
+            p.exp_string("Delete it as well? [y/N]")
+                .expect("a question per resource");
+            p.send(answer).expect("answer");
+            // A single key, no newline: the line-buffered writer would hold it back.
+            p.flush().expect("flush");
+        }
+        p.exp_string("Left (3):").expect("the summary");
+        p.exp_eof().expect("exits");
+    });
+    answers.await.expect("pty session");
+    let after = state(&lab).await;
+    assert!(
+        !after.iter().any(|l| l.starts_with("flow-log ")),
+        "{after:#?}"
+    );
+    for kept in [
+        format!("log-group {GROUP}"),
+        format!("role {ROLE} attached={POLICY} inline="),
+    ] {
+        assert!(after.contains(&kept), "{kept}: {after:#?}");
+    }
+}
