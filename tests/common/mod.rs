@@ -5,6 +5,7 @@
 //! moto is required. Without it the tests fail with instructions; they never skip.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
 pub mod sandbox;
 pub mod student;
 
@@ -226,6 +227,66 @@ impl Awslab {
             .output()
             .unwrap_or_else(|e| panic!("cannot run awslab: {e}"));
         Run { output }
+    }
+
+    /// The command itself, to spawn it with pipes or signals.
+    pub fn command(&mut self) -> &mut Command {
+        &mut self.cmd
+    }
+
+    /// Runs it, killing it and failing the test if it does not end within `limit`.
+    pub fn run_within(&mut self, limit: Duration) -> Run {
+        use std::io::Read;
+        let mut child = self
+            .cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run awslab: {e}"));
+        let drain = |pipe: Option<Box<dyn Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                if let Some(mut p) = pipe {
+                    let _ = p.read_to_end(&mut buf);
+                }
+                buf
+            })
+        };
+        let out = drain(
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let err = drain(
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let deadline = Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for awslab") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                let stderr = err.join().unwrap_or_default();
+                panic!(
+                    "awslab did not end within {limit:?} (hung); stderr:\n{}",
+                    String::from_utf8_lossy(&stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Run {
+            output: Output {
+                status,
+                stdout: out.join().unwrap_or_default(),
+                stderr: err.join().unwrap_or_default(),
+            },
+        }
     }
 
     /// `verify --format json`, parsed.
