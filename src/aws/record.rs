@@ -78,32 +78,6 @@ pub fn is_read(call: &str) -> bool {
         || op == "AssumeRole"
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_and_writes_are_told_apart() {
-        for read in [
-            "iam:GetRole",
-            "logs:FilterLogEvents",
-            "ec2:DescribeVpcs",
-            "sts:GetCallerIdentity",
-        ] {
-            assert!(is_read(read), "{read}");
-        }
-        for write in [
-            "iam:CreatePolicy",
-            "ec2:DeleteFlowLogs",
-            "logs:PutLogEvents",
-            "iam:AttachRolePolicy",
-        ] {
-            assert!(!is_read(write), "{write}");
-        }
-        assert_eq!(prefix("CloudWatchLogs"), "logs");
-    }
-}
-
 /// Every operation `verify` (and so `grade`) may send to a student's account. It is the one
 /// list behind `grade --print-policy`, and tests check that verify never calls outside it.
 pub const VERIFY_ACTIONS: &[&str] = &[
@@ -134,4 +108,30 @@ pub fn grading_policy() -> serde_json::Value {
             "Resource": "*"
         }]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_writes_are_told_apart() {
+        for read in [
+            "iam:GetRole",
+            "logs:FilterLogEvents",
+            "ec2:DescribeVpcs",
+            "sts:GetCallerIdentity",
+        ] {
+            assert!(is_read(read), "{read}");
+        }
+        for write in [
+            "iam:CreatePolicy",
+            "ec2:DeleteFlowLogs",
+            "logs:PutLogEvents",
+            "iam:AttachRolePolicy",
+        ] {
+            assert!(!is_read(write), "{write}");
+        }
+        assert_eq!(prefix("CloudWatchLogs"), "logs");
+    }
 }

@@ -58,8 +58,9 @@ pub struct Observed {
 }
 
 pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
-    let vpc = flow_log::observe_vpc(aws, &p.vpc).await?;
-    let Some(first) = vpc.vpcs.first() else {
+    // The flow logs and the instances of the VPC are asked for together: one round trip.
+    let vpcs = aws.vpcs_named(&p.vpc).await?;
+    let Some(first) = vpcs.first() else {
         return Ok(Observed {
             vpc_found: false,
             flow_log: None,
@@ -67,7 +68,11 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed
             events: Vec::new(),
         });
     };
-    let instances = aws.instances_in(&first.id).await?;
+    let (vpc, instances) = tokio::join!(
+        flow_log::observe_vpc(aws, &p.vpc),
+        aws.instances_in(&first.id)
+    );
+    let (vpc, instances) = (vpc?, instances?);
     let instance = lab_instance(&instances).cloned();
     let flow_log = pick(&vpc.flow_logs, &p.flow_log, &p.log_group)
         .filter(|f| f.destination_type.as_deref() == Some("cloud-watch-logs"))
