@@ -164,7 +164,14 @@ async fn connect(base: &aws_types::SdkConfig, row: &Row, role_name: &str) -> Res
             return Ok(aws);
         }
     };
-    let sts = aws_sdk_sts::Client::new(base);
+    // Recorded like every other call, so AWSLAB_RECORD_CALLS audits show the AssumeRole too.
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(base)
+            .interceptor(crate::aws::record::Recorder {
+                log: Default::default(),
+            })
+            .build(),
+    );
     let out = sts
         .assume_role()
         .role_arn(&arn)
