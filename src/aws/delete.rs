@@ -92,22 +92,6 @@ impl Aws {
         Ok(out)
     }
 
-    /// Names of the inline policies embedded in a role.
-    pub async fn role_inline_policy_names(&self, role: &str) -> Result<Vec<String>, AwsError> {
-        let mut pages = self
-            .iam
-            .list_role_policies()
-            .role_name(role)
-            .into_paginator()
-            .items()
-            .send();
-        let mut out = Vec::new();
-        while let Some(item) = pages.next().await {
-            out.push(item.map_err(|e| classify("iam:ListRolePolicies", e))?);
-        }
-        Ok(out)
-    }
-
     /// Names of the instance profiles holding a role: EC2 instances may be using it.
     pub async fn instance_profiles_for_role(&self, role: &str) -> Result<Vec<String>, AwsError> {
         let mut pages = self

@@ -160,8 +160,10 @@ impl Aws {
     pub async fn role_permission_policies(&self, role: &str) -> Result<Vec<PolicyText>, AwsError> {
         self.role_policies
             .get(role, || async {
-                let (attached, inline) =
-                    tokio::try_join!(self.attached_role_policies(role), self.inline_names(role))?;
+                let (attached, inline) = tokio::try_join!(
+                    self.attached_role_policies(role),
+                    self.role_inline_policy_names(role)
+                )?;
                 let managed = join_all(attached.iter().map(|(name, arn)| async move {
                     Ok::<_, AwsError>(PolicyText {
                         name: name.clone(),
@@ -194,7 +196,8 @@ impl Aws {
             .await
     }
 
-    async fn inline_names(&self, role: &str) -> Result<Vec<String>, AwsError> {
+    /// Names of the inline policies embedded in a role.
+    pub async fn role_inline_policy_names(&self, role: &str) -> Result<Vec<String>, AwsError> {
         let mut pages = self
             .iam
             .list_role_policies()
