@@ -244,6 +244,9 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
     if key.is_empty() {
         return Err(format!("'{s}' has an empty key"));
     }
+    if value.trim().is_empty() {
+        return Err(format!("the value of '{key}' is empty"));
+    }
     if value.len() > 1024 || value.chars().any(char::is_control) {
         return Err(format!(
             "the value of '{key}' must be at most 1024 characters, without control characters"
