@@ -46,6 +46,12 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         ));
     }
 
+    if rows.is_empty() {
+        return Err(AppError::Usage(format!(
+            "{file}: no student to grade (the roster has no usable row)"
+        )));
+    }
+
     let connection = ctx.connect(&lesson).await?;
     let base = connection.aws.sdk().clone();
     let bar = std::io::stderr().is_terminal().then(|| {
