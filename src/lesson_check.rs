@@ -159,7 +159,11 @@ pub fn check_static(
         Err(e) => {
             return (
                 None,
-                vec![Problem::new(file, "(file)", e.to_string().trim_end())],
+                vec![Problem::new(
+                    file,
+                    "(file)",
+                    crate::lesson::toml_error_message(&e),
+                )],
             );
         }
     };

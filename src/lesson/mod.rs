@@ -191,7 +191,7 @@ impl Lesson {
         let (file, text) = source.lesson_file(id)?;
         let raw: LessonFile = toml::from_str(&text).map_err(|e| LessonError::Parse {
             file: file.clone(),
-            message: e.to_string().trim_end().to_string(),
+            message: toml_error_message(&e),
         })?;
         let field_error = |field: String, message: String| LessonError::Field {
             file: file.clone(),
@@ -363,6 +363,21 @@ impl Lesson {
 }
 
 /// Fills lesson variables in; runtime placeholders stay for later. Err names an unknown one.
+/// A TOML parse error for people: the parser quotes the offending line, which in a hostile or
+/// broken file can be a megabyte long; each line is cut to a readable length.
+pub fn toml_error_message(e: &toml::de::Error) -> String {
+    const MAX: usize = 200;
+    e.to_string()
+        .trim_end()
+        .lines()
+        .map(|line| match line.char_indices().nth(MAX) {
+            Some((cut, _)) => format!("{}…", &line[..cut]),
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn substitute(template: &str, values: &BTreeMap<String, String>) -> Result<String, String> {
     for name in placeholders(template) {
         if !values.contains_key(name) && !RUNTIME_VARIABLES.contains(&name) {
