@@ -37,7 +37,7 @@ impl Service {
 }
 
 /// What the proxy does to one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Forward it after this delay.
     Delay(Duration),
@@ -49,6 +49,9 @@ pub enum Fault {
     Throttle,
     /// Read the request and never answer (until the proxy is dropped).
     Hang,
+    /// Answer with this status, content type and body instead of moto (a document no emulator
+    /// would store, say).
+    Answer(u16, &'static str, String),
 }
 
 /// One request as the rule sees it.
@@ -99,7 +102,7 @@ pub fn random(seed: u64, p: f64, faults: Vec<Fault>, max_in_a_row: u32) -> Rule 
         }
         let x = (h >> 11) as f64 / (1u64 << 53) as f64;
         if x < p {
-            Some(faults[(splitmix(h) % faults.len() as u64) as usize])
+            Some(faults[(splitmix(h) % faults.len() as u64) as usize].clone())
         } else {
             None
         }
@@ -108,7 +111,7 @@ pub fn random(seed: u64, p: f64, faults: Vec<Fault>, max_in_a_row: u32) -> Rule 
 
 /// Every request gets `fault`.
 pub fn always(fault: Fault) -> Rule {
-    Arc::new(move |_: &Request| Some(fault))
+    Arc::new(move |_: &Request| Some(fault.clone()))
 }
 
 fn splitmix(mut z: u64) -> u64 {
@@ -362,12 +365,12 @@ async fn handle(
         };
         let fault = rule(&request);
         let entry = s.counts.entry((request.key_id, call.clone())).or_default();
-        match fault {
+        match &fault {
             Some(Fault::Delay(_)) | None => entry.1 = 0,
             Some(_) => entry.1 += 1,
         }
-        if let Some(f) = fault {
-            s.injected.push((call.clone(), f));
+        if let Some(f) = &fault {
+            s.injected.push((call.clone(), f.clone()));
         }
         fault
     };
@@ -383,6 +386,14 @@ async fn handle(
         }
         Some(Fault::Throttle) => {
             client.write_all(&throttle_answer(service)).await?;
+            return client.shutdown().await;
+        }
+        Some(Fault::Answer(status, content_type, body)) => {
+            let answer = format!(
+                "HTTP/1.1 {status} Rewritten\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            client.write_all(answer.as_bytes()).await?;
             return client.shutdown().await;
         }
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
