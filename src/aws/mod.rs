@@ -82,9 +82,9 @@ impl Aws {
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(3))
-                    .read_timeout(Duration::from_secs(20))
-                    .operation_attempt_timeout(Duration::from_secs(20))
-                    .operation_timeout(Duration::from_secs(60))
+                    .read_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(Duration::from_secs(15))
+                    .operation_timeout(Duration::from_secs(30))
                     .build(),
             )
             // Throttling and transient 5xx are retried with jittered exponential backoff.
