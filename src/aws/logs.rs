@@ -15,6 +15,8 @@ pub struct LogGroup {
 pub struct LogEvent {
     pub stream: String,
     pub timestamp: i64,
+    /// When CloudWatch Logs stored it (ms): where detection latency is measured from.
+    pub ingested: Option<i64>,
     pub message: String,
 }
 
@@ -130,6 +132,7 @@ impl Aws {
                         out.push(LogEvent {
                             stream: stream.to_string(),
                             timestamp,
+                            ingested: e.ingestion_time(),
                             message: e.message().unwrap_or_default().to_string(),
                         });
                     }

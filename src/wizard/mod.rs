@@ -436,6 +436,15 @@ impl Wizard<'_> {
             }
             match self.wait_for_record(p, request_ms).await? {
                 watch::Watched::Found { event, record } => {
+                    // For scripts/bench-latency.sh: from stored in the stream to seen here.
+                    if std::env::var_os("AWSLAB_REPORT_LATENCY").is_some() {
+                        if let Some(ingested) = event.ingested {
+                            eprintln!(
+                                "awslab: record detected {} ms after it was stored",
+                                now_ms() - ingested
+                            );
+                        }
+                    }
                     let eni = instance.primary_eni();
                     self.say(format!(
                         "\n{} {}",
