@@ -376,6 +376,16 @@ impl Wizard<'_> {
         loop {
             let question = self.r(self.t("wizard.what-now"));
             let choice = self.prompt.choose(&question, &self.choices(true))?;
+            // Hint, skip and quit need nothing from the account: answer them before reading it.
+            match choice {
+                Choice::Hint => {
+                    self.hint(step, &mut hint);
+                    continue;
+                }
+                Choice::Skip => return Ok(StepEnd::Skipped),
+                Choice::Quit => return Ok(StepEnd::Quit),
+                Choice::DoIt | Choice::Myself => {}
+            }
             let o = traffic::observe(&self.aws.fresh(), p, self.lesson).await?;
             let Some(instance) = o.instance.clone() else {
                 self.check_step(step).await;
@@ -385,54 +395,45 @@ impl Wizard<'_> {
             let (url, shown) = probe::target(self.sandbox, &public_ip, p.port)
                 .map_err(|e| AppError::Usage(format!("{e:?}")))?;
             let request_ms = now_ms();
-            match choice {
-                Choice::DoIt => {
-                    self.say(format!("$ curl {shown}").bold().to_string());
-                    if self.sandbox.is_some() {
+            if choice == Choice::DoIt {
+                self.say(format!("$ curl {shown}").bold().to_string());
+                if self.sandbox.is_some() {
+                    self.say(
+                        self.r(self.t("wizard.sandbox-probe").arg("url", &url))
+                            .dimmed()
+                            .to_string(),
+                    );
+                }
+                match probe::send(&url).await {
+                    Ok(code) => self.say(self.r(self.t("wizard.probe-ok").arg("code", code))),
+                    Err(e) => {
+                        let key = match e {
+                            probe::ProbeError::Timeout(_) => "wizard.probe-timeout",
+                            probe::ProbeError::Refused(_) => "wizard.probe-refused",
+                            _ => "wizard.probe-failed",
+                        };
                         self.say(
-                            self.r(self.t("wizard.sandbox-probe").arg("url", &url))
-                                .dimmed()
-                                .to_string(),
+                            self.r(self
+                                .t(key)
+                                .arg("url", &shown)
+                                .arg("detail", format!("{e:?}"))),
                         );
-                    }
-                    match probe::send(&url).await {
-                        Ok(code) => self.say(self.r(self.t("wizard.probe-ok").arg("code", code))),
-                        Err(e) => {
-                            let key = match e {
-                                probe::ProbeError::Timeout(_) => "wizard.probe-timeout",
-                                probe::ProbeError::Refused(_) => "wizard.probe-refused",
-                                _ => "wizard.probe-failed",
-                            };
-                            self.say(
-                                self.r(self
-                                    .t(key)
-                                    .arg("url", &shown)
-                                    .arg("detail", format!("{e:?}"))),
-                            );
-                            attempts += 1;
-                            if self.prompt.automatic() && attempts >= 2 {
-                                return Ok(StepEnd::Skipped);
-                            }
-                            continue;
+                        attempts += 1;
+                        if self.prompt.automatic() && attempts >= 2 {
+                            return Ok(StepEnd::Skipped);
                         }
+                        continue;
                     }
                 }
-                Choice::Myself => {
-                    let target = if self.sandbox.is_some() {
-                        url.clone()
-                    } else {
-                        shown.clone()
-                    };
-                    self.say(format!("$ curl {target}").bold().to_string());
-                    let msg = self.r(self.t("wizard.press-enter-sent"));
-                    self.prompt.pause(&msg)?;
-                }
-                Choice::Hint => {
-                    self.hint(step, &mut hint);
-                    continue;
-                }
-                Choice::Skip => return Ok(StepEnd::Skipped),
-                Choice::Quit => return Ok(StepEnd::Quit),
+            } else {
+                let target = if self.sandbox.is_some() {
+                    url.clone()
+                } else {
+                    shown.clone()
+                };
+                self.say(format!("$ curl {target}").bold().to_string());
+                let msg = self.r(self.t("wizard.press-enter-sent"));
+                self.prompt.pause(&msg)?;
             }
             match self.wait_for_record(p, request_ms).await? {
                 watch::Watched::Found { event, record } => {
