@@ -7,11 +7,7 @@ cd "$(dirname "$0")/.."
 N=${1:-100}
 DELAY=${2:-100}
 
-MOTO_VERSION=5.2.1
-if ! .venv/bin/python -c "import sys, moto; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-fi
+source scripts/moto-venv.sh
 cargo build --release --locked --quiet
 
 port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -5,11 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
-MOTO_VERSION=5.2.1
-if ! .venv/bin/python -c "import sys, moto; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-fi
+source scripts/moto-venv.sh
 cargo build --release --locked --quiet
 CACHE=$(mktemp -d)
 trap 'rm -rf "$CACHE"' EXIT
