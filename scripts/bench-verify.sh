@@ -10,12 +10,7 @@ source scripts/moto-venv.sh
 [ -x .venv/bin/aws ] || .venv/bin/pip install --quiet --disable-pip-version-check awscli
 cargo build --release --locked --quiet
 
-PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-.venv/bin/moto_server -H 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
-MOTO=$!
-trap 'kill $MOTO 2>/dev/null' EXIT
-EP="http://127.0.0.1:$PORT"
-for _ in $(seq 100); do .venv/bin/python -c "import urllib.request; urllib.request.urlopen('$EP/moto-api/')" 2>/dev/null && break; sleep 0.2; done
+source scripts/moto-server.sh
 
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=ap-northeast-2 AWS_DEFAULT_REGION=ap-northeast-2
 .venv/bin/python scripts/bench/seed_solved.py "$EP" >/dev/null

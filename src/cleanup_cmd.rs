@@ -70,7 +70,11 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
         .map(|removal| {
             let decision = match &removal.keep {
                 Some(note) => Decision::Keep(note.clone()),
-                None if removal.tagged || args.include_untagged => Decision::Delete,
+                None if removal.is_provably_the_labs() => Decision::Delete,
+                // A look-alike made by hand: --include-untagged speaks for it. One that carries
+                // the lesson tag under another name was renamed by someone, so only a question
+                // about it alone does.
+                None if removal.named && args.include_untagged => Decision::Delete,
                 None => Decision::Ask,
             };
             Item {
@@ -130,13 +134,25 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
         if item.decision != Decision::Ask {
             continue;
         }
+        let renamed = !item.removal.named;
         item.decision = if !interactive {
-            Decision::Keep(Text::new("cleanup.kept-untagged").arg("tag", tag_text(&lesson)))
+            Decision::Keep(
+                Text::new(if renamed {
+                    "cleanup.kept-renamed"
+                } else {
+                    "cleanup.kept-untagged"
+                })
+                .arg("tag", tag_text(&lesson)),
+            )
         } else {
-            let question = Text::new("cleanup.confirm-untagged")
-                .arg("resource", describe(&item.removal, lang))
-                .arg("tag", tag_text(&lesson))
-                .render(lang);
+            let question = Text::new(if renamed {
+                "cleanup.confirm-renamed"
+            } else {
+                "cleanup.confirm-untagged"
+            })
+            .arg("resource", describe(&item.removal, lang))
+            .arg("tag", tag_text(&lesson))
+            .render(lang);
             if confirm(&question)? {
                 Decision::Delete
             } else {
@@ -362,6 +378,7 @@ fn to_json(h: &Header, items: &[Item], lang: Lang) -> String {
                 "kind": r.target.kind(),
                 "resource": r.resource,
                 "tagged": r.tagged,
+                "named": r.named,
                 "reason": r.reason.render(lang),
                 "action": action,
                 "result": result,
@@ -404,6 +421,7 @@ mod tests {
                 target,
                 resource,
                 tagged: true,
+                named: true,
                 reason: Text::new("cleanup.reason-role-tagged"),
                 keep: None,
                 cli: Vec::new(),
@@ -422,7 +440,6 @@ mod tests {
                 Target::Role {
                     name: "r".into(),
                     detach: vec!["arn:p".into()],
-                    inline: Vec::new(),
                 },
                 &[],
             ),

@@ -59,7 +59,9 @@ pub async fn verify(aws: &Aws, lesson: &Lesson) -> Verdict {
 }
 
 /// Step statuses from findings, with the dependency rule: a step still waiting (pending) on a
-/// step that is not done is skipped, since what it waits for cannot come.
+/// step that is not done, directly or through the steps in between, is skipped, since what it
+/// waits for cannot come. A flow log that is right in itself delivers nothing while the trust
+/// policy behind it is wrong, so the wait names the trust step.
 pub fn assemble(lesson: &Lesson, findings: Vec<Vec<Finding>>) -> Vec<StepVerdict> {
     let mut steps: Vec<StepVerdict> = Vec::new();
     for (step, mut found) in lesson.steps.iter().zip(findings) {
@@ -67,12 +69,7 @@ pub fn assemble(lesson: &Lesson, findings: Vec<Vec<Finding>>) -> Vec<StepVerdict
             f.id = format!("{}.{}", step.id, f.id);
         }
         let mut status = Status::worst(found.iter().map(|f| f.status));
-        let blocked: Vec<&str> = step
-            .depends
-            .iter()
-            .filter(|d| steps.iter().any(|s| &&s.id == d && !s.status.is_done()))
-            .map(String::as_str)
-            .collect();
+        let blocked = not_done_behind(lesson, &step.depends, &steps);
         if status == Status::Pending && !blocked.is_empty() {
             for f in &mut found {
                 if f.status == Status::Pending {
@@ -97,7 +94,29 @@ pub fn assemble(lesson: &Lesson, findings: Vec<Vec<Finding>>) -> Vec<StepVerdict
     steps
 }
 
-/// The lesson's status (shared/DESIGN.md §3): error if anything could not be read; pass when
+/// The steps among `depends` and everything they depend on in turn that are judged and not
+/// done, in the lesson's order. Dependencies are on earlier steps only (the loader sees to it),
+/// so every one of them is already in `judged`.
+fn not_done_behind(lesson: &Lesson, depends: &[String], judged: &[StepVerdict]) -> Vec<String> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut queue: Vec<&str> = depends.iter().map(String::as_str).collect();
+    while let Some(id) = queue.pop() {
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        if let Some(step) = lesson.step(id) {
+            queue.extend(step.depends.iter().map(String::as_str));
+        }
+    }
+    judged
+        .iter()
+        .filter(|s| seen.contains(&s.id.as_str()) && !s.status.is_done())
+        .map(|s| s.id.clone())
+        .collect()
+}
+
+/// The lesson's status: error if anything could not be read; pass when
 /// every step is done; pending when all that is missing is the record still on its way.
 pub fn overall(steps: &[StepVerdict]) -> Status {
     if steps.iter().any(|s| s.status == Status::Error) {
@@ -137,6 +156,25 @@ mod tests {
         assert_eq!(steps[5].status, Status::Skip);
         assert_eq!(overall(&steps), Status::Fail);
         assert_eq!(steps.iter().map(|s| s.earned).sum::<u32>(), 55);
+    }
+
+    #[test]
+    fn pending_behind_a_failed_step_further_back_is_skipped_and_names_it() {
+        // The flow log itself is right, but the trust policy it delivers through is not.
+        let l = lesson();
+        let mut f: Vec<_> = (0..6).map(|_| one(Status::Pass)).collect();
+        f[2] = one(Status::Fail);
+        f[5] = one(Status::Pending);
+        let steps = assemble(&l, f);
+        assert_eq!(steps[4].status, Status::Pass);
+        assert_eq!(steps[5].status, Status::Skip);
+        let blocked = steps[5]
+            .findings
+            .iter()
+            .find(|f| f.id == "traffic.blocked")
+            .expect("a blocked finding");
+        let named = blocked.message.args.iter().find(|(k, _)| *k == "steps");
+        assert_eq!(named.map(|(_, v)| v.as_str()), Some("trust"));
     }
 
     #[test]

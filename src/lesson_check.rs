@@ -394,7 +394,11 @@ async fn check_sound(ctx: &Context, lesson: &Lesson) -> Result<Vec<Problem>, App
 
     for (i, step) in lesson.steps.iter().enumerate() {
         let StepSpec::Traffic(_) = step.spec else {
-            if let Err(e) = step.spec.apply(&aws, lesson, true).await {
+            if let Err(e) = step
+                .spec
+                .apply(&aws, lesson, &crate::steps::Consent::none())
+                .await
+            {
                 problems.push(Problem::new(
                     file,
                     at(i),

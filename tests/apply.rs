@@ -11,7 +11,7 @@ use awslab::engine::{self, Verdict};
 use awslab::finding::Status;
 use awslab::i18n::Lang;
 use awslab::lesson::{Lesson, Source};
-use awslab::steps::Change;
+use awslab::steps::{Change, Consent};
 use common::student::*;
 
 fn lesson() -> Lesson {
@@ -33,9 +33,17 @@ async fn apply(aws: &Aws, lesson: &Lesson, step: &str, confirm: bool) -> Vec<Cha
         .step(step)
         .unwrap_or_else(|| panic!("no step {step}"))
         .spec;
-    spec.apply(aws, lesson, confirm)
+    let proposed = spec
+        .apply(aws, lesson, &Consent::none())
         .await
-        .unwrap_or_else(|e| panic!("apply {step}: {e}"))
+        .unwrap_or_else(|e| panic!("apply {step}: {e}"));
+    if !confirm || !proposed.iter().any(|c| c.destructive) {
+        return proposed;
+    }
+    // As the wizard does: agree to exactly the destructive changes shown, by resource.
+    spec.apply(aws, lesson, &Consent::to(&proposed))
+        .await
+        .unwrap_or_else(|e| panic!("apply {step} with consent: {e}"))
 }
 
 /// Applies every step in the lesson's order, as the wizard will; the changes per step id.
@@ -506,7 +514,7 @@ async fn a_flow_log_with_the_wrong_traffic_type_is_recreated_when_confirmed() {
 }
 
 #[tokio::test]
-async fn a_flow_log_without_a_name_is_named_not_recreated() {
+async fn a_flow_log_without_a_name_is_named_only_with_consent_never_recreated() {
     let lab = Lab::new().await;
     lab.create_policy(POLICY, &flow_policy()).await;
     lab.create_role(ROLE, &trust_policy()).await;
@@ -521,9 +529,15 @@ async fn a_flow_log_without_a_name_is_named_not_recreated() {
     let lesson = lesson();
     let aws = aws_of(&lab);
 
-    let changes = apply(&aws, &lesson, "flow-log", false).await;
+    // Not provably the lab's: a question naming it, and no write.
+    let proposed = apply(&aws, &lesson, "flow-log", false).await;
+    assert_eq!(proposed.len(), 1, "{}", describe(&proposed));
+    assert!(proposed[0].destructive);
+    assert_eq!(proposed[0].resource.as_deref(), Some(id.as_str()));
+    assert!(flow_logs(&lab).await[0].tags().is_empty());
+
+    let changes = apply(&aws, &lesson, "flow-log", true).await;
     assert_eq!(changes.len(), 1, "{}", describe(&changes));
-    assert!(!changes[0].destructive);
     assert_eq!(
         changes[0].cli,
         format!("aws ec2 create-tags --resources {id} --tags Key=Name,Value={FLOW_LOG}")

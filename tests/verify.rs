@@ -339,17 +339,29 @@ async fn flow_log_recording_only_accepts_passes_with_a_warning() {
 }
 
 #[tokio::test]
-async fn flow_log_without_a_name_tag_is_a_warning() {
+async fn flow_log_without_a_name_tag_is_not_taken_for_the_labs() {
+    // It may be anyone's: awslab names it, and says how to name it, but does not judge it.
     let lab = Lab::new().await;
     lab.create_log_group(GROUP).await;
-    lab.create_flow_log(FlowLogSpec {
-        name: None,
-        ..Default::default()
-    })
-    .await;
+    let id = lab
+        .create_flow_log(FlowLogSpec {
+            name: None,
+            ..Default::default()
+        })
+        .await;
     let (_, v) = lab.account.awslab().verify_json();
-    assert_eq!(v.check_status("flow-log.name"), "warn");
-    assert_eq!(v.check_status("flow-log.exists"), "pass");
+    assert_eq!(v.check_status("flow-log.exists"), "fail", "{v:#}");
+    let msg = v.message("flow-log.exists");
+    assert!(msg.contains(&id) && msg.contains("has no name"), "{msg}");
+    let fix = v.check("flow-log.exists")["remediation"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        fix.contains(&format!("create-tags --resources {id}")),
+        "{fix}"
+    );
+    assert_eq!(v.step("flow-log")["earned"], 0);
 }
 
 #[tokio::test]
@@ -401,8 +413,11 @@ async fn a_missing_vpc_fails_at_the_flow_log_step() {
 #[tokio::test]
 async fn policy_with_wildcards_lists_and_split_statements_passes() {
     let lab = Lab::new().await;
+    // DescribeLogGroups is authorised on every group of the region at once
+    // (`log-group::log-stream:`), so it needs a statement of its own.
     let doc = r#"{"Version":"2012-10-17","Statement":[
         {"Effect":"Allow","Action":["LOGS:createlogGROUP","logs:Describe*"],"Resource":["arn:aws:logs:*:*:log-group:MyVpc22-Log:*"]},
+        {"Effect":"Allow","Action":"logs:DescribeLogGroups","Resource":"arn:aws:logs:*:*:log-group:*"},
         {"Effect":"Allow","Action":"logs:*","Resource":"arn:aws:logs:*:*:log-group:MyVpc22-Log:log-stream:*"}]}"#;
     lab.create_policy(POLICY, doc).await;
     let (_, v) = lab.account.awslab().verify_json();
@@ -412,6 +427,21 @@ async fn policy_with_wildcards_lists_and_split_statements_passes() {
         "pass",
         "no wildcard-resource warning: {v:#}"
     );
+}
+
+#[tokio::test]
+async fn describe_log_groups_scoped_to_one_group_is_not_allowed() {
+    // What AWS answers: "not authorized to perform: logs:DescribeLogGroups on resource:
+    // arn:aws:logs:REGION:ACCOUNT:log-group::log-stream:".
+    let lab = Lab::new().await;
+    let doc = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"logs:*","Resource":"arn:aws:logs:*:*:log-group:MyVpc22-Log:*"}]}"#;
+    lab.create_policy(POLICY, doc).await;
+    let (_, v) = lab.account.awslab().verify_json();
+    assert_eq!(v.check_status("policy.actions"), "fail", "{v:#}");
+    let msg = v.message("policy.actions");
+    assert!(msg.contains("logs:DescribeLogGroups"), "{msg}");
+    assert!(!msg.contains("logs:PutLogEvents"), "{msg}");
 }
 
 #[tokio::test]
@@ -652,6 +682,6 @@ async fn verify_only_reads_and_asks_each_question_once() {
         calls.len(),
         "a question asked twice: {calls:?}"
     );
-    assert!(calls.contains(&"logs:FilterLogEvents"), "{calls:?}");
+    assert!(calls.contains(&"logs:GetLogEvents"), "{calls:?}");
     assert!(calls.len() <= 13, "{} calls: {calls:?}", calls.len());
 }

@@ -6,17 +6,16 @@
 mod iam;
 
 use libfuzzer_sys::fuzz_target;
-use std::collections::BTreeMap;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let Ok(doc) = iam::parse_document(&text) else { return };
-    let mut context = BTreeMap::new();
-    context.insert("aws:SourceAccount".to_string(), "123456789012".to_string());
+    let mut context = iam::RequestContext::new();
+    context.set("aws:SourceAccount", "123456789012");
     let principal = iam::Principal::Service("vpc-flow-logs.amazonaws.com".into());
     for (action, resource, principal) in [
         ("logs:PutLogEvents", Some("arn:aws:logs:ap-northeast-2:123456789012:log-group:MyVpc22-Log:log-stream:eni-1-all"), None),
-        ("logs:CreateLogGroup", Some("arn:aws:logs:ap-northeast-2:123456789012:log-group:MyVpc22-Log:*"), None),
+        ("logs:CreateLogGroup", Some("arn:aws:logs:ap-northeast-2:123456789012:log-group:MyVpc22-Log:log-stream:"), None),
         ("sts:AssumeRole", None, Some(&principal)),
     ] {
         let _ = iam::evaluate(&[&doc], &iam::Request { action, resource, principal, context: &context });

@@ -1,6 +1,8 @@
 """Seeds a solved VPC Flow Logs lab into a moto server (for the benchmarks): prerequisites,
-the five lab steps as the course describes them, and the access record of the test request."""
-import json, pathlib, sys, time
+the five lab steps as the course describes them, and the access record of the test request.
+With BUSY=N in the environment, N records of internet scanners come first in the ENI's stream
+(a busy public instance), the student's record last."""
+import json, os, pathlib, sys, time
 import boto3
 
 endpoint = sys.argv[1]
@@ -41,6 +43,17 @@ ec2.create_flow_logs(ResourceType="VPC", ResourceIds=[vpc], TrafficType="ALL",
 stream = f"{eni['NetworkInterfaceId']}-all"
 logs.create_log_stream(logGroupName="MyVpc22-Log", logStreamName=stream)
 now = int(time.time())
+busy = int(os.environ.get("BUSY", "0"))
+start_ms = now * 1000 - busy - 5_000
+for first in range(0, busy, 5_000):
+    batch = []
+    for i in range(first, min(first + 5_000, busy)):
+        t = (start_ms + i) // 1000
+        port = (22, 23, 3389, 445, 8080)[i % 5]
+        batch.append({"timestamp": start_ms + i, "message":
+            f"2 {account} {eni['NetworkInterfaceId']} 198.51.{i // 250 % 250}.{i % 250 + 1} "
+            f"{eni['PrivateIpAddress']} {40000 + i % 20000} {port} 6 1 44 {t} {t} REJECT OK"})
+    logs.put_log_events(logGroupName="MyVpc22-Log", logStreamName=stream, logEvents=batch)
 line = f"2 {account} {eni['NetworkInterfaceId']} 198.51.100.7 {eni['PrivateIpAddress']} 51234 80 6 5 420 {now-60} {now} ACCEPT OK"
 logs.put_log_events(logGroupName="MyVpc22-Log", logStreamName=stream,
     logEvents=[{"timestamp": now * 1000, "message": line}])

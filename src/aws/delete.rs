@@ -13,6 +13,20 @@ pub struct PolicyEntities {
     pub groups: Vec<String>,
 }
 
+impl PolicyEntities {
+    pub fn is_empty(&self) -> bool {
+        self.roles.is_empty() && self.users.is_empty() && self.groups.is_empty()
+    }
+
+    /// `role a, user b`, for messages.
+    pub fn describe(&self) -> String {
+        let mut out: Vec<String> = self.roles.iter().map(|r| format!("role {r}")).collect();
+        out.extend(self.users.iter().map(|u| format!("user {u}")));
+        out.extend(self.groups.iter().map(|g| format!("group {g}")));
+        out.join(", ")
+    }
+}
+
 fn iam_tag_pairs(tags: &[aws_sdk_iam::types::Tag]) -> Vec<(String, String)> {
     tags.iter()
         .map(|t| (t.key().to_string(), t.value().to_string()))

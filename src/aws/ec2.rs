@@ -103,36 +103,48 @@ impl Aws {
 
     pub async fn flow_logs_of(&self, resource_id: &str) -> Result<Vec<FlowLog>, AwsError> {
         self.flow_logs
-            .get(resource_id, || async {
-                let mut pages = self
-                    .ec2
-                    .describe_flow_logs()
-                    .filter(filter("resource-id", resource_id))
-                    .into_paginator()
-                    .items()
-                    .send();
-                let mut out = Vec::new();
-                while let Some(item) = pages.next().await {
-                    let f = item.map_err(|e| classify("ec2:DescribeFlowLogs", e))?;
-                    out.push(FlowLog {
-                        id: f.flow_log_id().unwrap_or_default().to_string(),
-                        resource_id: f.resource_id().map(str::to_string),
-                        destination_type: f.log_destination_type().map(|t| t.as_str().to_string()),
-                        log_group: f.log_group_name().map(str::to_string),
-                        destination: f.log_destination().map(str::to_string),
-                        role_arn: f.deliver_logs_permission_arn().map(str::to_string),
-                        traffic_type: f.traffic_type().map(|t| t.as_str().to_string()),
-                        deliver_status: f.deliver_logs_status().map(str::to_string),
-                        deliver_error: f.deliver_logs_error_message().map(str::to_string),
-                        log_format: f.log_format().map(str::to_string),
-                        max_aggregation_interval: f.max_aggregation_interval(),
-                        tags: tags(f.tags()),
-                        created: f.creation_time().map(|d| d.secs()),
-                    });
-                }
-                Ok(out)
+            .get(resource_id, || {
+                self.describe_flow_logs(Some(filter("resource-id", resource_id)))
             })
             .await
+    }
+
+    /// Every flow log in the region, whatever it watches: what else relies on a role or a log
+    /// group before cleanup deletes it.
+    pub async fn region_flow_logs(&self) -> Result<Vec<FlowLog>, AwsError> {
+        self.flow_logs
+            .get("*", || self.describe_flow_logs(None))
+            .await
+    }
+
+    async fn describe_flow_logs(&self, by: Option<Filter>) -> Result<Vec<FlowLog>, AwsError> {
+        let mut pages = self
+            .ec2
+            .describe_flow_logs()
+            .set_filter(by.map(|f| vec![f]))
+            .into_paginator()
+            .items()
+            .send();
+        let mut out = Vec::new();
+        while let Some(item) = pages.next().await {
+            let f = item.map_err(|e| classify("ec2:DescribeFlowLogs", e))?;
+            out.push(FlowLog {
+                id: f.flow_log_id().unwrap_or_default().to_string(),
+                resource_id: f.resource_id().map(str::to_string),
+                destination_type: f.log_destination_type().map(|t| t.as_str().to_string()),
+                log_group: f.log_group_name().map(str::to_string),
+                destination: f.log_destination().map(str::to_string),
+                role_arn: f.deliver_logs_permission_arn().map(str::to_string),
+                traffic_type: f.traffic_type().map(|t| t.as_str().to_string()),
+                deliver_status: f.deliver_logs_status().map(str::to_string),
+                deliver_error: f.deliver_logs_error_message().map(str::to_string),
+                log_format: f.log_format().map(str::to_string),
+                max_aggregation_interval: f.max_aggregation_interval(),
+                tags: tags(f.tags()),
+                created: f.creation_time().map(|d| d.secs()),
+            });
+        }
+        Ok(out)
     }
 
     pub async fn instances_in(&self, vpc_id: &str) -> Result<Vec<Instance>, AwsError> {

@@ -21,6 +21,8 @@ pub struct Role {
     /// As IAM returns it: URL-encoded JSON (the parser decodes either form).
     pub trust_document: Option<String>,
     pub created: Option<i64>,
+    /// The managed policy set as the role's permissions boundary, if any.
+    pub boundary: Option<String>,
 }
 
 /// One policy that gives a role permissions, with its document in force.
@@ -122,6 +124,10 @@ impl Aws {
                         arn: r.arn().to_string(),
                         trust_document: r.assume_role_policy_document().map(str::to_string),
                         created: Some(r.create_date().secs()),
+                        boundary: r
+                            .permissions_boundary()
+                            .and_then(|b| b.permissions_boundary_arn())
+                            .map(str::to_string),
                     })
                 }))
             })

@@ -2,6 +2,7 @@
 
 use super::error::{classify, not_found_as_none};
 use super::{Aws, AwsError};
+use std::ops::ControlFlow;
 
 #[derive(Debug, Clone)]
 pub struct LogGroup {
@@ -20,9 +21,6 @@ pub struct LogEvent {
     pub message: String,
 }
 
-/// A stream can hold days of records; the lab's one request is among the newest, and reading
-/// more than this would only make a verify slow and costly.
-const MAX_EVENTS: usize = 10_000;
 /// Near-miss names are a courtesy; an account with thousands of groups does not need all read.
 const MAX_GROUP_NAMES: usize = 2_000;
 
@@ -90,58 +88,101 @@ impl Aws {
             .await
     }
 
-    /// Events of the streams whose names start with `stream_prefix` (the ENI id), from
-    /// `start_ms` on. The prefix is applied here as well: not every endpoint honours it.
-    pub async fn events(
+    /// Reads the events of the streams whose names start with `stream_prefix` (the ENI id),
+    /// newest first, handing each to `visit` until it breaks or the events get older than
+    /// `not_before_ms`.
+    ///
+    /// Newest first because a public instance's stream is busy: internet scanners leave
+    /// thousands of records a day, and the student's request is among the last. Nothing is
+    /// kept here, so memory stays the same however long the stream is; the time bound (the
+    /// flow log's creation, or the request) ends the search rather than an event count that
+    /// could cut off the recent end.
+    pub async fn scan_newest_first(
         &self,
         group: &str,
         stream_prefix: &str,
-        start_ms: Option<i64>,
-    ) -> Result<Vec<LogEvent>, AwsError> {
-        let key = format!("{group}/{stream_prefix}/{start_ms:?}");
-        self.events
-            .get(&key, || async {
+        not_before_ms: Option<i64>,
+        mut visit: impl FnMut(LogEvent) -> ControlFlow<()>,
+    ) -> Result<(), AwsError> {
+        for stream in self.streams(group, stream_prefix).await? {
+            let mut token: Option<String> = None;
+            loop {
                 let mut request = self
                     .logs
-                    .filter_log_events()
+                    .get_log_events()
                     .log_group_name(group)
-                    .log_stream_name_prefix(stream_prefix);
-                if let Some(start) = start_ms {
+                    .log_stream_name(&stream)
+                    .start_from_head(false)
+                    .set_next_token(token.clone());
+                if let Some(start) = not_before_ms {
                     request = request.start_time(start);
                 }
-                let mut pages = request.into_paginator().send();
-                let mut out = Vec::new();
-                while let Some(page) = pages.next().await {
-                    let page = match not_found_as_none(
-                        "logs:FilterLogEvents",
-                        page,
-                        &["ResourceNotFoundException"],
-                    )? {
-                        Some(p) => p,
-                        None => return Ok(Vec::new()),
-                    };
-                    for e in page.events() {
-                        let stream = e.log_stream_name().unwrap_or_default();
-                        if !stream.starts_with(stream_prefix) {
-                            continue;
-                        }
-                        let timestamp = e.timestamp().unwrap_or_default();
-                        if start_ms.is_some_and(|s| timestamp < s) {
-                            continue;
-                        }
-                        out.push(LogEvent {
-                            stream: stream.to_string(),
-                            timestamp,
-                            ingested: e.ingestion_time(),
-                            message: e.message().unwrap_or_default().to_string(),
-                        });
+                let Some(page) = not_found_as_none(
+                    "logs:GetLogEvents",
+                    request.send().await,
+                    &["ResourceNotFoundException"],
+                )?
+                else {
+                    break;
+                };
+                // A page holds its events oldest first; the pages go back in time.
+                for e in page.events().iter().rev() {
+                    let timestamp = e.timestamp().unwrap_or_default();
+                    if not_before_ms.is_some_and(|s| timestamp < s) {
+                        continue;
                     }
-                    if out.len() >= MAX_EVENTS {
-                        break;
+                    let event = LogEvent {
+                        stream: stream.clone(),
+                        timestamp,
+                        ingested: e.ingestion_time(),
+                        message: e.message().unwrap_or_default().to_string(),
+                    };
+                    if visit(event).is_break() {
+                        return Ok(());
                     }
                 }
-                Ok(out)
-            })
-            .await
+                let next = page.next_backward_token().map(str::to_string);
+                // CloudWatch Logs answers the token it was given once there is nothing older.
+                if page.events().is_empty() || next.is_none() || next == token {
+                    break;
+                }
+                token = next;
+            }
+        }
+        Ok(())
+    }
+
+    /// Names of the streams of `group` starting with `prefix`, the most recently written first.
+    async fn streams(&self, group: &str, prefix: &str) -> Result<Vec<String>, AwsError> {
+        let mut pages = self
+            .logs
+            .describe_log_streams()
+            .log_group_name(group)
+            .log_stream_name_prefix(prefix)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let Some(page) = not_found_as_none(
+                "logs:DescribeLogStreams",
+                page,
+                &["ResourceNotFoundException"],
+            )?
+            else {
+                return Ok(Vec::new());
+            };
+            for s in page.log_streams() {
+                let name = s.log_stream_name().unwrap_or_default();
+                // Not every endpoint honours the prefix.
+                if name.starts_with(prefix) {
+                    out.push((
+                        s.last_event_timestamp().unwrap_or_default(),
+                        name.to_string(),
+                    ));
+                }
+            }
+        }
+        out.sort_by_key(|s| std::cmp::Reverse(s.0));
+        Ok(out.into_iter().map(|(_, name)| name).collect())
     }
 }

@@ -67,7 +67,6 @@ pub struct Aws {
     vpcs: Memo<Vec<Vpc>>,
     flow_logs: Memo<Vec<FlowLog>>,
     instances: Memo<Vec<Instance>>,
-    events: Memo<Vec<LogEvent>>,
 }
 
 impl Aws {
@@ -155,7 +154,6 @@ impl Aws {
             vpcs: Memo::default(),
             flow_logs: Memo::default(),
             instances: Memo::default(),
-            events: Memo::default(),
         }
     }
 

@@ -93,7 +93,8 @@ pub const VERIFY_ACTIONS: &[&str] = &[
     "iam:ListPolicies",
     "iam:ListRolePolicies",
     "logs:DescribeLogGroups",
-    "logs:FilterLogEvents",
+    "logs:DescribeLogStreams",
+    "logs:GetLogEvents",
     "sts:GetCallerIdentity",
 ];
 

@@ -13,7 +13,18 @@ use serde_json::{Map, Value};
 /// A parsed policy document: the union of its statements.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyDocument {
+    /// The `Version` element as written. Policy variables (`${aws:username}`)
+    /// are only substituted under `2012-10-17`; in any other version, or with
+    /// no `Version` at all, IAM reads them as literal text.
+    pub version: Option<String>,
     pub statements: Vec<Statement>,
+}
+
+impl PolicyDocument {
+    /// Whether IAM substitutes policy variables in this document.
+    pub fn supports_variables(&self) -> bool {
+        self.version.as_deref() == Some("2012-10-17")
+    }
 }
 
 /// One statement of a policy document.
@@ -160,6 +171,19 @@ pub fn parse_document(text: &str) -> Result<PolicyDocument, DocumentError> {
         });
     };
 
+    let version = match root.get("Version") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            return Err(DocumentError::WrongType {
+                location: "the policy document".to_owned(),
+                field: "Version".to_owned(),
+                expected: "a string",
+                found: kind(other),
+            });
+        }
+    };
+
     let statements = match root.get("Statement") {
         None => return Err(DocumentError::MissingStatement),
         Some(Value::Array(items)) => items
@@ -177,7 +201,10 @@ pub fn parse_document(text: &str) -> Result<PolicyDocument, DocumentError> {
             });
         }
     };
-    Ok(PolicyDocument { statements })
+    Ok(PolicyDocument {
+        version,
+        statements,
+    })
 }
 
 fn parse_statement(index: usize, value: &Value) -> Result<Statement, DocumentError> {
@@ -795,6 +822,23 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "statement 1: \"Action\" must be a string or a list of strings, but it is a number"
+        );
+    }
+
+    #[test]
+    fn version_is_kept_and_decides_policy_variables() {
+        let current = parse_ok(r#"{"Version": "2012-10-17", "Statement": []}"#);
+        assert_eq!(current.version.as_deref(), Some("2012-10-17"));
+        assert!(current.supports_variables());
+        let old = parse_ok(r#"{"Version": "2008-10-17", "Statement": []}"#);
+        assert!(!old.supports_variables());
+        let none = parse_ok(r#"{"Statement": []}"#);
+        assert_eq!(none.version, None);
+        assert!(!none.supports_variables());
+        let e = parse_document(r#"{"Version": 2012, "Statement": []}"#).unwrap_err();
+        assert!(
+            matches!(&e, DocumentError::WrongType { field, found: "a number", .. } if field == "Version"),
+            "{e:?}"
         );
     }
 

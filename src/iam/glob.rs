@@ -1,17 +1,66 @@
 //! Wildcard matching as IAM uses it in `Action`, `Resource` and the `*Like`
 //! condition operators: `*` matches any run of characters (including none),
 //! `?` matches exactly one character. No other character is special.
+//! [`glob_match`] works on pattern text; the crate-internal token form also
+//! carries literal `*`/`?` (from policy variables) and wildcards confined to
+//! one ARN segment.
+
+/// One element of a wildcard pattern. Patterns are kept as tokens rather
+/// than strings because a policy variable can put a literal `*` or `?` into
+/// a pattern (`${*}`, or a substituted value), and because in a `Resource`
+/// ARN a wildcard may be confined to one colon-separated segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tok {
+    Lit(char),
+    /// `*`: any run of characters; with `colons: false`, a run without `:`.
+    Star {
+        colons: bool,
+    },
+    /// `?`: exactly one character; with `colons: false`, one that is not `:`.
+    One {
+        colons: bool,
+    },
+}
+
+/// The tokens of a plain IAM wildcard pattern: `*` and `?` are wildcards,
+/// every other character stands for itself.
+pub(crate) fn tokens(pattern: &str) -> Vec<Tok> {
+    pattern
+        .chars()
+        .map(|c| match c {
+            '*' => Tok::Star { colons: true },
+            '?' => Tok::One { colons: true },
+            c => Tok::Lit(c),
+        })
+        .collect()
+}
 
 /// Returns whether `text` matches the IAM wildcard `pattern`.
 ///
 /// Works on Unicode scalar values, so `?` consumes one character rather than
-/// one byte. The algorithm is the iterative single-backtrack-point one: each
-/// `*` only ever remembers the latest position, which bounds the work to
-/// O(pattern × text) even for hostile patterns like `*a*a*a*a*b`.
+/// one byte.
 pub fn glob_match(pattern: &str, text: &str, case_insensitive: bool) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
+    tokens_match(&tokens(pattern), text, case_insensitive)
+}
 
+/// Whether `text` matches the token pattern.
+pub(crate) fn tokens_match(pattern: &[Tok], text: &str, case_insensitive: bool) -> bool {
+    let text: Vec<char> = text.chars().collect();
+    let confined = pattern
+        .iter()
+        .any(|t| matches!(t, Tok::Star { colons: false } | Tok::One { colons: false }));
+    if confined {
+        table_match(pattern, &text, case_insensitive)
+    } else {
+        backtrack_match(pattern, &text, case_insensitive)
+    }
+}
+
+/// The iterative single-backtrack-point algorithm: each `*` only ever
+/// remembers the latest position, which bounds the work to
+/// O(pattern × text) even for hostile patterns like `*a*a*a*a*b`. Only
+/// correct when every `*` may swallow any character.
+fn backtrack_match(pattern: &[Tok], text: &[char], case_insensitive: bool) -> bool {
     let mut p = 0;
     let mut t = 0;
     // Position of the last `*` seen and the text position it is currently
@@ -20,11 +69,11 @@ pub fn glob_match(pattern: &str, text: &str, case_insensitive: bool) -> bool {
 
     while let Some(&tc) = text.get(t) {
         match pattern.get(p) {
-            Some('*') => {
+            Some(Tok::Star { .. }) => {
                 backtrack = Some((p, t));
                 p += 1;
             }
-            Some(&pc) if pc == '?' || chars_equal(pc, tc, case_insensitive) => {
+            Some(&tok) if single_matches(tok, tc, case_insensitive) => {
                 p += 1;
                 t += 1;
             }
@@ -40,10 +89,45 @@ pub fn glob_match(pattern: &str, text: &str, case_insensitive: bool) -> bool {
     }
 
     // Trailing stars can match the empty remainder.
-    while pattern.get(p) == Some(&'*') {
+    while matches!(pattern.get(p), Some(Tok::Star { .. })) {
         p += 1;
     }
     p == pattern.len()
+}
+
+/// Row-by-row table over (pattern prefix, text prefix), for patterns whose
+/// stars may not cross a colon; O(pattern × text) time, O(text) memory.
+fn table_match(pattern: &[Tok], text: &[char], case_insensitive: bool) -> bool {
+    // row[j]: the pattern prefix seen so far matches text[..j].
+    let mut row = vec![false; text.len() + 1];
+    let mut next = vec![false; text.len() + 1];
+    row[0] = true;
+    for &tok in pattern {
+        match tok {
+            Tok::Star { colons } => {
+                next[0] = row[0];
+                for (j, &c) in text.iter().enumerate() {
+                    next[j + 1] = row[j + 1] || (next[j] && (colons || c != ':'));
+                }
+            }
+            single => {
+                next[0] = false;
+                for (j, &c) in text.iter().enumerate() {
+                    next[j + 1] = row[j] && single_matches(single, c, case_insensitive);
+                }
+            }
+        }
+        std::mem::swap(&mut row, &mut next);
+    }
+    row[text.len()]
+}
+
+fn single_matches(tok: Tok, c: char, case_insensitive: bool) -> bool {
+    match tok {
+        Tok::Lit(p) => chars_equal(p, c, case_insensitive),
+        Tok::One { colons } => colons || c != ':',
+        Tok::Star { .. } => false,
+    }
 }
 
 fn chars_equal(a: char, b: char, case_insensitive: bool) -> bool {
@@ -52,7 +136,7 @@ fn chars_equal(a: char, b: char, case_insensitive: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::glob_match;
+    use super::{Tok, glob_match, tokens_match};
 
     #[test]
     fn table() {
@@ -143,5 +227,34 @@ mod tests {
             &text,
             false
         ));
+    }
+
+    #[test]
+    fn confined_wildcards_stay_inside_a_segment() {
+        let seg_star = Tok::Star { colons: false };
+        let any_star = Tok::Star { colons: true };
+        let seg_one = Tok::One { colons: false };
+        let lit = |s: &str| s.chars().map(Tok::Lit).collect::<Vec<_>>();
+        let cat = |parts: &[&[Tok]]| parts.concat();
+        // a*b with a confined star: no colon in between.
+        let pattern = cat(&[&lit("a"), &[seg_star], &lit("b")]);
+        assert!(tokens_match(&pattern, "axxb", false));
+        assert!(!tokens_match(&pattern, "ax:xb", false));
+        // The same with an unconfined star crosses colons.
+        let pattern = cat(&[&lit("a"), &[any_star], &lit("b")]);
+        assert!(tokens_match(&pattern, "ax:xb", false));
+        // A confined ? never matches a colon.
+        let pattern = cat(&[&lit("a"), &[seg_one], &lit("b")]);
+        assert!(tokens_match(&pattern, "axb", false));
+        assert!(!tokens_match(&pattern, "a:b", false));
+        // Literal * and ? (from ${*} and ${?}) are not wildcards.
+        let pattern = lit("a*?");
+        assert!(tokens_match(&pattern, "a*?", false));
+        assert!(!tokens_match(&pattern, "abc", false));
+        // Mixed: the table algorithm also handles case-insensitivity and the empty text.
+        let pattern = cat(&[&[seg_star], &lit("X")]);
+        assert!(tokens_match(&pattern, "abx", true));
+        assert!(!tokens_match(&pattern, "", true));
+        assert!(tokens_match(&[seg_star], "", false));
     }
 }

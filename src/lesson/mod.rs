@@ -500,7 +500,7 @@ mod tests {
                 "ap-northeast-2",
                 "111122223333"
             ),
-            "arn:aws:logs:ap-northeast-2:111122223333:log-group:MyVpc22-Log:*"
+            "arn:aws:logs:ap-northeast-2:111122223333:log-group:MyVpc22-Log:log-stream:"
         );
     }
 

@@ -14,7 +14,6 @@ use crate::iam::{self, Decision, PolicyDocument, Request};
 use crate::lesson::Lesson;
 use crate::seed::Prerequisites;
 use crate::steps::{Env, StepSpec, flow_log, trust};
-use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
@@ -116,7 +115,15 @@ impl Simulator {
                         role: role_name.to_string(),
                         ..p.clone()
                     };
-                    trust::check(&trust::Observed { role: Some(role) }, &p, &env)
+                    let flow_log_arn = Some(format!(
+                        "arn:aws:ec2:{}:{}:vpc-flow-log/{}",
+                        aws.region, identity.account, fl.id
+                    ));
+                    let observed = trust::Observed {
+                        role: Some(role.clone()),
+                        flow_log_arn,
+                    };
+                    trust::check(&observed, &p, &env)
                         .first()
                         .is_some_and(|f| f.status == Status::Pass || f.status == Status::Warn)
                 }
@@ -130,7 +137,20 @@ impl Simulator {
                 .iter()
                 .filter_map(|t| iam::parse_document(t.document.as_deref()?).ok())
                 .collect();
-            if may_write(&docs, &env, group) {
+            let boundary = match role.boundary.as_deref() {
+                Some(arn) => match aws.policy_default_document(arn).await? {
+                    // A boundary that cannot be read allows nothing that can be shown.
+                    Some(text) => Some(iam::parse_document(&text).ok()),
+                    None => Some(None),
+                },
+                None => None,
+            };
+            let boundary = match boundary {
+                Some(None) => continue,
+                Some(Some(doc)) => Some(doc),
+                None => None,
+            };
+            if may_write(&docs, boundary.as_ref(), &env, group, &role.arn) {
                 out.push(fl);
             }
         }
@@ -182,18 +202,26 @@ async fn put_records(
     Ok(())
 }
 
-/// Whether the role's policies let the service create the ENI's stream and put events in it.
-fn may_write(docs: &[PolicyDocument], env: &Env, group: &str) -> bool {
+/// Whether the role's policies (within its boundary) let the service create the ENI's stream
+/// and put events in it, judged in the context of the delivery calls, as `verify` judges them.
+fn may_write(
+    docs: &[PolicyDocument],
+    boundary: Option<&PolicyDocument>,
+    env: &Env,
+    group: &str,
+    role_arn: &str,
+) -> bool {
     let refs: Vec<&PolicyDocument> = docs.iter().collect();
     let resource = env.fill(&format!(
         "arn:aws:logs:{{region}}:{{account}}:log-group:{group}:log-stream:eni-0123456789abcdef0-all"
     ));
-    let context = BTreeMap::new();
+    let context = env.delivery_context(role_arn);
     ["logs:CreateLogStream", "logs:PutLogEvents"]
         .iter()
         .all(|action| {
-            iam::evaluate(
+            iam::evaluate_identity(
                 &refs,
+                boundary,
                 &Request {
                     action,
                     resource: Some(&resource),

@@ -1,6 +1,7 @@
 //! Step kind `flow-log`: a flow log on the lab's VPC, to the log group, through the role.
 
-use super::{Change, Env, found, lesson_tag, sh};
+use super::removal::has_lesson_tag;
+use super::{Change, Consent, Env, found, lesson_tag, sh};
 use crate::aws::{Aws, AwsError, FlowLog, NewFlowLog, Vpc};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
@@ -26,6 +27,8 @@ pub struct Params {
 pub struct Observed {
     pub vpcs: Vec<Vpc>,
     pub flow_logs: Vec<FlowLog>,
+    /// The lab role's ARN, path included, when the role exists (the one to deliver through).
+    pub role_arn: Option<String>,
 }
 
 /// The lab's VPCs and every flow log on them; shared with the `traffic` kind.
@@ -36,28 +39,51 @@ pub async fn observe_vpc(aws: &Aws, vpc_name: &str) -> Result<Observed, AwsError
     for logs in per_vpc {
         flow_logs.extend(logs?);
     }
-    Ok(Observed { vpcs, flow_logs })
+    Ok(Observed {
+        vpcs,
+        flow_logs,
+        role_arn: None,
+    })
 }
 
 pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
-    observe_vpc(aws, &p.vpc).await
+    let (observed, role) = tokio::join!(observe_vpc(aws, &p.vpc), aws.role(&p.role));
+    Ok(Observed {
+        role_arn: role?.map(|r| r.arn),
+        ..observed?
+    })
 }
 
-/// The flow log the student most likely means: by Name tag, then by destination, then role.
-pub fn pick<'a>(flow_logs: &'a [FlowLog], name: &str, log_group: &str) -> Option<&'a FlowLog> {
-    flow_logs.iter().max_by_key(|f| {
-        let mut score = 0;
-        if f.name() == Some(name) {
-            score += 4;
-        }
-        if f.destination_type.as_deref() == Some("cloud-watch-logs") {
-            score += 1;
-            if f.log_group.as_deref() == Some(log_group) {
-                score += 2;
-            }
-        }
-        score
+/// The lab's flow log: the one with the lab's Name tag, else one awslab made for this lesson
+/// (its lesson tag) under another name. A flow log that carries neither is not the lab's,
+/// however much else about it matches: judging it, or worse replacing it, could cost someone
+/// the flow log they rely on. Among several, one to CloudWatch Logs is preferred.
+pub fn pick<'a>(flow_logs: &'a [FlowLog], name: &str, lesson: &Lesson) -> Option<&'a FlowLog> {
+    flow_logs
+        .iter()
+        .filter(|f| f.name() == Some(name) || has_lesson_tag(&f.tags, lesson))
+        .max_by_key(|f| {
+            (f.name() == Some(name)) as u8 * 4
+                + has_lesson_tag(&f.tags, lesson) as u8 * 2
+                + (f.destination_type.as_deref() == Some("cloud-watch-logs")) as u8
+        })
+}
+
+/// A flow log that delivers to the lab's log group but carries neither the lab's name nor the
+/// lesson tag: most likely the student's, made without the name. Shown, never assumed.
+fn unnamed_candidate<'a>(flow_logs: &'a [FlowLog], log_group: &str) -> Option<&'a FlowLog> {
+    flow_logs.iter().find(|f| {
+        f.destination_type.as_deref() == Some("cloud-watch-logs")
+            && f.log_group.as_deref() == Some(log_group)
     })
+}
+
+/// The role to deliver through: its real ARN (a role made with a path has the path in it), or
+/// the ARN it will have once the role step creates it.
+fn lab_role_arn(o: &Observed, p: &Params, account: &str) -> String {
+    o.role_arn
+        .clone()
+        .unwrap_or_else(|| format!("arn:aws:iam::{account}:role/{}", p.role))
 }
 
 pub fn role_name(arn: &str) -> &str {
@@ -81,7 +107,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         ];
     }
     let vpc_id = o.vpcs[0].id.clone();
-    let role_arn = format!("arn:aws:iam::{}:role/{}", env.account, p.role);
+    let role_arn = lab_role_arn(o, p, env.account);
     let create_cli = format!(
         "aws ec2 create-flow-logs --resource-type VPC --resource-ids {vpc} --traffic-type {tt} \
          --log-destination-type cloud-watch-logs --log-group-name {group} \
@@ -97,7 +123,25 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let create = Text::new("flow-log.fix-create")
         .arg("vpc", &p.vpc)
         .arg("cli", &create_cli);
-    let Some(fl) = pick(&o.flow_logs, &p.name, &p.log_group) else {
+    let Some(fl) = pick(&o.flow_logs, &p.name, env.lesson) else {
+        if let Some(other) = unnamed_candidate(&o.flow_logs, &p.log_group) {
+            return vec![
+                Finding::fail(
+                    "exists",
+                    match other.name() {
+                        None => Text::new("flow-log.not-named"),
+                        Some(current) => {
+                            Text::new("flow-log.named-otherwise").arg("current", current)
+                        }
+                    }
+                    .arg("id", &other.id)
+                    .arg("group", &p.log_group)
+                    .arg("name", &p.name),
+                )
+                .fix(name_fix(&other.id, &p.name))
+                .on(&other.id),
+            ];
+        }
         return vec![
             Finding::fail(
                 "exists",
@@ -263,15 +307,14 @@ const RECREATE_FOR: &[&str] = &[
     "delivery",
 ];
 
-/// Creates the flow log when the VPC has none to CloudWatch Logs that the check can judge,
-/// with the Name tag, the lesson tag and the lesson's aggregation interval; names it when only
-/// its Name tag is missing or different.
+/// Creates the flow log when the VPC has none that is the lab's, with the Name tag, the lesson
+/// tag and the lesson's aggregation interval; names it when only its Name tag is off.
 ///
 /// A flow log that is wrong in what cannot be edited (destination, log group, role, traffic
-/// type, failed delivery) has to be deleted and created again. That is destructive, and done
-/// only with `confirm_destructive`: then the answer holds the deletion (`destructive`) and the
-/// creation. Without it nothing is written and the answer holds one `destructive` change, the
-/// deletion and re-creation still to be confirmed, with the CLI commands that would do it.
+/// type, failed delivery) has to be deleted and created again, and a flow log that delivers to
+/// the lab's log group without the lab's name or tag may be someone else's: both changes are
+/// destructive, made only for the flow log `consent` names. Without it nothing is written and
+/// the answer holds the one `destructive` change still to be agreed to, with the CLI commands.
 ///
 /// A missing VPC is the instructor's to prepare: apply never creates or changes the VPC or its
 /// instance, and leaves that failure for the check to report.
@@ -279,7 +322,7 @@ pub async fn apply(
     aws: &Aws,
     p: &Params,
     lesson: &Lesson,
-    confirm_destructive: bool,
+    consent: &Consent,
 ) -> Result<Vec<Change>, AwsError> {
     let aws = aws.fresh();
     let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
@@ -287,7 +330,7 @@ pub async fn apply(
     let Some(vpc) = observed.vpcs.first() else {
         return Ok(Vec::new());
     };
-    let role_arn = format!("arn:aws:iam::{}:role/{}", identity.account, p.role);
+    let role_arn = lab_role_arn(&observed, p, &identity.account);
     let (tag_key, tag_value) = lesson_tag(lesson);
     let tags = [("Name", p.name.as_str()), (tag_key, tag_value)];
     let spec = NewFlowLog {
@@ -311,9 +354,32 @@ pub async fn apply(
         )
     };
 
-    let Some(existing) = pick(&observed.flow_logs, &p.name, &p.log_group) else {
+    let Some(existing) = pick(&observed.flow_logs, &p.name, lesson) else {
         if !found(&findings, "exists", &[Status::Fail]) {
             return Ok(Vec::new());
+        }
+        if let Some(other) = unnamed_candidate(&observed.flow_logs, &p.log_group) {
+            // AWS refuses a second flow log of the same configuration, and this one may be
+            // the student's own: naming it is theirs to agree to.
+            let change = |done: bool| {
+                Change::destructive(
+                    Text::new(if done {
+                        "apply.flow-log-named"
+                    } else {
+                        "apply.flow-log-name-other"
+                    })
+                    .arg("id", &other.id)
+                    .arg("name", &p.name)
+                    .arg("group", &p.log_group),
+                    name_cli(&other.id, &p.name),
+                    &other.id,
+                )
+            };
+            if !consent.covers(&other.id) {
+                return Ok(vec![change(false)]);
+            }
+            aws.create_tags(&other.id, &[("Name", &p.name)]).await?;
+            return Ok(vec![change(true)]);
         }
         let id = aws.create_flow_log(&spec).await?;
         return Ok(vec![created(&id)]);
@@ -329,12 +395,13 @@ pub async fn apply(
             "aws ec2 delete-flow-logs --flow-log-ids {}",
             sh(&existing.id)
         );
-        if !confirm_destructive {
+        if !consent.covers(&existing.id) {
             return Ok(vec![Change::destructive(
                 Text::new("apply.flow-log-needs-recreate")
                     .arg("id", &existing.id)
                     .arg("reasons", wrong.join(", ")),
                 format!("{delete_cli} && {}", create_cli(&spec)),
+                &existing.id,
             )]);
         }
         aws.delete_flow_logs(&[&existing.id]).await?;
@@ -343,6 +410,7 @@ pub async fn apply(
                 .arg("id", &existing.id)
                 .arg("reasons", wrong.join(", ")),
             delete_cli,
+            &existing.id,
         );
         let id = aws.create_flow_log(&spec).await?;
         return Ok(vec![deleted, created(&id)]);
@@ -393,7 +461,8 @@ fn create_cli(spec: &NewFlowLog) -> String {
 // cleanup
 
 /// The lab's flow logs on the lab's VPC: the ones with its Name tag, and any awslab tagged for
-/// this lesson whatever they are called now. Other flow logs on the VPC are not the lab's.
+/// this lesson whatever they are called now (one renamed since is asked about on its own).
+/// Other flow logs on the VPC are not the lab's.
 pub async fn plan_removal(
     aws: &Aws,
     p: &Params,
@@ -407,7 +476,8 @@ pub async fn plan_removal(
         .iter()
         .filter_map(|fl| {
             let tagged = has_lesson_tag(&fl.tags, lesson);
-            if !tagged && fl.name() != Some(p.name.as_str()) {
+            let named = fl.name() == Some(p.name.as_str());
+            if !tagged && !named {
                 return None;
             }
             let vpc = fl.resource_id.clone().unwrap_or_else(|| p.vpc.clone());
@@ -423,6 +493,7 @@ pub async fn plan_removal(
                 target: Target::FlowLog { id: fl.id.clone() },
                 resource: fl.id.clone(),
                 tagged,
+                named,
                 reason,
                 keep: None,
                 cli: vec![format!(

@@ -61,12 +61,7 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed
 
 /// Creates the log group in the region being checked when it is not there. One of the same
 /// name in another region, or a near-miss name, is left alone: it may be the student's.
-pub async fn apply(
-    aws: &Aws,
-    p: &Params,
-    lesson: &Lesson,
-    _confirm_destructive: bool,
-) -> Result<Vec<Change>, AwsError> {
+pub async fn apply(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Vec<Change>, AwsError> {
     let aws = aws.fresh();
     let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
     let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
@@ -143,7 +138,8 @@ pub async fn plan_removal(
     lesson: &Lesson,
     step: &str,
 ) -> Result<Vec<super::removal::Removal>, AwsError> {
-    use super::removal::{Removal, Target, has_lesson_tag, tag_text};
+    use super::removal::{Removal, Target, flow_logs_split, has_lesson_tag, key, tag_text};
+    use crate::aws::FlowLog;
     let Some(group) = aws.log_group(&aws.region, &p.name).await? else {
         return Ok(Vec::new());
     };
@@ -151,6 +147,24 @@ pub async fn plan_removal(
         .log_group_tags(&group.name, group.arn.as_deref())
         .await?;
     let tagged = has_lesson_tag(&tags, lesson);
+    // Flow logs that deliver here: the lab's go first; anyone else's keep the group.
+    let (lab, others) = flow_logs_split(aws, lesson).await?;
+    let delivers_here = |f: &&FlowLog| f.log_group.as_deref() == Some(p.name.as_str());
+    let users: Vec<&str> = others
+        .iter()
+        .filter(delivers_here)
+        .map(|f| f.id.as_str())
+        .collect();
+    let keep = (!users.is_empty()).then(|| {
+        Text::new("cleanup.keep-log-group-flow-logs")
+            .arg("name", &p.name)
+            .arg("flow_logs", users.join(", "))
+    });
+    let after = lab
+        .iter()
+        .filter(delivers_here)
+        .map(|f| key("flow-log", &f.id))
+        .collect();
     let reason = if tagged {
         Text::new("cleanup.reason-log-group-tagged").arg("tag", tag_text(lesson))
     } else {
@@ -165,14 +179,15 @@ pub async fn plan_removal(
         },
         resource: p.name.clone(),
         tagged,
+        named: true,
         reason,
-        keep: None,
+        keep,
         cli: vec![format!(
             "aws logs delete-log-group --log-group-name {} --region {}",
             sh(&p.name),
             sh(&aws.region)
         )],
-        after: Vec::new(),
+        after,
     }])
 }
 

@@ -17,9 +17,10 @@ pub mod trust;
 use crate::aws::{Aws, AwsError, ErrorKind, Identity, LESSON_TAG};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
-use crate::iam::{self, Decision, PolicyDocument, Request};
+use crate::iam::{
+    self, Decision, Effect, PolicyDocument, Request, RequestContext, Undecided, UndecidedReason,
+};
 use crate::lesson::{Lesson, fill_runtime};
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub enum StepSpec {
@@ -102,17 +103,21 @@ impl StepSpec {
 
 /// One write `apply` made, said the way a student would have done it.
 ///
-/// A `destructive` change removes or replaces something the lab uses (deleting a flow log to
-/// create it again). `apply` makes those only when called with `confirm_destructive`; without
-/// it, the destructive change it *would* make comes back in the list, marked `destructive`,
-/// and nothing of it has been done. So a caller that passed `false` reads every destructive
-/// change in the answer as a question to put to the user, and every other one as done.
+/// A `destructive` change removes or replaces something (deleting a flow log to create it
+/// again), or writes to a resource that is not provably the lab's (naming a flow log someone
+/// else made). `apply` makes one only for the resource a person agreed to, by id, in its
+/// [`Consent`]; otherwise the change comes back in the list, marked `destructive`, with that
+/// resource, and nothing of it has been done. So a caller reads every destructive change in
+/// the answer that its consent did not cover as a question to put to the user, and every
+/// other one as done.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub description: Text,
     /// The exact AWS CLI equivalent, with the lesson's asset files as `file://` arguments.
     pub cli: String,
     pub destructive: bool,
+    /// For a destructive change: the resource it touches, the one a consent must name.
+    pub resource: Option<String>,
 }
 
 impl Change {
@@ -121,15 +126,50 @@ impl Change {
             description,
             cli,
             destructive: false,
+            resource: None,
         }
     }
 
-    pub fn destructive(description: Text, cli: String) -> Change {
+    pub fn destructive(description: Text, cli: String, resource: &str) -> Change {
         Change {
             description,
             cli,
             destructive: true,
+            resource: Some(resource.to_string()),
         }
+    }
+}
+
+/// The resources a person agreed to have replaced or touched, each by its id, after being
+/// shown the change. `apply` observes afresh before writing; naming the resource (rather than
+/// saying "yes") means a different resource found on that second look is never the one
+/// changed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Consent(Vec<String>);
+
+impl Consent {
+    /// Nothing destructive: what `verify`-like callers and `run --auto` without `--yes` give.
+    pub fn none() -> Consent {
+        Consent(Vec::new())
+    }
+
+    /// Consent to the destructive changes among `changes`, the ones just shown.
+    pub fn to(changes: &[Change]) -> Consent {
+        Consent(
+            changes
+                .iter()
+                .filter(|c| c.destructive)
+                .filter_map(|c| c.resource.clone())
+                .collect(),
+        )
+    }
+
+    pub fn covers(&self, resource: &str) -> bool {
+        self.0.iter().any(|r| r == resource)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -137,19 +177,20 @@ impl StepSpec {
     /// Creates or fixes this step's piece of the lab, idempotently: observes the live state
     /// afresh, judges it with the kind's `check`, and writes only what its failing findings
     /// ask for. Returns the changes made, none when the step was already right. See [`Change`]
-    /// for destructive changes. The `traffic` step is the student's to do: it changes nothing.
+    /// and [`Consent`] for destructive changes. The `traffic` step is the student's to do: it
+    /// changes nothing.
     pub async fn apply(
         &self,
         aws: &Aws,
         lesson: &Lesson,
-        confirm_destructive: bool,
+        consent: &Consent,
     ) -> Result<Vec<Change>, AwsError> {
         match self {
-            StepSpec::Policy(p) => policy::apply(aws, p, lesson, confirm_destructive).await,
-            StepSpec::Role(p) => role::apply(aws, p, lesson, confirm_destructive).await,
-            StepSpec::Trust(p) => trust::apply(aws, p, lesson, confirm_destructive).await,
-            StepSpec::LogGroup(p) => log_group::apply(aws, p, lesson, confirm_destructive).await,
-            StepSpec::FlowLog(p) => flow_log::apply(aws, p, lesson, confirm_destructive).await,
+            StepSpec::Policy(p) => policy::apply(aws, p, lesson).await,
+            StepSpec::Role(p) => role::apply(aws, p, lesson).await,
+            StepSpec::Trust(p) => trust::apply(aws, p, lesson).await,
+            StepSpec::LogGroup(p) => log_group::apply(aws, p, lesson).await,
+            StepSpec::FlowLog(p) => flow_log::apply(aws, p, lesson, consent).await,
             StepSpec::Traffic(_) => Ok(Vec::new()),
         }
     }
@@ -207,6 +248,9 @@ pub struct Env<'a> {
     pub lesson: &'a Lesson,
     pub region: &'a str,
     pub account: &'a str,
+    /// The moment judged (Unix seconds): date conditions are weighed against it, as AWS weighs
+    /// them against the time of each request.
+    pub now: i64,
 }
 
 impl<'a> Env<'a> {
@@ -215,52 +259,138 @@ impl<'a> Env<'a> {
             lesson,
             region,
             account: &identity.account,
+            now: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
         }
     }
 
     pub fn fill(&self, template: &str) -> String {
         fill_runtime(template, self.region, self.account)
     }
+
+    /// The calls the Flow Logs service makes to CloudWatch Logs with the role `role_arn`: in
+    /// this region, now, over TLS, as that role (see [`RequestContext::flow_logs_delivery`]).
+    pub fn delivery_context(&self, role_arn: &str) -> RequestContext {
+        RequestContext::flow_logs_delivery(self.region, self.account, role_arn, self.now)
+    }
 }
 
-/// How a set of policy documents measures up to the lesson's required permissions.
+/// The policies that give a role its permissions, as the pure checks weigh them: the identity
+/// policies (each with the name a person knows it by) and the permissions boundary, if any.
+pub struct Permissions<'a> {
+    pub identity: Vec<(&'a str, &'a PolicyDocument)>,
+    pub boundary: Option<(&'a str, &'a PolicyDocument)>,
+}
+
+/// How a role's policies measure up to the lesson's required permissions, each action judged
+/// on the resource it is authorised on, in the context of the delivery calls.
 #[derive(Debug, Default)]
 pub struct Gaps {
     pub missing: Vec<String>,
     pub denied: Vec<String>,
-    pub uncertain: Vec<String>,
+    /// Allowed by the identity policies but not by the permissions boundary.
+    pub outside_boundary: Vec<String>,
+    /// Hinging on a condition awslab cannot decide: counted as not allowed (fail closed).
+    pub undecided: Vec<String>,
+    /// The first undecidable part found, explained for the student.
+    pub why_undecided: Option<Text>,
 }
 
 impl Gaps {
     pub fn is_complete(&self) -> bool {
-        self.missing.is_empty() && self.denied.is_empty() && self.uncertain.is_empty()
+        self.missing.is_empty()
+            && self.denied.is_empty()
+            && self.outside_boundary.is_empty()
+            && self.undecided.is_empty()
     }
 }
 
-pub fn permission_gaps(documents: &[&PolicyDocument], env: &Env) -> Gaps {
-    let context = BTreeMap::new();
+pub fn permission_gaps(permissions: &Permissions, env: &Env, role_arn: &str) -> Gaps {
+    let context = env.delivery_context(role_arn);
+    let identity: Vec<&PolicyDocument> = permissions.identity.iter().map(|(_, d)| *d).collect();
+    let boundary = permissions.boundary.map(|(_, d)| d);
+    let names: Vec<&str> = permissions
+        .identity
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(permissions.boundary.map(|(n, _)| n))
+        .collect();
     let mut gaps = Gaps::default();
     for permission in &env.lesson.permissions {
         let resource = env.fill(&permission.resource);
         for action in &permission.actions {
-            let evaluation = iam::evaluate(
-                documents,
-                &Request {
-                    action,
-                    resource: Some(&resource),
-                    principal: None,
-                    context: &context,
-                },
-            );
+            let request = Request {
+                action,
+                resource: Some(&resource),
+                principal: None,
+                context: &context,
+            };
+            let evaluation = iam::evaluate_identity(&identity, boundary, &request);
             match evaluation.decision {
                 Decision::Allow => {}
                 Decision::ExplicitDeny => gaps.denied.push(action.clone()),
-                Decision::ImplicitDeny => gaps.missing.push(action.clone()),
-                Decision::Uncertain => gaps.uncertain.push(action.clone()),
+                Decision::ImplicitDeny => {
+                    let without_boundary = iam::evaluate(&identity, &request).decision;
+                    if boundary.is_some() && without_boundary == Decision::Allow {
+                        gaps.outside_boundary.push(action.clone());
+                    } else {
+                        gaps.missing.push(action.clone());
+                    }
+                }
+                Decision::Uncertain => {
+                    gaps.undecided.push(action.clone());
+                    if gaps.why_undecided.is_none() {
+                        gaps.why_undecided = evaluation
+                            .undecided
+                            .first()
+                            .map(|u| explain_undecided(u, &names));
+                    }
+                }
             }
         }
     }
     gaps
+}
+
+/// Why a statement could not be decided, naming the policy, the statement, the condition and
+/// what was unknown, so an instructor can overrule it. What cannot be decided never counts in
+/// the student's favour: an Allow as not allowing, a Deny as denying.
+pub fn explain_undecided(u: &Undecided, names: &[&str]) -> Text {
+    let (key, detail) = match &u.reason {
+        UndecidedReason::UnknownKey(k) => ("iam.undecided-key", k.clone()),
+        UndecidedReason::UnsupportedOperator(o) => ("iam.undecided-operator", o.clone()),
+        UndecidedReason::BadValue(v) => ("iam.undecided-value", v.clone()),
+        UndecidedReason::UnresolvedVariable(v) => ("iam.undecided-variable", v.clone()),
+    };
+    let sid = u
+        .statement
+        .sid
+        .as_deref()
+        .map(|s| format!(" (Sid {s})"))
+        .unwrap_or_default();
+    let condition = match &u.condition {
+        Some(c) => c.to_string(),
+        None => "Resource".to_string(),
+    };
+    Text::new(key)
+        .arg(
+            "policy",
+            names.get(u.statement.document).copied().unwrap_or("?"),
+        )
+        .arg("statement", u.statement.statement + 1)
+        .arg("sid", sid)
+        .arg(
+            "effect",
+            if u.effect == Effect::Allow {
+                "Allow"
+            } else {
+                "Deny"
+            },
+        )
+        .arg("condition", condition)
+        .arg("detail", detail)
 }
 
 /// Names close to `wanted`, for "did you mean": same name in other case, or a small typo.

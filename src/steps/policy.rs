@@ -2,7 +2,8 @@
 //! permissions.
 
 use super::{
-    Change, Env, asset, found, iam_tags_cli, lesson_tag, permission_gaps, sh, similar_names,
+    Change, Env, Permissions, StepSpec, asset, found, iam_tags_cli, lesson_tag, permission_gaps,
+    sh, similar_names,
 };
 use crate::aws::{Aws, AwsError, MAX_POLICY_VERSIONS, ManagedPolicy};
 use crate::finding::{Finding, Status};
@@ -95,7 +96,11 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             return out;
         }
     };
-    let gaps = permission_gaps(&[&document], env);
+    let permissions = Permissions {
+        identity: vec![(p.name.as_str(), &document)],
+        boundary: None,
+    };
+    let gaps = permission_gaps(&permissions, env, &lab_role_arn(p, env));
     if !gaps.denied.is_empty() {
         out.push(
             Finding::fail(
@@ -120,15 +125,12 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             .fix(new_version_fix(p, policy))
             .on(resource),
         );
-    } else if !gaps.uncertain.is_empty() {
+    } else if let Some(why) = gaps.why_undecided {
+        // Fail closed: a condition awslab cannot decide does not earn the step.
         out.push(
-            Finding::warn(
-                "actions",
-                Text::new("policy.conditional")
-                    .arg("name", &p.name)
-                    .arg("actions", gaps.uncertain.join(", ")),
-            )
-            .on(resource),
+            Finding::fail("actions", why)
+                .fix(new_version_fix(p, policy))
+                .on(resource),
         );
     } else {
         out.push(
@@ -162,12 +164,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
 /// default version, giving up the oldest version not in force if IAM's limit of five is
 /// reached. A policy that is right but only warned about (conditions, `"Resource": "*"`) is
 /// left as it is.
-pub async fn apply(
-    aws: &Aws,
-    p: &Params,
-    lesson: &Lesson,
-    _confirm_destructive: bool,
-) -> Result<Vec<Change>, AwsError> {
+pub async fn apply(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Vec<Change>, AwsError> {
     let aws = aws.fresh();
     let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
     let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
@@ -216,6 +213,21 @@ pub async fn apply(
     Ok(changes)
 }
 
+/// The role the lab attaches this policy to (the one the delivery calls are made as), from the
+/// lesson's role step; a stand-in name when the lesson has none.
+fn lab_role_arn(p: &Params, env: &Env) -> String {
+    let role = env
+        .lesson
+        .steps
+        .iter()
+        .find_map(|s| match &s.spec {
+            StepSpec::Role(r) if r.policy == p.name => Some(r.name.as_str()),
+            _ => None,
+        })
+        .unwrap_or("flow-logs-role");
+    format!("arn:aws:iam::{}:role/{role}", env.account)
+}
+
 fn create_cli(p: &Params) -> String {
     format!(
         "aws iam create-policy --policy-name {} --policy-document file://{}",
@@ -250,7 +262,6 @@ pub async fn plan_removal(
     lesson: &Lesson,
     step: &str,
 ) -> Result<Vec<super::removal::Removal>, AwsError> {
-    use super::StepSpec;
     use super::removal::{Removal, Target, has_lesson_tag, key, tag_text};
     let policies = aws.local_policies().await?;
     let Some(policy) = policies.iter().find(|x| x.name == p.name) else {
@@ -323,6 +334,7 @@ pub async fn plan_removal(
         },
         resource: policy.arn.clone(),
         tagged,
+        named: true,
         reason,
         keep,
         cli,
@@ -330,7 +342,19 @@ pub async fn plan_removal(
     }])
 }
 
+/// Deletes the policy's old versions, then the policy. What it is attached to is asked again
+/// first, right before anything goes: something attached since the plan was made (or a role
+/// that did not go) would make IAM refuse the deletion after the history was already gone.
 pub async fn remove(aws: &Aws, arn: &str, versions: &[String]) -> Result<(), AwsError> {
+    let entities = aws.fresh().policy_entities(arn).await?;
+    if !entities.is_empty() {
+        return Err(AwsError {
+            kind: crate::aws::ErrorKind::Service,
+            operation: "iam:DeletePolicy",
+            code: Some("DeleteConflict".to_string()),
+            detail: format!("the policy is still attached to {}", entities.describe()),
+        });
+    }
     for v in versions {
         aws.delete_policy_version(arn, v).await?;
     }

@@ -7,7 +7,7 @@
 //! teaches) is marked `tagged: false`, for the front end to delete only when asked to.
 
 use super::{StepSpec, flow_log, log_group, policy, role};
-use crate::aws::{Aws, AwsError, LESSON_TAG};
+use crate::aws::{Aws, AwsError, FlowLog, LESSON_TAG};
 use crate::i18n::Text;
 use crate::lesson::Lesson;
 
@@ -20,11 +20,11 @@ pub enum Target {
     LogGroup {
         name: String,
     },
-    /// The role, the lab's policy to detach from it first and its inline policies.
+    /// The role and the lab's policy to detach from it first. A role with inline policies is
+    /// never planned for removal: they are not the lab's.
     Role {
         name: String,
         detach: Vec<String>,
-        inline: Vec<String>,
     },
     /// The policy and its versions not in force, which IAM wants gone first.
     Policy {
@@ -53,6 +53,9 @@ pub struct Removal {
     pub resource: String,
     /// Carries `awslab:lesson=<lesson id>`: awslab created it.
     pub tagged: bool,
+    /// Has the lab's name. A resource looked up by name always has; a flow log found by its
+    /// lesson tag may have been renamed since, and then it is asked about on its own.
+    pub named: bool,
     /// Why it belongs to the lab.
     pub reason: Text,
     /// Why it stays whatever the user says: something besides the lab uses it.
@@ -72,6 +75,41 @@ impl Removal {
 
 pub fn key(kind: &str, resource: &str) -> String {
     format!("{kind}:{resource}")
+}
+
+impl Removal {
+    /// Provably the lab's: awslab made it for this lesson and it still has the lab's name.
+    /// Anything else is deleted only after a question about it alone.
+    pub fn is_provably_the_labs(&self) -> bool {
+        self.tagged && self.named
+    }
+}
+
+/// The flow logs in the region that cleanup counts as the lab's (on the lab's VPC, with its
+/// name or its lesson tag), and every other flow log there: what else may deliver through the
+/// lab's role or into its log group.
+pub async fn flow_logs_split(
+    aws: &Aws,
+    lesson: &Lesson,
+) -> Result<(Vec<FlowLog>, Vec<FlowLog>), AwsError> {
+    let mut lab: Vec<FlowLog> = Vec::new();
+    for step in &lesson.steps {
+        if let StepSpec::FlowLog(p) = &step.spec {
+            let observed = flow_log::observe_vpc(aws, &p.vpc).await?;
+            lab.extend(
+                observed.flow_logs.into_iter().filter(|f| {
+                    f.name() == Some(p.name.as_str()) || has_lesson_tag(&f.tags, lesson)
+                }),
+            );
+        }
+    }
+    let others = aws
+        .region_flow_logs()
+        .await?
+        .into_iter()
+        .filter(|f| !lab.iter().any(|l| l.id == f.id))
+        .collect();
+    Ok((lab, others))
 }
 
 /// Whether `tags` hold the lesson tag of `lesson`.
@@ -116,11 +154,7 @@ pub async fn remove(aws: &Aws, removal: &Removal) -> Result<(), AwsError> {
     let result = match &removal.target {
         Target::FlowLog { id } => flow_log::remove(aws, id).await,
         Target::LogGroup { name } => log_group::remove(aws, name).await,
-        Target::Role {
-            name,
-            detach,
-            inline,
-        } => role::remove(aws, name, detach, inline).await,
+        Target::Role { name, detach } => role::remove(aws, name, detach).await,
         Target::Policy { arn, versions } => policy::remove(aws, arn, versions).await,
     };
     match result {

@@ -1,7 +1,9 @@
 //! Step kind `iam-role`: the role exists and the lab's policy is attached to it.
 
-use super::{Change, Env, StepSpec, asset, found, iam_tags_cli, lesson_tag, permission_gaps, sh};
-use crate::aws::{Aws, AwsError, PolicyText, Role};
+use super::{
+    Change, Env, Permissions, StepSpec, asset, found, iam_tags_cli, lesson_tag, permission_gaps, sh,
+};
+use crate::aws::{Aws, AwsError, FlowLog, PolicyText, Role};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::iam::{self, PolicyDocument};
@@ -20,18 +22,53 @@ pub struct Params {
 pub struct Observed {
     pub role: Option<Role>,
     pub policies: Vec<PolicyText>,
+    /// The permissions boundary's document in force, when the role has one.
+    pub boundary: Option<PolicyText>,
+    /// The ARN of the lab's policy, path included, when it exists.
+    pub policy_arn: Option<String>,
 }
 
 pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
     // Both calls are issued together: a missing role makes the second answer NoSuchEntity,
     // which costs less than waiting a round trip to find out.
-    let (role, policies) = tokio::join!(aws.role(&p.name), aws.role_permission_policies(&p.name));
+    let (role, policies, local) = tokio::join!(
+        aws.role(&p.name),
+        aws.role_permission_policies(&p.name),
+        aws.local_policies()
+    );
     let role = role?;
+    let policy_arn = local?
+        .into_iter()
+        .find(|x| x.name == p.policy)
+        .map(|x| x.arn);
     let policies = match (&role, policies) {
         (Some(_), policies) => policies?,
         (None, _) => Vec::new(),
     };
-    Ok(Observed { role, policies })
+    let boundary = match role.as_ref().and_then(|r| r.boundary.as_deref()) {
+        Some(arn) => Some(PolicyText {
+            name: arn.rsplit('/').next().unwrap_or(arn).to_string(),
+            source: arn.to_string(),
+            document: aws.policy_default_document(arn).await?,
+        }),
+        None => None,
+    };
+    Ok(Observed {
+        role,
+        policies,
+        boundary,
+        policy_arn,
+    })
+}
+
+/// A policy of the role whose document could not be read or parsed: never silently dropped,
+/// since what it says (a Deny, say) may be what decides.
+fn unreadable(t: &PolicyText) -> Option<String> {
+    match t.document.as_deref().map(iam::parse_document) {
+        None => Some("no document".to_string()),
+        Some(Err(e)) => Some(e.to_string()),
+        Some(Ok(_)) => None,
+    }
 }
 
 pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
@@ -54,6 +91,20 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             .at(role.created),
     ];
 
+    for t in o.policies.iter().chain(&o.boundary) {
+        if let Some(error) = unreadable(t) {
+            out.push(
+                Finding::fail(
+                    "policies-readable",
+                    Text::new("role.unreadable-policy")
+                        .arg("name", &p.name)
+                        .arg("policy", &t.name)
+                        .arg("error", error),
+                )
+                .on(&t.source),
+            );
+        }
+    }
     let parsed: Vec<(&PolicyText, PolicyDocument)> = o
         .policies
         .iter()
@@ -62,13 +113,23 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             Some((t, doc))
         })
         .collect();
-    let all: Vec<&PolicyDocument> = parsed.iter().map(|(_, d)| d).collect();
-    let effective = permission_gaps(&all, env);
+    let boundary: Option<(&str, PolicyDocument)> = o.boundary.as_ref().and_then(|t| {
+        let doc = iam::parse_document(t.document.as_deref()?).ok()?;
+        Some((t.name.as_str(), doc))
+    });
+    let permissions = Permissions {
+        identity: parsed.iter().map(|(t, d)| (t.name.as_str(), d)).collect(),
+        boundary: boundary.as_ref().map(|(n, d)| (*n, d)),
+    };
+    let effective = permission_gaps(&permissions, env, &role.arn);
     let attached = o
         .policies
         .iter()
         .find(|t| t.source != "inline" && t.name == p.policy);
-    let policy_arn = format!("arn:aws:iam::{}:policy/{}", env.account, p.policy);
+    let policy_arn = o
+        .policy_arn
+        .clone()
+        .unwrap_or_else(|| format!("arn:aws:iam::{}:policy/{}", env.account, p.policy));
     let attach_fix = Text::new("role.fix-attach")
         .arg("name", &p.name)
         .arg("policy", &p.policy)
@@ -92,14 +153,32 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                 )
                 .on(&t.source),
             );
-            // The lab's policy may be fine on its own and still be overruled by another one.
+            // The lab's policy may be fine on its own and still be overruled by another one,
+            // held back by the boundary, or hang on a condition that cannot be decided.
             if !effective.denied.is_empty() {
                 let deniers: Vec<&str> = parsed
                     .iter()
                     .filter(|(t, d)| {
-                        t.name != p.policy && !permission_gaps(&[d], env).denied.is_empty()
+                        let alone = Permissions {
+                            identity: vec![(t.name.as_str(), d)],
+                            boundary: None,
+                        };
+                        t.name != p.policy
+                            && !permission_gaps(&alone, env, &role.arn).denied.is_empty()
                     })
                     .map(|(t, _)| t.name.as_str())
+                    .chain(
+                        boundary
+                            .as_ref()
+                            .filter(|(_, d)| {
+                                let alone = Permissions {
+                                    identity: vec![("", d)],
+                                    boundary: None,
+                                };
+                                !permission_gaps(&alone, env, &role.arn).denied.is_empty()
+                            })
+                            .map(|(n, _)| *n),
+                    )
                     .collect();
                 out.push(
                     Finding::fail(
@@ -112,6 +191,29 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     .fix(Text::new("role.fix-deny").arg("name", &p.name))
                     .on(&role.arn),
                 );
+            } else if !effective.outside_boundary.is_empty() {
+                out.push(
+                    Finding::fail(
+                        "effective",
+                        Text::new("role.outside-boundary")
+                            .arg("name", &p.name)
+                            .arg(
+                                "boundary",
+                                boundary.as_ref().map(|(n, _)| *n).unwrap_or("?"),
+                            )
+                            .arg("actions", effective.outside_boundary.join(", ")),
+                    )
+                    .fix(Text::new("role.fix-boundary").arg("name", &p.name).arg(
+                        "cli",
+                        format!(
+                            "aws iam delete-role-permissions-boundary --role-name {}",
+                            sh(&p.name)
+                        ),
+                    ))
+                    .on(&role.arn),
+                );
+            } else if let Some(why) = effective.why_undecided.clone() {
+                out.push(Finding::fail("effective", why).on(&role.arn));
             }
         }
         None if effective.is_complete() && !o.policies.is_empty() => {
@@ -201,12 +303,7 @@ fn service_trust_document(service: &str) -> String {
 /// it, and attaches the lab's policy when it is not attached (also when other policies already
 /// grant the permissions: the lab asks for this one). A policy that denies elsewhere is the
 /// student's to remove; apply does not detach anything.
-pub async fn apply(
-    aws: &Aws,
-    p: &Params,
-    lesson: &Lesson,
-    _confirm_destructive: bool,
-) -> Result<Vec<Change>, AwsError> {
+pub async fn apply(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Vec<Change>, AwsError> {
     let aws = aws.fresh();
     let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
     let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
@@ -246,7 +343,11 @@ pub async fn apply(
     }
     // A role just created has nothing attached; the check saw it missing, not unattached.
     if created || found(&findings, "policy-attached", &[Status::Fail, Status::Warn]) {
-        let policy_arn = format!("arn:aws:iam::{}:policy/{}", identity.account, p.policy);
+        // The policy's own ARN: a policy made with a path (/course/) has it in its ARN.
+        let policy_arn = observed
+            .policy_arn
+            .clone()
+            .unwrap_or_else(|| format!("arn:aws:iam::{}:policy/{}", identity.account, p.policy));
         aws.attach_role_policy(&p.name, &policy_arn).await?;
         changes.push(Change::new(
             Text::new("apply.policy-attached")
@@ -265,28 +366,38 @@ pub async fn apply(
 // ---------------------------------------------------------------------------------------------
 // cleanup
 
-/// The role of that name, with the lab's policy to detach and its inline policies to delete
-/// first (IAM refuses to delete a role that still has them). A role something else relies on
-/// (another managed policy attached, or an instance profile holding it) is left alone with a
-/// note: deleting it could break what it serves.
+/// The role of that name, with the lab's policy to detach first (IAM refuses to delete a role
+/// that still has policies). A role something else relies on is left alone with a note, since
+/// deleting it could break what it serves: another managed policy attached, an inline policy
+/// (the lab has none), an instance profile holding it, a trust policy that lets in more than
+/// the lab's service, or a flow log that is not the lab's delivering through it. The lab's own
+/// flow logs that use it must go first.
 pub async fn plan_removal(
     aws: &Aws,
     p: &Params,
     lesson: &Lesson,
     step: &str,
 ) -> Result<Vec<super::removal::Removal>, AwsError> {
-    use super::removal::{Removal, Target, has_lesson_tag, tag_text};
+    use super::removal::{Removal, Target, flow_logs_split, has_lesson_tag, key, tag_text};
     let Some(role) = aws.role(&p.name).await? else {
         return Ok(Vec::new());
     };
-    let (tags, attached, inline, profiles) = tokio::try_join!(
+    let (tags, attached, inline, profiles, (lab_flow_logs, other_flow_logs)) = tokio::try_join!(
         aws.role_tags(&p.name),
         aws.attached_role_policies(&p.name),
         aws.role_inline_policy_names(&p.name),
         aws.instance_profiles_for_role(&p.name),
+        flow_logs_split(aws, lesson),
     )?;
     let tagged = has_lesson_tag(&tags.unwrap_or_default(), lesson);
     let (lab, others): (Vec<_>, Vec<_>) = attached.into_iter().partition(|(n, _)| *n == p.policy);
+    let through_role = |f: &&FlowLog| f.role_arn.as_deref() == Some(role.arn.as_str());
+    let users: Vec<&str> = other_flow_logs
+        .iter()
+        .filter(through_role)
+        .map(|f| f.id.as_str())
+        .collect();
+    let strangers = foreign_principals(&role, p, lesson);
     let keep = if !others.is_empty() {
         let names: Vec<&str> = others.iter().map(|(n, _)| n.as_str()).collect();
         Some(
@@ -294,11 +405,29 @@ pub async fn plan_removal(
                 .arg("role", &p.name)
                 .arg("policies", names.join(", ")),
         )
+    } else if !inline.is_empty() {
+        Some(
+            Text::new("cleanup.keep-role-inline")
+                .arg("role", &p.name)
+                .arg("policies", inline.join(", ")),
+        )
     } else if !profiles.is_empty() {
         Some(
             Text::new("cleanup.keep-role-profiles")
                 .arg("role", &p.name)
                 .arg("profiles", profiles.join(", ")),
+        )
+    } else if !users.is_empty() {
+        Some(
+            Text::new("cleanup.keep-role-flow-logs")
+                .arg("role", &p.name)
+                .arg("flow_logs", users.join(", ")),
+        )
+    } else if !strangers.is_empty() {
+        Some(
+            Text::new("cleanup.keep-role-trust")
+                .arg("role", &p.name)
+                .arg("principals", strangers.join(", ")),
         )
     } else {
         None
@@ -321,41 +450,51 @@ pub async fn plan_removal(
             )
         })
         .collect();
-    cli.extend(inline.iter().map(|name| {
-        format!(
-            "aws iam delete-role-policy --role-name {} --policy-name {}",
-            sh(&p.name),
-            sh(name)
-        )
-    }));
     cli.push(format!("aws iam delete-role --role-name {}", sh(&p.name)));
     Ok(vec![Removal {
         step: step.to_string(),
         target: Target::Role {
             name: p.name.clone(),
             detach,
-            inline,
         },
         resource: role.name,
         tagged,
+        named: true,
         reason,
         keep,
         cli,
-        after: Vec::new(),
+        after: lab_flow_logs
+            .iter()
+            .filter(through_role)
+            .map(|f| key("flow-log", &f.id))
+            .collect(),
     }])
 }
 
-pub async fn remove(
-    aws: &Aws,
-    name: &str,
-    detach: &[String],
-    inline: &[String],
-) -> Result<(), AwsError> {
+/// Who the role's trust policy lets in besides the service the lesson's trust step names for
+/// it (or, without one, the flow logs service).
+fn foreign_principals(role: &Role, p: &Params, lesson: &Lesson) -> Vec<String> {
+    let service = lesson
+        .steps
+        .iter()
+        .find_map(|s| match &s.spec {
+            StepSpec::Trust(t) if t.role == p.name => Some(t.service.as_str()),
+            _ => None,
+        })
+        .unwrap_or(DEFAULT_SERVICE);
+    let Some(Ok(document)) = role.trust_document.as_deref().map(iam::parse_document) else {
+        // An unreadable trust policy cannot show anyone else in; the role is judged by the rest.
+        return Vec::new();
+    };
+    super::trust::trusted_principals(&document)
+        .into_iter()
+        .filter(|t| !t.eq_ignore_ascii_case(service))
+        .collect()
+}
+
+pub async fn remove(aws: &Aws, name: &str, detach: &[String]) -> Result<(), AwsError> {
     for arn in detach {
         aws.detach_role_policy(name, arn).await?;
-    }
-    for policy in inline {
-        aws.delete_role_policy(name, policy).await?;
     }
     aws.delete_role(name).await
 }

@@ -9,6 +9,7 @@ use crate::flow_record::{Action, FlowRecord, LogFormat};
 use crate::i18n::Text;
 use crate::lesson::Lesson;
 use serde::Deserialize;
+use std::ops::ControlFlow;
 
 #[derive(Debug, Clone)]
 pub struct Params {
@@ -54,42 +55,82 @@ pub struct Observed {
     pub vpc_found: bool,
     pub flow_log: Option<FlowLog>,
     pub instance: Option<Instance>,
-    pub events: Vec<LogEvent>,
+    /// What the newest-first search of the ENI's streams found.
+    pub search: Search,
 }
 
-pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
-    // The flow logs and the instances of the VPC are asked for together: one round trip.
+/// A flow log's records can start this long before the flow log says it was created (clocks,
+/// the first aggregation window); the search reaches back that far.
+const CREATION_MARGIN_MS: i64 = 60_000;
+
+pub async fn observe(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Observed, AwsError> {
+    let mut o = observe_setup(aws, p, lesson).await?;
+    if let (Some(fl), Some(instance)) = (&o.flow_log, &o.instance) {
+        // Only records written since this flow log exists are its own.
+        let not_before = fl.created.map(|s| s * 1000 - CREATION_MARGIN_MS);
+        o.search = search_streams(aws, fl, instance, p.port, None, not_before).await?;
+    }
+    Ok(o)
+}
+
+/// The VPC, the lab's flow log and instance, without reading any records.
+pub async fn observe_setup(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Observed, AwsError> {
+    let nothing = || Observed {
+        vpc_found: false,
+        flow_log: None,
+        instance: None,
+        search: Search::default(),
+    };
     let vpcs = aws.vpcs_named(&p.vpc).await?;
     let Some(first) = vpcs.first() else {
-        return Ok(Observed {
-            vpc_found: false,
-            flow_log: None,
-            instance: None,
-            events: Vec::new(),
-        });
+        return Ok(nothing());
     };
+    // The flow logs and the instances of the VPC are asked for together: one round trip.
     let (vpc, instances) = tokio::join!(
         flow_log::observe_vpc(aws, &p.vpc),
         aws.instances_in(&first.id)
     );
     let (vpc, instances) = (vpc?, instances?);
-    let instance = lab_instance(&instances).cloned();
-    let flow_log = pick(&vpc.flow_logs, &p.flow_log, &p.log_group)
-        .filter(|f| f.destination_type.as_deref() == Some("cloud-watch-logs"))
-        .cloned();
-    let events = match (&flow_log, instance.as_ref().and_then(|i| i.primary_eni())) {
-        (Some(fl), Some(eni)) => match fl.log_group.as_deref() {
-            Some(group) => aws.events(group, &eni.id, None).await?,
-            None => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
     Ok(Observed {
         vpc_found: true,
-        flow_log,
-        instance,
-        events,
+        flow_log: pick(&vpc.flow_logs, &p.flow_log, lesson)
+            .filter(|f| f.destination_type.as_deref() == Some("cloud-watch-logs"))
+            .cloned(),
+        instance: lab_instance(&instances).cloned(),
+        search: Search::default(),
     })
+}
+
+/// Searches the instance's ENI stream of `fl`, newest first, for the record of a request to
+/// `port` (sent at `sent_at`, Unix seconds, when the caller knows), reading nothing older than
+/// `not_before_ms`. Stops at the first accepted record; keeps only what it reports.
+pub async fn search_streams(
+    aws: &Aws,
+    fl: &FlowLog,
+    instance: &Instance,
+    port: u16,
+    sent_at: Option<i64>,
+    not_before_ms: Option<i64>,
+) -> Result<Search, AwsError> {
+    let (Some(group), Some(eni), Ok(format)) = (
+        fl.log_group.as_deref(),
+        instance.primary_eni(),
+        format_of(fl),
+    ) else {
+        return Ok(Search::default());
+    };
+    let private_ip = eni.private_ip.clone().unwrap_or_default();
+    let expected = Expected {
+        private_ip: &private_ip,
+        port,
+        sent_at,
+    };
+    let mut search = Search::default();
+    aws.scan_newest_first(group, &eni.id, not_before_ms, |event| {
+        search.visit(event, &format, &expected)
+    })
+    .await?;
+    Ok(search)
 }
 
 /// The instance the lab's request goes to: a running one with a public IP if there is one.
@@ -106,47 +147,64 @@ pub fn lab_instance(instances: &[Instance]) -> Option<&Instance> {
 pub struct Expected<'a> {
     pub private_ip: &'a str,
     pub port: u16,
+    /// When the request was sent (Unix seconds), if the caller sent it: then only a record
+    /// whose capture window covers or follows that moment is its record.
+    pub sent_at: Option<i64>,
 }
 
 impl Expected<'_> {
-    pub fn matches(&self, r: &FlowRecord) -> bool {
+    pub fn matches(&self, r: &FlowRecord, event: &LogEvent) -> bool {
         r.protocol() == Some(TCP)
             && r.dstport() == Some(self.port)
             && r.dstaddr().map(|a| a.to_string()).as_deref() == Some(self.private_ip)
+            && self.sent_at.is_none_or(|sent| {
+                // A record's window is [start, end]; a format without `end` leaves the time
+                // the event was written as the best evidence.
+                r.end().unwrap_or(event.timestamp / 1000) >= sent
+            })
     }
 }
 
-/// What the records of the ENI's streams say about the lab's request.
+/// What the records of the ENI's streams say about the lab's request. Owned and small: the
+/// search keeps the two events it reports and counts the rest.
 #[derive(Debug, Default)]
-pub struct Search<'a> {
-    /// The first record of the request that was let through, parsed.
-    pub accepted: Option<(&'a LogEvent, FlowRecord)>,
-    /// A record of the request that was dropped (security group or network ACL).
-    pub rejected: Option<&'a LogEvent>,
+pub struct Search {
+    /// The newest record of the request that was let through, parsed.
+    pub accepted: Option<(LogEvent, FlowRecord)>,
+    /// The newest record of the request that was dropped (security group or network ACL).
+    pub rejected: Option<LogEvent>,
+    /// Records read.
+    pub scanned: usize,
     pub unparsable: usize,
     pub first_error: Option<String>,
 }
 
-pub fn search<'a>(events: &'a [LogEvent], format: &LogFormat, expected: &Expected) -> Search<'a> {
-    let mut out = Search::default();
-    for event in events {
+impl Search {
+    /// Takes one event (newest first); breaks once the accepted record is found.
+    pub fn visit(
+        &mut self,
+        event: LogEvent,
+        format: &LogFormat,
+        expected: &Expected,
+    ) -> ControlFlow<()> {
+        self.scanned += 1;
         match FlowRecord::parse(format, &event.message) {
-            Ok(record) if expected.matches(&record) => match record.action() {
+            Ok(record) if expected.matches(&record, &event) => match record.action() {
                 Some(Action::Accept) => {
-                    out.accepted = Some((event, record));
-                    return out;
+                    self.accepted = Some((event, record));
+                    return ControlFlow::Break(());
                 }
-                Some(Action::Reject) => out.rejected = out.rejected.or(Some(event)),
-                None => {}
+                Some(Action::Reject) if self.rejected.is_none() => self.rejected = Some(event),
+                _ => {}
             },
             Ok(_) => {}
             Err(e) => {
-                out.unparsable += 1;
-                out.first_error.get_or_insert_with(|| e.to_string());
+                self.unparsable += 1;
+                self.first_error.get_or_insert_with(|| e.to_string());
             }
         }
+        ControlFlow::Continue(())
     }
-    out
 }
 
 /// The flow log's record format (the default when it has none).
@@ -226,30 +284,20 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         ));
         return out;
     };
-    let format = match format_of(fl) {
-        Ok(f) => f,
-        Err(e) => {
-            out.push(
-                Finding::new(
-                    "record",
-                    crate::finding::Status::Error,
-                    Text::new("traffic.bad-format").arg("error", e),
-                )
-                .on(&fl.id),
-            );
-            return out;
-        }
-    };
+    if let Err(e) = format_of(fl) {
+        out.push(
+            Finding::new(
+                "record",
+                crate::finding::Status::Error,
+                Text::new("traffic.bad-format").arg("error", e),
+            )
+            .on(&fl.id),
+        );
+        return out;
+    }
     let private_ip = eni.private_ip.as_deref().unwrap_or("");
     let group = fl.log_group.as_deref().unwrap_or("");
-    let search = search(
-        &o.events,
-        &format,
-        &Expected {
-            private_ip,
-            port: p.port,
-        },
-    );
+    let search = &o.search;
     if let Some((event, _)) = &search.accepted {
         out.push(
             Finding::pass(
@@ -264,7 +312,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         );
         return out;
     }
-    if let Some(event) = search.rejected {
+    if let Some(event) = &search.rejected {
         out.push(
             Finding::fail(
                 "record",
@@ -283,7 +331,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         );
         return out;
     }
-    if let Some(error) = search.first_error {
+    if let Some(error) = &search.first_error {
         out.push(Finding::warn(
             "records-readable",
             Text::new("traffic.unparsable")
@@ -309,4 +357,99 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         .on(format!("{}/{}", group, eni.id)),
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(line: &str, timestamp_ms: i64) -> LogEvent {
+        LogEvent {
+            stream: "eni-1-all".to_string(),
+            timestamp: timestamp_ms,
+            ingested: None,
+            message: line.to_string(),
+        }
+    }
+
+    fn record(start: i64, end: i64, action: &str) -> String {
+        format!(
+            "2 123456789012 eni-1 198.51.100.7 10.0.1.4 51234 80 6 5 420 {start} {end} {action} OK"
+        )
+    }
+
+    fn search(events: Vec<LogEvent>, sent_at: Option<i64>) -> Search {
+        let expected = Expected {
+            private_ip: "10.0.1.4",
+            port: 80,
+            sent_at,
+        };
+        let mut out = Search::default();
+        for e in events {
+            if out.visit(e, &LogFormat::default_v2(), &expected).is_break() {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn only_a_record_whose_window_covers_or_follows_the_request_is_its_record() {
+        let sent = 1_700_000_100;
+        // (window start, end, is the request's record)
+        for (start, end, ours) in [
+            (1_700_000_000, 1_700_000_060, false), // over before the request
+            (1_700_000_060, 1_700_000_120, true),  // covers it
+            (1_700_000_110, 1_700_000_170, true),  // follows it
+        ] {
+            let found = search(
+                vec![event(&record(start, end, "ACCEPT"), end * 1000)],
+                Some(sent),
+            );
+            assert_eq!(found.accepted.is_some(), ours, "{start}..{end}");
+        }
+        // verify knows no request time: any record of the flow log counts.
+        let found = search(
+            vec![event(&record(1_700_000_000, 1_700_000_060, "ACCEPT"), 0)],
+            None,
+        );
+        assert!(found.accepted.is_some());
+    }
+
+    #[test]
+    fn the_search_stops_at_the_newest_accepted_record_and_keeps_little() {
+        let mut events: Vec<LogEvent> = (0..5)
+            .map(|i| event(&format!("not a record {i}"), i))
+            .collect();
+        events.insert(0, event(&record(10, 20, "REJECT"), 30));
+        events.insert(0, event(&record(40, 50, "ACCEPT"), 60));
+        let found = search(events, None);
+        assert_eq!(
+            found.scanned, 1,
+            "newest first: the accepted record ends it"
+        );
+        assert!(found.accepted.is_some());
+        assert!(found.rejected.is_none());
+        assert_eq!(found.unparsable, 0);
+    }
+
+    #[test]
+    fn rejections_and_unreadable_lines_are_counted_when_nothing_was_accepted() {
+        let found = search(
+            vec![
+                event("garbage", 3),
+                event(&record(10, 20, "REJECT"), 2),
+                event(&record(5, 9, "REJECT"), 1),
+            ],
+            None,
+        );
+        assert!(found.accepted.is_none());
+        assert_eq!(
+            found.rejected.map(|e| e.timestamp),
+            Some(2),
+            "the newest one"
+        );
+        assert_eq!(found.unparsable, 1);
+        assert_eq!(found.scanned, 3);
+    }
 }

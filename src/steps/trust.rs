@@ -1,14 +1,15 @@
 //! Step kind `trust-policy`: the role's trust policy lets the service assume it, under the
 //! conditions the service will really present.
 
-use super::{Change, Env, asset, found, sh};
+use super::{Change, Env, StepSpec, asset, flow_log, found, sh};
 use crate::aws::{Aws, AwsError, Role};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
-use crate::iam::{self, Decision, Effect, PolicyDocument, Principal, Principals, Request};
+use crate::iam::{
+    self, Decision, Effect, PolicyDocument, Principal, Principals, Request, RequestContext,
+};
 use crate::lesson::Lesson;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,11 +26,34 @@ pub struct Params {
 #[derive(Debug)]
 pub struct Observed {
     pub role: Option<Role>,
+    /// The ARN of the lab's flow log that delivers through this role, when there is one: the
+    /// `aws:SourceArn` the service presents when it assumes the role for that flow log.
+    pub flow_log_arn: Option<String>,
 }
 
-pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
+pub async fn observe(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Observed, AwsError> {
+    let flow_log_step = lesson.steps.iter().find_map(|s| match &s.spec {
+        StepSpec::FlowLog(f) if f.role == p.role => Some(f),
+        _ => None,
+    });
+    let (role, flow_log) = tokio::join!(aws.role(&p.role), async {
+        match flow_log_step {
+            Some(f) => {
+                let observed = flow_log::observe_vpc(aws, &f.vpc).await?;
+                Ok(flow_log::pick(&observed.flow_logs, &f.name, lesson).map(|fl| fl.id.clone()))
+            }
+            None => Ok(None),
+        }
+    });
+    let identity = aws.identity().await?;
     Ok(Observed {
-        role: aws.role(&p.role).await?,
+        role: role?,
+        flow_log_arn: flow_log?.map(|id| {
+            format!(
+                "arn:aws:ec2:{}:{}:vpc-flow-log/{id}",
+                aws.region, identity.account
+            )
+        }),
     })
 }
 
@@ -74,16 +98,22 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     };
 
     let principal = Principal::Service(p.service.clone());
-    let mut context = BTreeMap::new();
-    context.insert("aws:SourceAccount".to_string(), env.account.to_string());
-    if let Some(arn) = &p.source_arn {
-        // A flow log's ARN ends in its id; any id stands for "a flow log of this account".
-        context.insert(
-            "aws:SourceArn".to_string(),
-            env.fill(arn).replace('*', "fl-0123456789abcdef0"),
-        );
-    }
-    let evaluate = |context: &BTreeMap<String, String>| {
+    // The flow log's own ARN when there is one; before it exists, any id stands for "a flow
+    // log of this account".
+    let source_arn = o.flow_log_arn.clone().unwrap_or_else(|| {
+        p.source_arn
+            .as_deref()
+            .map(|a| env.fill(a).replace('*', "fl-0123456789abcdef0"))
+            .unwrap_or_default()
+    });
+    let context = RequestContext::service_assume_role(
+        &p.service,
+        env.region,
+        env.account,
+        &source_arn,
+        env.now,
+    );
+    let evaluate = |context: &RequestContext| {
         iam::evaluate(
             &[&document],
             &Request {
@@ -134,22 +164,23 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                 .arg("role", &p.role)
                 .arg("service", &p.service),
         ),
-        Decision::Uncertain => Finding::warn(
-            "trusts-service",
-            Text::new("trust.uncertain").arg("service", &p.service).arg(
-                "conditions",
-                with_context
-                    .unknown_conditions
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+        // Fail closed: a condition awslab cannot decide does not let the service in.
+        Decision::Uncertain => match with_context.undecided.first() {
+            Some(u) => Finding::fail(
+                "trusts-service",
+                super::explain_undecided(u, &[&trust_name(p)]),
             ),
-        ),
+            None => Finding::fail(
+                "trusts-service",
+                Text::new("trust.denied")
+                    .arg("role", &p.role)
+                    .arg("service", &p.service),
+            ),
+        },
         Decision::ImplicitDeny => {
             // Would the service be trusted if its conditions were not checked? Then the
             // conditions name another account or resource.
-            if evaluate(&BTreeMap::new()).decision == Decision::Uncertain {
+            if evaluate(&RequestContext::new()).decision == Decision::Uncertain {
                 Finding::fail(
                     "trusts-service",
                     Text::new("trust.condition-mismatch")
@@ -191,12 +222,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
 /// cannot assume the role. A role that does not exist is the `iam-role` step's to create; a
 /// trust policy the check only warns about (no confused-deputy condition, a condition it cannot
 /// judge) is the student's choice and stays.
-pub async fn apply(
-    aws: &Aws,
-    p: &Params,
-    lesson: &Lesson,
-    _confirm_destructive: bool,
-) -> Result<Vec<Change>, AwsError> {
+pub async fn apply(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Vec<Change>, AwsError> {
     let aws = aws.fresh();
     let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
     let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
@@ -212,6 +238,11 @@ pub async fn apply(
             .arg("service", &p.service),
         update_cli(p),
     )])
+}
+
+/// How the trust policy is named in messages: "trust policy of my-flowlog-role".
+fn trust_name(p: &Params) -> String {
+    format!("{} (trust policy)", p.role)
 }
 
 fn update_cli(p: &Params) -> String {
@@ -235,7 +266,7 @@ fn guards_deputy(document: &PolicyDocument, allowing: &[iam::StatementRef]) -> b
 }
 
 /// Every principal an Allow statement for sts:AssumeRole names, to say who is trusted instead.
-fn trusted_principals(document: &PolicyDocument) -> Vec<String> {
+pub(crate) fn trusted_principals(document: &PolicyDocument) -> Vec<String> {
     let mut out = Vec::new();
     for s in &document.statements {
         if s.effect != Effect::Allow {

@@ -17,8 +17,8 @@ use crate::i18n::{Lang, Text};
 use crate::lesson::{Lesson, Step};
 use crate::report::text::{mark, status_word};
 use crate::sandbox::SandboxInfo;
-use crate::steps::StepSpec;
 use crate::steps::traffic;
+use crate::steps::{Change, Consent, StepSpec};
 use colored::Colorize;
 use prompt::{Choice, Prompter};
 use std::io::Write;
@@ -262,12 +262,14 @@ impl Wizard<'_> {
     async fn do_it(&mut self, step: &Step) -> Result<(), AppError> {
         let changes = step
             .spec
-            .apply(&self.aws.fresh(), self.lesson, false)
+            .apply(&self.aws.fresh(), self.lesson, &Consent::none())
             .await?;
-        let mut confirmed = false;
         if changes.is_empty() {
             self.say(self.r(self.t("wizard.nothing-to-do")));
         }
+        // Each destructive change is asked about with the resource it names; only those agreed
+        // to are made, on exactly that resource.
+        let mut agreed: Vec<Change> = Vec::new();
         for change in &changes {
             if change.destructive {
                 let q = format!(
@@ -276,8 +278,9 @@ impl Wizard<'_> {
                     self.r(self.t("wizard.confirm-destructive"))
                 );
                 self.say(format!("   $ {}", change.cli).dimmed().to_string());
-                confirmed = self.opts.yes || self.prompt.confirm(&q)?;
-                if !confirmed {
+                if self.opts.yes || self.prompt.confirm(&q)? {
+                    agreed.push(change.clone());
+                } else {
                     self.say(self.r(self.t("wizard.left-as-is")));
                 }
             } else {
@@ -289,12 +292,22 @@ impl Wizard<'_> {
                 self.say(format!("   $ {}", change.cli).dimmed().to_string());
             }
         }
-        if confirmed {
+        if !agreed.is_empty() {
             for change in step
                 .spec
-                .apply(&self.aws.fresh(), self.lesson, true)
+                .apply(&self.aws.fresh(), self.lesson, &Consent::to(&agreed))
                 .await?
             {
+                if change.destructive
+                    && change
+                        .resource
+                        .as_ref()
+                        .is_some_and(|r| !agreed.iter().any(|a| a.resource.as_ref() == Some(r)))
+                {
+                    // A second look found something else to replace: that is a new question,
+                    // left for the next round rather than answered by the first yes.
+                    continue;
+                }
                 self.say(format!(
                     "{} {}",
                     "✓".green(),
@@ -513,13 +526,11 @@ impl Wizard<'_> {
                 ));
             }
         };
-        // Records carry the start of their aggregation window, which can precede the request.
-        let since = request_ms - 10 * 60 * 1000;
         let result = watch::until_record(
             self.aws,
             self.lesson,
             p,
-            since,
+            request_ms,
             self.opts.poll,
             self.opts.wait,
             watch::Progress { tick: &tick },

@@ -67,7 +67,8 @@ fn to_io(e: dialoguer::Error) -> io::Error {
     }
 }
 
-/// `--auto`: does every step, agrees to everything.
+/// `--auto`: does every step, and agrees to nothing destructive: only `--yes` does that (the
+/// wizard asks `--yes` before it asks the prompter), so an unattended run never deletes.
 pub struct Auto;
 
 impl Prompter for Auto {
@@ -75,7 +76,7 @@ impl Prompter for Auto {
         Ok(Choice::DoIt)
     }
     fn confirm(&mut self, _: &str) -> io::Result<bool> {
-        Ok(true)
+        Ok(false)
     }
     fn pause(&mut self, _: &str) -> io::Result<()> {
         Ok(())

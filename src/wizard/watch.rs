@@ -7,7 +7,7 @@
 use crate::aws::{Aws, AwsError, LogEvent};
 use crate::flow_record::FlowRecord;
 use crate::lesson::Lesson;
-use crate::steps::traffic::{self, Expected, Params};
+use crate::steps::traffic::{self, Params};
 use std::time::{Duration, Instant};
 
 pub enum Watched {
@@ -27,11 +27,16 @@ pub struct Progress<'a> {
     pub tick: &'a dyn Fn(Duration),
 }
 
+/// Records carry the start of their capture window, which can precede the request by up to
+/// the longest aggregation interval (10 minutes): the search reaches back that far and lets
+/// [`Expected`](crate::steps::traffic::Expected) judge each record's window against the request.
+const LONGEST_WINDOW_MS: i64 = 10 * 60 * 1000;
+
 pub async fn until_record(
     aws: &Aws,
     lesson: &Lesson,
     p: &Params,
-    since_ms: i64,
+    sent_at_ms: i64,
     poll: Duration,
     wait: Duration,
     progress: Progress<'_>,
@@ -39,40 +44,27 @@ pub async fn until_record(
     let started = Instant::now();
     loop {
         let fresh = aws.fresh();
-        let o = traffic::observe(&fresh, p, lesson).await?;
-        let (Some(fl), Some(eni)) = (
-            &o.flow_log,
-            o.instance.as_ref().and_then(|i| i.primary_eni()),
-        ) else {
+        let o = traffic::observe_setup(&fresh, p, lesson).await?;
+        let (Some(fl), Some(instance)) = (&o.flow_log, &o.instance) else {
             return Ok(Watched::NotConfigured);
         };
-        if let Ok(format) = traffic::format_of(fl) {
-            let private_ip = eni.private_ip.clone().unwrap_or_default();
-            let recent: Vec<LogEvent> = o
-                .events
-                .iter()
-                .filter(|e| e.timestamp >= since_ms)
-                .cloned()
-                .collect();
-            let found = traffic::search(
-                &recent,
-                &format,
-                &Expected {
-                    private_ip: &private_ip,
-                    port: p.port,
-                },
-            );
-            if let Some((event, record)) = found.accepted {
-                return Ok(Watched::Found {
-                    event: event.clone(),
-                    record,
-                });
-            }
-            if let Some(event) = found.rejected {
-                return Ok(Watched::Rejected {
-                    event: event.clone(),
-                });
-            }
+        if instance.primary_eni().is_none() {
+            return Ok(Watched::NotConfigured);
+        }
+        let found = traffic::search_streams(
+            &fresh,
+            fl,
+            instance,
+            p.port,
+            Some(sent_at_ms / 1000),
+            Some(sent_at_ms - LONGEST_WINDOW_MS),
+        )
+        .await?;
+        if let Some((event, record)) = found.accepted {
+            return Ok(Watched::Found { event, record });
+        }
+        if let Some(event) = found.rejected {
+            return Ok(Watched::Rejected { event });
         }
         if started.elapsed() >= wait {
             return Ok(Watched::TimedOut);

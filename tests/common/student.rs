@@ -219,6 +219,62 @@ impl Lab {
         out.flow_log_ids().first().cloned().unwrap_or_default()
     }
 
+    /// A flow log on the lab's subnet rather than its VPC: someone else's, delivering to `group`
+    /// through `role` (AWS refuses two flow logs of one resource to one destination).
+    pub async fn create_subnet_flow_log(&self, group: &str, role: &str) -> String {
+        let out = self
+            .ec2
+            .create_flow_logs()
+            .resource_type(FlowLogsResourceType::Subnet)
+            .resource_ids(&self.pre.subnet_id)
+            .traffic_type(TrafficType::Reject)
+            .log_destination_type(LogDestinationType::CloudWatchLogs)
+            .log_group_name(group)
+            .deliver_logs_permission_arn(self.role_arn(role))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("create-flow-logs (subnet): {e:?}"));
+        out.flow_log_ids().first().cloned().unwrap_or_default()
+    }
+
+    /// Tags of a flow log, as (key, value) pairs.
+    pub async fn flow_log_tags(&self, id: &str) -> Vec<(String, String)> {
+        let out = self
+            .ec2
+            .describe_flow_logs()
+            .flow_log_ids(id)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("describe-flow-logs: {e:?}"));
+        out.flow_logs()
+            .iter()
+            .flat_map(|f| f.tags())
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Ids of every flow log in the account's region.
+    pub async fn flow_log_ids(&self) -> Vec<String> {
+        let out = self
+            .ec2
+            .describe_flow_logs()
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("describe-flow-logs: {e:?}"));
+        let mut ids: Vec<String> = out
+            .flow_logs()
+            .iter()
+            .filter_map(|f| f.flow_log_id().map(str::to_string))
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// moto checks that the bucket of an S3 flow log exists. This suite has no S3 SDK, and one
     /// unsigned-but-attributed request is all moto needs (it reads the account from the key id).
     pub fn create_bucket(&self, name: &str) {
@@ -249,20 +305,30 @@ impl Lab {
     }
 
     pub async fn create_s3_flow_log(&self) {
-        self.create_bucket("my-flow-bucket");
+        self.create_s3_flow_log_named(Some(FLOW_LOG)).await;
+    }
+
+    /// An S3 flow log on the lab's VPC, with `name` as its Name tag (or none).
+    pub async fn create_s3_flow_log_named(&self, name: Option<&str>) {
+        // Bucket names are global, across the emulator's accounts too.
+        let bucket = format!("my-flow-bucket-{}", self.account.id);
+        self.create_bucket(&bucket);
+        let tags = name.map(|n| {
+            vec![
+                TagSpecification::builder()
+                    .resource_type(ResourceType::VpcFlowLog)
+                    .tags(Tag::builder().key("Name").value(n).build())
+                    .build(),
+            ]
+        });
         self.ec2
             .create_flow_logs()
             .resource_type(FlowLogsResourceType::Vpc)
             .resource_ids(&self.pre.vpc_id)
             .traffic_type(TrafficType::All)
             .log_destination_type(LogDestinationType::S3)
-            .log_destination("arn:aws:s3:::my-flow-bucket")
-            .tag_specifications(
-                TagSpecification::builder()
-                    .resource_type(ResourceType::VpcFlowLog)
-                    .tags(Tag::builder().key("Name").value(FLOW_LOG).build())
-                    .build(),
-            )
+            .log_destination(format!("arn:aws:s3:::{bucket}"))
+            .set_tag_specifications(tags)
             .send()
             .await
             .unwrap_or_else(|e| panic!("create-flow-logs (s3): {e:?}"));
@@ -284,6 +350,55 @@ impl Lab {
             now
         );
         self.put_record(GROUP, &line).await;
+    }
+
+    /// `count` records of internet scanners probing other ports, each rejected, written to the
+    /// ENI's stream in batches as AWS would deliver them, oldest first and all in the past few
+    /// seconds: what a public instance's stream looks like.
+    pub async fn put_scanner_records(&self, count: usize) {
+        let stream = format!("{}-all", self.pre.eni_id);
+        let _ = self
+            .logs
+            .create_log_stream()
+            .log_group_name(GROUP)
+            .log_stream_name(&stream)
+            .send()
+            .await;
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let start_ms = now_ms - count as i64 - 1_000;
+        let events: Vec<_> = (0..count)
+            .map(|i| {
+                let t = (start_ms + i as i64) / 1000;
+                let line = format!(
+                    "2 {} {} 198.51.{}.{} {} {} {} 6 1 44 {t} {t} REJECT OK",
+                    self.account.id,
+                    self.pre.eni_id,
+                    i / 250 % 250,
+                    i % 250 + 1,
+                    self.pre.private_ip,
+                    40_000 + i % 20_000,
+                    [22, 23, 3389, 445, 8080][i % 5],
+                );
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(start_ms + i as i64)
+                    .message(line)
+                    .build()
+                    .unwrap_or_else(|e| panic!("log event: {e}"))
+            })
+            .collect();
+        for batch in events.chunks(5_000) {
+            self.logs
+                .put_log_events()
+                .log_group_name(GROUP)
+                .log_stream_name(&stream)
+                .set_log_events(Some(batch.to_vec()))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("put-log-events: {e:?}"));
+        }
     }
 
     pub async fn put_record(&self, group: &str, line: &str) {
