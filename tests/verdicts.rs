@@ -9,10 +9,13 @@ use awslab::aws::record::is_read;
 use awslab::lesson::{Lesson, Source};
 use awslab::steps::Consent;
 use awslab::steps::removal::{self, Target};
+use awslab::wizard::prompt::{Answer, Choice, Scripted};
+use awslab::wizard::{Options, Wizard};
 use common::sandbox::Sandbox;
 use common::student::*;
 use common::*;
 use serde_json::Value;
+use std::time::Duration;
 
 fn lesson() -> Lesson {
     Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).unwrap_or_else(|e| panic!("{e}"))
@@ -601,4 +604,121 @@ async fn apply_attaches_a_policy_made_with_a_path_by_its_own_arn() {
     );
     let (_, v) = lab.account.awslab().verify_json();
     assert_eq!(v.step_status("role"), "pass", "{v:#}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A destructive change only for the resource shown and agreed to
+
+/// The wizard from the flow log step on `lab`'s account, with scripted answers; its transcript
+/// and the questions it asked.
+async fn wizard_at_flow_log(lab: &Lab, answers: Vec<Answer>) -> (String, Vec<String>) {
+    let lesson = lesson();
+    let aws = Aws::from_sdk(lab.account.sdk.clone());
+    let mut prompt = Scripted::new(answers);
+    let mut out = Vec::new();
+    let _ = Wizard {
+        lesson: &lesson,
+        aws: &aws,
+        sandbox: None,
+        prompt: &mut prompt,
+        out: &mut out,
+        lang: awslab::i18n::Lang::En,
+        opts: Options {
+            from: Some("flow-log".to_string()),
+            yes: false,
+            wait: Duration::from_secs(1),
+            poll: Duration::from_millis(200),
+            spinner: false,
+        },
+    }
+    .run()
+    .await
+    .unwrap_or_else(|e| panic!("wizard failed: {e}"));
+    (String::from_utf8_lossy(&out).into_owned(), prompt.asked)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_wizard_names_an_unnamed_flow_log_only_when_asked_about_that_one() {
+    for agree in [false, true] {
+        let lab = Lab::new().await;
+        lab.create_policy(POLICY, &flow_policy()).await;
+        lab.create_role(ROLE, &trust_policy()).await;
+        lab.attach(ROLE, POLICY).await;
+        lab.create_log_group(GROUP).await;
+        let id = lab
+            .create_flow_log(FlowLogSpec {
+                name: None,
+                ..FlowLogSpec::default()
+            })
+            .await;
+        let (out, asked) = wizard_at_flow_log(
+            &lab,
+            vec![
+                Answer::Choose(Choice::DoIt),
+                Answer::Confirm(agree),
+                Answer::Choose(Choice::Quit),
+            ],
+        )
+        .await;
+        let question = asked
+            .iter()
+            .find(|q| q.contains(&id))
+            .unwrap_or_else(|| panic!("no question names {id}: {asked:?}\n{out}"));
+        assert!(question.contains(FLOW_LOG), "{question}");
+        let tags = lab.flow_log_tags(&id).await;
+        let named = tags.iter().any(|(k, v)| k == "Name" && v == FLOW_LOG);
+        assert_eq!(named, agree, "agreed {agree}: {tags:?}\n{out}");
+        assert_eq!(
+            lab.flow_log_ids().await,
+            [id.clone()],
+            "nothing created or deleted"
+        );
+    }
+}
+
+#[tokio::test]
+async fn consent_to_one_flow_log_does_not_replace_another_found_later() {
+    let lab = Lab::new().await;
+    lab.create_policy(POLICY, &flow_policy()).await;
+    lab.create_role(ROLE, &trust_policy()).await;
+    lab.attach(ROLE, POLICY).await;
+    lab.create_log_group(GROUP).await;
+    let wrong = || FlowLogSpec {
+        traffic: aws_sdk_ec2::types::TrafficType::Reject,
+        ..FlowLogSpec::default()
+    };
+    let first = lab.create_flow_log(wrong()).await;
+    let lesson = lesson();
+    let aws = Aws::from_sdk(lab.account.sdk.clone());
+    let step = lesson.step("flow-log").expect("a flow log step");
+    let shown = step
+        .spec
+        .apply(&aws, &lesson, &Consent::none())
+        .await
+        .unwrap_or_else(|e| panic!("apply: {e}"));
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].resource.as_deref(), Some(first.as_str()));
+
+    // Before the student answers, the flow log is replaced by hand with another wrong one.
+    lab.ec2
+        .delete_flow_logs()
+        .flow_log_ids(&first)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("delete-flow-logs: {e:?}"));
+    let second = lab.create_flow_log(wrong()).await;
+
+    let done = step
+        .spec
+        .apply(&aws, &lesson, &Consent::to(&shown))
+        .await
+        .unwrap_or_else(|e| panic!("apply: {e}"));
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert!(done[0].destructive, "only asked again, not done: {done:?}");
+    assert_eq!(done[0].resource.as_deref(), Some(second.as_str()));
+    assert_eq!(
+        lab.flow_log_ids().await,
+        [second],
+        "the new one is untouched"
+    );
 }
