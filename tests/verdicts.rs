@@ -670,7 +670,7 @@ async fn the_wizard_names_an_unnamed_flow_log_only_when_asked_about_that_one() {
         assert_eq!(named, agree, "agreed {agree}: {tags:?}\n{out}");
         assert_eq!(
             lab.flow_log_ids().await,
-            [id.clone()],
+            std::slice::from_ref(&id),
             "nothing created or deleted"
         );
     }
