@@ -1,30 +1,28 @@
-//! awslab as a library: the engine, its step kinds and the AWS layer, shared by the binary,
-//! the integration tests and (later) the sandbox.
+//! awslab as a library, in layers (ARCHITECTURE.md draws them):
+//! - `cmd`: the commands and their options, one module each;
+//! - `engine`, `lesson`, `steps`: a lesson walked step by step, each step kind observed,
+//!   judged and applied;
+//! - `iam`, `flow_record`, `explain`: pure domain logic, no I/O;
+//! - `aws`, `sandbox`, `seed`, `probe`: AWS access (every SDK client is built in `aws`), the
+//!   local emulator, the test request;
+//! - `report`, `grade`, `wizard`, `i18n`: what a person reads and answers.
 
-pub mod app;
 pub mod aws;
-pub mod cleanup_cmd;
-pub mod cli;
+pub mod cmd;
 pub mod engine;
 pub mod error;
 pub mod exit;
 pub mod explain;
-pub mod explain_cmd;
 pub mod finding;
 pub mod flow_record;
 pub mod grade;
-pub mod grade_cmd;
 pub mod i18n;
 pub mod iam;
 pub mod lesson;
-pub mod lesson_check;
-pub mod lessons_cmd;
+pub mod probe;
 pub mod report;
-pub mod run_cmd;
 pub mod sandbox;
-pub mod sandbox_cmd;
 pub mod seed;
 pub mod steps;
 pub mod time;
-pub mod verify;
 pub mod wizard;

@@ -2,7 +2,8 @@
 //! account. This file only wires the command line to the front ends and turns their outcome
 //! into an exit code: the one place where the process ends.
 
-use awslab::{app, cli, exit, explain_cmd, lessons_cmd, run_cmd, sandbox_cmd, verify};
+use awslab::cmd::{self, cli};
+use awslab::exit;
 use clap::Parser;
 use cli::{Cli, Command, SandboxCommand};
 use exit::ExitCode;
@@ -12,7 +13,7 @@ fn main() {
     let cli = Cli::parse();
     setup_color(cli.global.no_color);
     setup_logging(cli.global.verbose);
-    let ctx = app::Context::new(&cli.global);
+    let ctx = cmd::Context::new(&cli.global);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -25,25 +26,7 @@ fn main() {
         }
     };
     let result = runtime.block_on(async {
-        let command = async {
-            match &cli.command {
-                Command::Run(args) => run_cmd::run(&ctx, args).await,
-                Command::Verify(args) => verify::run(&ctx, args).await,
-                Command::Explain(args) => explain_cmd::run(&ctx, args),
-                Command::Grade(args) => awslab::grade_cmd::run(&ctx, args).await,
-                Command::Lessons(args) => lessons_cmd::run(&ctx, args),
-                Command::Cleanup(args) => awslab::cleanup_cmd::run(&ctx, args).await,
-                Command::Lesson(cli::LessonCommand::Check(args)) => {
-                    awslab::lesson_check::run(&ctx, args).await
-                }
-                Command::Sandbox(SandboxCommand::Up(args)) => sandbox_cmd::up(&ctx, args).await,
-                Command::Sandbox(SandboxCommand::Serve(args)) => {
-                    sandbox_cmd::serve(&ctx, args).await
-                }
-                Command::Sandbox(SandboxCommand::Status(args)) => sandbox_cmd::status(&ctx, args),
-                Command::Sandbox(SandboxCommand::Down) => sandbox_cmd::down(&ctx),
-            }
-        };
+        let command = cmd::dispatch(&ctx, &cli.command);
         // `serve` handles Ctrl-C itself; everywhere else Ctrl-C drops the command, and with it
         // any private sandbox, before the process ends.
         if matches!(cli.command, Command::Sandbox(SandboxCommand::Serve(_))) {

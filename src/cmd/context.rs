@@ -1,7 +1,7 @@
 //! What every command shares: language, lesson source, how to reach AWS, and printing.
 
 use crate::aws::{Aws, DEFAULT_REGION, Target};
-use crate::cli::Global;
+use crate::cmd::cli::Global;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::lesson::{Lesson, Source};

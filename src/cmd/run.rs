@@ -1,8 +1,8 @@
 //! `awslab run`: the lab wizard in a real account, or the sandbox when there is none.
 
-use crate::app::Context;
 use crate::aws::{Aws, ErrorKind};
-use crate::cli::RunArgs;
+use crate::cmd::cli::RunArgs;
+use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::i18n::Text;

@@ -1,18 +1,18 @@
 //! `awslab explain RECORD`: any flow log record, field by field.
 
-use crate::app::Context;
-use crate::cli::ExplainArgs;
+use crate::cmd::cli::ExplainArgs;
+use crate::cmd::cli::Output;
+use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::explain::{self, Known};
-use crate::report::Format;
 
 pub fn run(ctx: &Context, args: &ExplainArgs) -> Result<ExitCode, AppError> {
     let line = args.record.join(" ");
     let record = explain::parse(&line, args.log_format.as_deref()).map_err(AppError::Usage)?;
     let rows = explain::explain(&record, &Known::default(), ctx.lang);
     let out = match args.format {
-        Format::Json => {
+        Output::Json => {
             let fields: serde_json::Map<String, serde_json::Value> = rows
                 .iter()
                 .map(|r| {

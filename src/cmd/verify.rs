@@ -1,7 +1,7 @@
 //! `awslab verify`: read the account once, judge every step, print, and exit with the verdict.
 
-use crate::app::Context;
-use crate::cli::VerifyArgs;
+use crate::cmd::cli::VerifyArgs;
+use crate::cmd::context::Context;
 use crate::engine;
 use crate::error::AppError;
 use crate::exit::ExitCode;

@@ -1,8 +1,8 @@
 //! `awslab grade`: grade a whole class and write the reports.
 
-use crate::app::Context;
 use crate::aws::record::grading_policy;
-use crate::cli::{GradeArgs, GradeFormat};
+use crate::cmd::cli::{GradeArgs, GradeFormat};
+use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::grade::{self, Options, report, roster};

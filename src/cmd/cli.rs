@@ -90,16 +90,16 @@ pub struct SandboxUpArgs {
     /// Seconds between a request and its flow log record (AWS takes minutes)
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub delay: u64,
-    /// Output format of the connection details (text or json)
+    /// Output format of the connection details
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: Output,
 }
 
 #[derive(Debug, Args)]
 pub struct SandboxStatusArgs {
-    /// Output format (text or json)
+    /// Output format
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: Output,
 }
 
 #[derive(Debug, Args)]
@@ -188,9 +188,9 @@ pub struct ExplainArgs {
     /// The flow log's LogFormat, e.g. '${version} ${srcaddr} ${dstaddr} ${action}' [default: version 2]
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<String>,
-    /// Output format (text or json)
+    /// Output format
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: Output,
 }
 
 #[derive(Debug, Args)]
@@ -207,9 +207,9 @@ pub struct CleanupArgs {
     /// Also delete resources with the lab's names that awslab did not create (made by hand)
     #[arg(long)]
     pub include_untagged: bool,
-    /// Output format (text or json)
+    /// Output format
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: Output,
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,9 +231,17 @@ pub struct LessonCheckArgs {
 
 #[derive(Debug, Args)]
 pub struct LessonsArgs {
-    /// Output format (text or json)
+    /// Output format
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: Output,
+}
+
+/// `--format` of the commands that print text or one JSON document (clap rejects the rest with
+/// its own message, listing these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {

@@ -2,12 +2,12 @@
 //! scripts and several awslab runs. `up` starts `awslab sandbox serve` in the background and
 //! waits until it has written the state file; `down` stops what the state file names.
 
-use crate::app::Context;
-use crate::cli::{SandboxStatusArgs, SandboxUpArgs};
+use crate::cmd::cli::Output;
+use crate::cmd::cli::{SandboxStatusArgs, SandboxUpArgs};
+use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::i18n::Text;
-use crate::report::Format;
 use crate::sandbox::{self, SandboxError, SandboxInfo, state};
 use colored::Colorize;
 use std::process::{Command, Stdio};
@@ -133,7 +133,7 @@ pub fn status(ctx: &Context, args: &SandboxStatusArgs) -> Result<ExitCode, AppEr
                 "sandbox.none"
             };
             match args.format {
-                Format::Json => ctx.print("{\"running\": false}\n")?,
+                Output::Json => ctx.print("{\"running\": false}\n")?,
                 _ => eprintln!("{}", Text::new(key).render(ctx.lang)),
             }
             Ok(ExitCode::Fail)
@@ -153,9 +153,9 @@ pub fn down(ctx: &Context) -> Result<ExitCode, AppError> {
     Ok(ExitCode::Pass)
 }
 
-fn print_info(ctx: &Context, info: &SandboxInfo, format: Format) -> Result<(), AppError> {
+fn print_info(ctx: &Context, info: &SandboxInfo, format: Output) -> Result<(), AppError> {
     let out = match format {
-        Format::Json => {
+        Output::Json => {
             let mut value = serde_json::to_value(info).unwrap_or_default();
             if let Some(map) = value.as_object_mut() {
                 map.insert("running".into(), true.into());

@@ -8,9 +8,9 @@
 //! Exit codes: 0 sound, 1 a check that does not prove what it should, 2 a lesson that is not
 //! valid (or could not be checked at all).
 
-use crate::app::Context;
 use crate::aws::Aws;
-use crate::cli::LessonCheckArgs;
+use crate::cmd::cli::LessonCheckArgs;
+use crate::cmd::context::Context;
 use crate::engine::{self, Verdict};
 use crate::error::AppError;
 use crate::exit::ExitCode;
@@ -429,9 +429,7 @@ async fn check_sound(ctx: &Context, lesson: &Lesson) -> Result<Vec<Problem>, App
         };
         // The test request, to the sandbox's loopback stand-in only.
         let sent = match running.info.probe_address() {
-            Ok(addr) => crate::wizard::probe::send(&format!("http://{addr}/"))
-                .await
-                .is_ok(),
+            Ok(addr) => crate::probe::send(&format!("http://{addr}/")).await.is_ok(),
             Err(_) => false,
         };
         let deadline = Instant::now() + RECORD_WAIT;

@@ -1,11 +1,11 @@
 //! `awslab lessons`: what can be run, checked and graded.
 
-use crate::app::Context;
-use crate::cli::LessonsArgs;
+use crate::cmd::cli::LessonsArgs;
+use crate::cmd::cli::Output;
+use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::lesson::Lesson;
-use crate::report::Format;
 use colored::Colorize;
 use std::fmt::Write;
 
@@ -15,7 +15,7 @@ pub fn run(ctx: &Context, args: &LessonsArgs) -> Result<ExitCode, AppError> {
         lessons.push(Lesson::load(&ctx.source, &id, &[])?);
     }
     let out = match args.format {
-        Format::Json => {
+        Output::Json => {
             let list: Vec<_> = lessons
                 .iter()
                 .map(|l| {

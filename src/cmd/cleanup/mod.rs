@@ -1,0 +1,162 @@
+//! `awslab cleanup`: removes what the lab created, and nothing else. The plan comes first
+//! (each resource, why it is the lab's, the AWS CLI command that removes it), then one
+//! question, then the deletions in dependency order. What awslab did not create itself is
+//! deleted only when the user says so for that resource (or `--include-untagged`); what
+//! something else relies on is left alone with a note; the prerequisites are never touched.
+//! A failed deletion does not stop the others: the summary says what is left and how to go on.
+//!
+//! The plan is the step kinds' (`steps::removal`); here it is decided on (`plan`), carried out
+//! (`execute`) and shown (`render`).
+
+mod execute;
+mod plan;
+mod render;
+
+use crate::cmd::cli::{CleanupArgs, Output};
+use crate::cmd::context::Context;
+use crate::error::AppError;
+use crate::exit::ExitCode;
+use crate::i18n::Text;
+use crate::steps::removal::{self, tag_text};
+use colored::Colorize;
+use execute::execute;
+use plan::{Decision, Outcome};
+use render::{Header, describe, plan_text, summary_text, to_json};
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+
+/// Asks a yes/no question on the terminal (default no).
+fn confirm(question: &str) -> Result<bool, AppError> {
+    dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(|e| match e {
+            dialoguer::Error::IO(e) => AppError::from(e),
+        })
+}
+
+pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError> {
+    let lesson = ctx.lesson(args.lesson.as_deref())?;
+    let connection = ctx.connect(&lesson).await?;
+    let aws = connection.aws.fresh();
+    let identity = aws.identity().await?;
+    let plan = removal::plan(&aws, &lesson).await?;
+    let mut items = plan::decide(plan, args.include_untagged);
+    let header = Header {
+        lesson: &lesson,
+        account: &identity.account,
+        region: &aws.region,
+        dry_run: args.dry_run,
+    };
+    let json = args.format == Output::Json;
+    let lang = ctx.lang;
+
+    if items.is_empty() || args.dry_run {
+        let out = if json {
+            to_json(&header, &items, lang)
+        } else {
+            let mut s = plan_text(&header, &items, lang);
+            if !items.is_empty() {
+                let _ = writeln!(s, "\n{}", Text::new("cleanup.dry-run").render(lang));
+            }
+            s
+        };
+        ctx.print(&out)?;
+        return Ok(ExitCode::Pass);
+    }
+
+    if !json {
+        ctx.print(&plan_text(&header, &items, lang))?;
+    }
+    let interactive = std::io::stdin().is_terminal();
+    let deleting = items
+        .iter()
+        .filter(|i| i.decision == Decision::Delete)
+        .count();
+    if deleting > 0 && !args.yes {
+        if !interactive {
+            return Err(AppError::Usage(
+                Text::new("cleanup.no-terminal").render(lang),
+            ));
+        }
+        let question = Text::new("cleanup.confirm-all")
+            .arg("count", deleting)
+            .render(lang);
+        if !confirm(&question)? {
+            for item in items.iter_mut().filter(|i| i.decision == Decision::Delete) {
+                item.decision = Decision::Keep(Text::new("cleanup.kept-declined"));
+            }
+        }
+    }
+    for item in items.iter_mut() {
+        if item.decision != Decision::Ask {
+            continue;
+        }
+        let renamed = !item.removal.named;
+        item.decision = if !interactive {
+            Decision::Keep(
+                Text::new(if renamed {
+                    "cleanup.kept-renamed"
+                } else {
+                    "cleanup.kept-untagged"
+                })
+                .arg("tag", tag_text(&lesson)),
+            )
+        } else {
+            let question = Text::new(if renamed {
+                "cleanup.confirm-renamed"
+            } else {
+                "cleanup.confirm-untagged"
+            })
+            .arg("resource", describe(&item.removal, lang))
+            .arg("tag", tag_text(&lesson))
+            .render(lang);
+            if confirm(&question)? {
+                Decision::Delete
+            } else {
+                Decision::Keep(Text::new("cleanup.kept-declined"))
+            }
+        };
+    }
+
+    execute(&mut items, |r| removal::remove(&aws, r)).await;
+    let mut log = String::new();
+    for item in &items {
+        let line = match &item.outcome {
+            Outcome::Deleted => format!(
+                "{} {}",
+                "✓".green(),
+                Text::new("cleanup.deleted")
+                    .arg("resource", describe(&item.removal, lang))
+                    .render(lang)
+            ),
+            Outcome::Failed(e) => format!(
+                "{} {}",
+                "✗".red(),
+                Text::new("cleanup.failed")
+                    .arg("resource", describe(&item.removal, lang))
+                    .arg("error", e)
+                    .render(lang)
+            ),
+            _ => continue,
+        };
+        let _ = writeln!(log, "{line}");
+    }
+
+    let left = items
+        .iter()
+        .filter(|i| i.outcome != Outcome::Deleted)
+        .count();
+    let out = if json {
+        to_json(&header, &items, lang)
+    } else {
+        format!("\n{log}{}", summary_text(&items, lang))
+    };
+    ctx.print(&out)?;
+    Ok(if left == 0 {
+        ExitCode::Pass
+    } else {
+        ExitCode::Fail
+    })
+}

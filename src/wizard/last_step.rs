@@ -1,0 +1,180 @@
+//! The wizard's last step: send the test request, wait for its access record in the ENI's
+//! stream, and explain it field by field.
+
+use super::prompt::Choice;
+use super::{StepEnd, Wizard, now_ms, watch};
+use crate::aws::AwsError;
+use crate::error::AppError;
+use crate::explain;
+use crate::finding::Status;
+use crate::lesson::Step;
+use crate::probe;
+use crate::report::text::mark;
+use crate::steps::traffic;
+use colored::Colorize;
+use std::time::Duration;
+
+impl Wizard<'_> {
+    pub(super) async fn traffic(
+        &mut self,
+        step: &Step,
+        p: &traffic::Params,
+    ) -> Result<StepEnd, AppError> {
+        let mut hint = 0;
+        let mut attempts = 0;
+        loop {
+            let question = self.r(self.t("wizard.what-now"));
+            let choice = self.prompt.choose(&question, &self.choices(true))?;
+            // Hint, skip and quit need nothing from the account: answer them before reading it.
+            match choice {
+                Choice::Hint => {
+                    self.hint(step, &mut hint);
+                    continue;
+                }
+                Choice::Skip => return Ok(StepEnd::Skipped),
+                Choice::Quit => return Ok(StepEnd::Quit),
+                Choice::DoIt | Choice::Myself => {}
+            }
+            let o = traffic::observe(&self.aws.fresh(), p, self.lesson).await?;
+            let Some(instance) = o.instance.clone() else {
+                self.check_step(step).await;
+                return Ok(StepEnd::Skipped);
+            };
+            let public_ip = instance.public_ip.clone().unwrap_or_default();
+            let (url, shown) = probe::target(self.sandbox, &public_ip, p.port)
+                .map_err(|e| AppError::Usage(format!("{e:?}")))?;
+            let request_ms = now_ms();
+            if choice == Choice::DoIt {
+                self.say(format!("$ curl {shown}").bold().to_string());
+                if self.sandbox.is_some() {
+                    self.say(
+                        self.r(self.t("wizard.sandbox-probe").arg("url", &url))
+                            .dimmed()
+                            .to_string(),
+                    );
+                }
+                match probe::send(&url).await {
+                    Ok(code) => self.say(self.r(self.t("wizard.probe-ok").arg("code", code))),
+                    Err(e) => {
+                        let key = match e {
+                            probe::ProbeError::Timeout(_) => "wizard.probe-timeout",
+                            probe::ProbeError::Refused(_) => "wizard.probe-refused",
+                            _ => "wizard.probe-failed",
+                        };
+                        self.say(
+                            self.r(self
+                                .t(key)
+                                .arg("url", &shown)
+                                .arg("detail", format!("{e:?}"))),
+                        );
+                        attempts += 1;
+                        if self.prompt.automatic() && attempts >= 2 {
+                            return Ok(StepEnd::Skipped);
+                        }
+                        continue;
+                    }
+                }
+            } else {
+                let target = if self.sandbox.is_some() {
+                    url.clone()
+                } else {
+                    shown.clone()
+                };
+                self.say(format!("$ curl {target}").bold().to_string());
+                let msg = self.r(self.t("wizard.press-enter-sent"));
+                self.prompt.pause(&msg)?;
+            }
+            match self.wait_for_record(p, request_ms).await? {
+                watch::Watched::Found { event, record } => {
+                    // For scripts/bench-latency.sh: from stored in the stream to seen here.
+                    if std::env::var_os("AWSLAB_REPORT_LATENCY").is_some() {
+                        if let Some(ingested) = event.ingested {
+                            eprintln!(
+                                "awslab: record detected {} ms after it was stored",
+                                now_ms() - ingested
+                            );
+                        }
+                    }
+                    let eni = instance.primary_eni();
+                    self.say(format!(
+                        "\n{} {}",
+                        mark(Status::Pass),
+                        self.r(self.t("wizard.record-found").arg("stream", &event.stream))
+                    ));
+                    self.say(format!("  {}", event.message.bold()));
+                    let known = explain::Known {
+                        private_ip: eni.and_then(|e| e.private_ip.clone()),
+                        public_ip: Some(public_ip.clone()),
+                    };
+                    let rows = explain::explain(&record, &known, self.lang);
+                    self.say(explain::table(&rows, self.lang));
+                    return Ok(StepEnd::Done);
+                }
+                watch::Watched::Rejected { event } => {
+                    self.say(format!("  {}", event.message));
+                    self.check_step(step).await;
+                }
+                watch::Watched::NotConfigured => {
+                    self.check_step(step).await;
+                    return Ok(StepEnd::Skipped);
+                }
+                watch::Watched::TimedOut => {
+                    self.say(
+                        self.r(self
+                            .t("wizard.record-timeout")
+                            .arg("minutes", self.opts.wait.as_secs() / 60)),
+                    );
+                    self.check_step(step).await;
+                    return Ok(StepEnd::Skipped);
+                }
+            }
+            attempts += 1;
+            if self.prompt.automatic() && attempts >= 2 {
+                return Ok(StepEnd::Skipped);
+            }
+        }
+    }
+
+    async fn wait_for_record(
+        &mut self,
+        p: &traffic::Params,
+        request_ms: i64,
+    ) -> Result<watch::Watched, AwsError> {
+        let expected = if self.sandbox.is_some() {
+            self.t("wizard.waiting-sandbox")
+        } else {
+            self.t("wizard.waiting-aws")
+        };
+        let message = self.r(expected.arg("port", p.port));
+        self.say(message.clone());
+        let spinner = self.opts.spinner.then(|| {
+            let s = indicatif::ProgressBar::new_spinner();
+            s.enable_steady_tick(Duration::from_millis(120));
+            s
+        });
+        let tick = |elapsed: Duration| {
+            if let Some(s) = &spinner {
+                s.set_message(format!(
+                    "{} {}:{:02}",
+                    message,
+                    elapsed.as_secs() / 60,
+                    elapsed.as_secs() % 60
+                ));
+            }
+        };
+        let result = watch::until_record(
+            self.aws,
+            self.lesson,
+            p,
+            request_ms,
+            self.opts.poll,
+            self.opts.wait,
+            watch::Progress { tick: &tick },
+        )
+        .await;
+        if let Some(s) = spinner {
+            s.finish_and_clear();
+        }
+        result
+    }
+}
