@@ -22,7 +22,6 @@ pub mod lesson;
 pub mod probe;
 pub mod report;
 pub mod sandbox;
-pub mod seed;
 pub mod steps;
 pub mod time;
 pub mod wizard;

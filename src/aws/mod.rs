@@ -1,6 +1,7 @@
 //! AWS access: one SdkConfig shared by every client, thin read wrappers that turn "not found"
 //! into `None`, paginate, and keep error context, each memoised for the length of one check.
 
+mod connect;
 mod delete;
 mod ec2;
 mod error;
@@ -8,8 +9,10 @@ mod iam;
 mod logs;
 mod memo;
 pub mod record;
+pub mod seed;
 mod write;
 
+pub use connect::static_sdk_config;
 pub use delete::PolicyEntities;
 pub use ec2::{Eni, FlowLog, Instance, Vpc};
 pub use error::{AwsError, ErrorKind, classify, code_of};

@@ -4,7 +4,7 @@
 //! Whatever awslab creates carries the tag `awslab:lesson=<lesson id>` ([`LESSON_TAG`]), so
 //! that cleanup can tell its own resources from the student's.
 
-use super::error::classify;
+use super::error::{classify, code_of};
 use super::{Aws, AwsError, ErrorKind};
 use aws_sdk_ec2::types::{
     FlowLogsResourceType, LogDestinationType, ResourceType, TagSpecification, TrafficType,
@@ -367,5 +367,53 @@ mod tests {
     #[test]
     fn only_the_default_left_means_nothing_to_delete() {
         assert_eq!(oldest_non_default(&[v("v1", true, None)]), None);
+    }
+}
+
+impl Aws {
+    /// What the flow logs service does with the role, for the sandbox's simulated delivery:
+    /// make the ENI's stream (if new), then put the records, stamped now.
+    pub async fn put_records(
+        &self,
+        group: &str,
+        stream: &str,
+        lines: &[String],
+    ) -> Result<(), AwsError> {
+        use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+        match self
+            .logs
+            .create_log_stream()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if code_of(&e) == Some("ResourceAlreadyExistsException") => {}
+            Err(e) => return Err(classify("logs:CreateLogStream", e)),
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let events = lines
+            .iter()
+            .filter_map(|l| {
+                InputLogEvent::builder()
+                    .timestamp(now)
+                    .message(l)
+                    .build()
+                    .ok()
+            })
+            .collect::<Vec<_>>();
+        self.logs
+            .put_log_events()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .set_log_events(Some(events))
+            .send()
+            .await
+            .map_err(|e| classify("logs:PutLogEvents", e))?;
+        Ok(())
     }
 }

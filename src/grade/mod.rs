@@ -5,7 +5,7 @@
 pub mod report;
 pub mod roster;
 
-use crate::aws::{Aws, AwsError, ErrorKind, classify};
+use crate::aws::{Aws, AwsError};
 use crate::engine::{self, Verdict};
 use crate::finding::Status;
 use crate::lesson::{LatePolicy, Lesson};
@@ -137,71 +137,14 @@ fn unreadable(lesson: &Lesson, base: &aws_types::SdkConfig, e: &AwsError) -> Ver
 
 /// Credentials for one student's account, from the instructor's.
 async fn connect(base: &aws_types::SdkConfig, row: &Row, role_name: &str) -> Result<Aws, AwsError> {
-    let mut builder = base.to_builder();
-    if let Some(region) = &row.region {
-        builder.set_region(Some(aws_types::region::Region::new(region.clone())));
-    }
+    let region = row.region.as_deref();
     let (arn, external_id) = match &row.access {
         Access::Role { arn, external_id } => (arn.clone(), external_id.clone()),
         Access::Account { id, external_id } => (
             format!("arn:aws:iam::{id}:role/{role_name}"),
             external_id.clone(),
         ),
-        Access::Profile(profile) => {
-            // Only the profile: the default chain would prefer the instructor's environment
-            // credentials and silently grade the wrong account.
-            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
-                .profile_name(profile)
-                .build();
-            builder.set_credentials_provider(Some(
-                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
-            ));
-            let aws = Aws::from_sdk(builder.build());
-            aws.identity().await.map_err(|mut e| {
-                e.detail = format!("profile '{profile}': {}", e.detail);
-                e
-            })?;
-            return Ok(aws);
-        }
+        Access::Profile(profile) => return Aws::with_profile(base, region, profile).await,
     };
-    // Recorded like every other call, so AWSLAB_RECORD_CALLS audits show the AssumeRole too.
-    let sts = aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(base)
-            .interceptor(crate::aws::record::Recorder {
-                log: Default::default(),
-            })
-            .build(),
-    );
-    let out = sts
-        .assume_role()
-        .role_arn(&arn)
-        .role_session_name("awslab-grade")
-        .set_external_id(external_id)
-        .duration_seconds(900)
-        .send()
-        .await
-        .map_err(|e| {
-            let mut err = classify("sts:AssumeRole", e);
-            err.detail = format!("cannot assume {arn}: {}", err.detail);
-            err
-        })?;
-    let Some(c) = out.credentials() else {
-        return Err(AwsError {
-            kind: ErrorKind::Credentials,
-            operation: "sts:AssumeRole",
-            code: None,
-            detail: format!("no credentials returned for {arn}"),
-        });
-    };
-    let creds = aws_sdk_sts::config::Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_string()),
-        None,
-        "awslab-grade",
-    );
-    builder.set_credentials_provider(Some(
-        aws_credential_types::provider::SharedCredentialsProvider::new(creds),
-    ));
-    Ok(Aws::from_sdk(builder.build()))
+    Aws::assume_role(base, region, &arn, external_id, "awslab-grade").await
 }

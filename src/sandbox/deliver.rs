@@ -7,12 +7,12 @@
 //! nothing, as in AWS, and the traffic of that moment is lost.
 
 use super::web::Connection;
+use crate::aws::seed::Prerequisites;
 use crate::aws::{Aws, AwsError, FlowLog};
 use crate::finding::Status;
 use crate::flow_record::LogFormat;
 use crate::iam::{self, Decision, PolicyDocument, Request};
 use crate::lesson::Lesson;
-use crate::seed::Prerequisites;
 use crate::steps::{Env, StepSpec, flow_log, trust};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -82,7 +82,7 @@ impl Simulator {
                 ));
             }
             let stream = format!("{}-{suffix}", self.pre.eni_id);
-            put_records(&self.sdk, group, &stream, &lines).await?;
+            aws.put_records(group, &stream, &lines).await?;
         }
         Ok(())
     }
@@ -156,50 +156,6 @@ impl Simulator {
         }
         Ok(out)
     }
-}
-
-/// What the flow logs service does with the role: make the ENI's stream, then put events.
-async fn put_records(
-    sdk: &aws_types::SdkConfig,
-    group: &str,
-    stream: &str,
-    lines: &[String],
-) -> Result<(), AwsError> {
-    use aws_sdk_cloudwatchlogs::types::InputLogEvent;
-    let logs = aws_sdk_cloudwatchlogs::Client::new(sdk);
-    match logs
-        .create_log_stream()
-        .log_group_name(group)
-        .log_stream_name(stream)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if crate::aws::code_of(&e) == Some("ResourceAlreadyExistsException") => {}
-        Err(e) => return Err(crate::aws::classify("logs:CreateLogStream", e)),
-    }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    let events = lines
-        .iter()
-        .filter_map(|l| {
-            InputLogEvent::builder()
-                .timestamp(now)
-                .message(l)
-                .build()
-                .ok()
-        })
-        .collect::<Vec<_>>();
-    logs.put_log_events()
-        .log_group_name(group)
-        .log_stream_name(stream)
-        .set_log_events(Some(events))
-        .send()
-        .await
-        .map_err(|e| crate::aws::classify("logs:PutLogEvents", e))?;
-    Ok(())
 }
 
 /// Whether the role's policies (within its boundary) let the service create the ENI's stream

@@ -8,9 +8,9 @@ pub mod moto;
 pub mod state;
 pub mod web;
 
+use crate::aws::seed::{self, Prerequisites};
 use crate::aws::{AwsError, Target};
 use crate::lesson::Lesson;
-use crate::seed::{self, Prerequisites};
 use crate::steps::StepSpec;
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
@@ -133,14 +133,7 @@ fn lab_shape(lesson: &Lesson) -> (String, u16) {
 }
 
 pub fn sdk_config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
-    let creds =
-        aws_sdk_sts::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "awslab-sandbox");
-    aws_types::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_types::region::Region::new(region.to_string()))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
-        .build()
+    crate::aws::static_sdk_config(endpoint, region, ACCESS_KEY, SECRET_KEY, "awslab-sandbox")
 }
 
 /// Starts a sandbox in this process: emulator, seed, stand-in server, simulator.

@@ -3,7 +3,7 @@
 
 use super::student::Lab;
 use super::*;
-use awslab::seed::Prerequisites;
+use awslab::aws::seed::Prerequisites;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@ use super::Account;
 use aws_sdk_ec2::types::{
     FlowLogsResourceType, LogDestinationType, ResourceType, Tag, TagSpecification, TrafficType,
 };
-use awslab::seed::{self, Prerequisites};
+use awslab::aws::seed::{self, Prerequisites};
 
 pub const POLICY: &str = "my-flowpolicy";
 pub const ROLE: &str = "my-flowlog-role";
