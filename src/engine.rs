@@ -33,7 +33,7 @@ pub struct Verdict {
 pub async fn verify(aws: &Aws, lesson: &Lesson) -> Verdict {
     let (identity, judged) = tokio::join!(
         aws.identity(),
-        join_all(lesson.steps.iter().map(|s| s.spec.judge(aws, lesson)))
+        join_all(lesson.steps.iter().map(|s| s.spec.judge(aws, &lesson.lab)))
     );
     let (account, fatal) = match identity {
         Ok(i) => (Some(i.account), None),

@@ -1,4 +1,4 @@
-//! The process exit codes, the one place they are defined (shared/DESIGN.md §3).
+//! The process exit codes, the one place they are defined (ARCHITECTURE.md, "Exit codes").
 
 use crate::finding::Status;
 

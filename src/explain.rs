@@ -94,28 +94,37 @@ const KNOWN: &[(&str, &str)] = &[
 
 /// The explained record as a table for a terminal.
 pub fn table(rows: &[Explained], lang: Lang) -> String {
-    let name_w = rows.iter().map(|r| r.field.len()).max().unwrap_or(5).max(5);
+    use crate::report::{pad, width};
+    let head_field = Text::new("explain.head-field").render(lang);
+    let head_value = Text::new("explain.head-value").render(lang);
+    let name_w = rows
+        .iter()
+        .map(|r| width(&r.field))
+        .chain([width(&head_field)])
+        .max()
+        .unwrap_or(5);
     let value_w = rows
         .iter()
-        .map(|r| r.value.as_deref().unwrap_or("-").chars().count())
+        .map(|r| width(r.value.as_deref().unwrap_or("-")))
+        .chain([width(&head_value)])
         .max()
         .unwrap_or(5)
         .clamp(5, 40);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "  {:<name_w$}  {:<value_w$}  {}",
-        Text::new("explain.head-field").render(lang).bold(),
-        Text::new("explain.head-value").render(lang).bold(),
+        "  {}  {}  {}",
+        pad(&head_field.bold().to_string(), name_w),
+        pad(&head_value.bold().to_string(), value_w),
         Text::new("explain.head-meaning").render(lang).bold(),
     );
     for r in rows {
         let value = r.value.as_deref().unwrap_or("-");
         let _ = writeln!(
             out,
-            "  {:<name_w$}  {:<value_w$}  {}",
-            r.field.cyan(),
-            value,
+            "  {}  {}  {}",
+            pad(&r.field.cyan().to_string(), name_w),
+            pad(value, value_w),
             r.meaning
         );
     }

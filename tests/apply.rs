@@ -34,14 +34,14 @@ async fn apply(aws: &Aws, lesson: &Lesson, step: &str, confirm: bool) -> Vec<Cha
         .unwrap_or_else(|| panic!("no step {step}"))
         .spec;
     let proposed = spec
-        .apply(aws, lesson, &Consent::none())
+        .apply(aws, &lesson.lab, &Consent::none())
         .await
         .unwrap_or_else(|e| panic!("apply {step}: {e}"));
     if !confirm || !proposed.iter().any(|c| c.destructive) {
         return proposed;
     }
     // As the wizard does: agree to exactly the destructive changes shown, by resource.
-    spec.apply(aws, lesson, &Consent::to(&proposed))
+    spec.apply(aws, &lesson.lab, &Consent::to(&proposed))
         .await
         .unwrap_or_else(|e| panic!("apply {step} with consent: {e}"))
 }

@@ -24,7 +24,7 @@ async fn built_by_awslab() -> Lab {
     let aws = Aws::from_sdk(lab.account.sdk.clone());
     for step in &lesson.steps {
         step.spec
-            .apply(&aws, &lesson, &awslab::steps::Consent::none())
+            .apply(&aws, &lesson.lab, &awslab::steps::Consent::none())
             .await
             .unwrap_or_else(|e| panic!("apply {}: {e}", step.id));
     }

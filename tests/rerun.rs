@@ -134,7 +134,7 @@ async fn interrupted_after(done: usize) {
     let aws = Aws::from_sdk(lab.account.sdk.clone());
     for step in lesson.steps.iter().take(done) {
         step.spec
-            .apply(&aws, &lesson, &awslab::steps::Consent::none())
+            .apply(&aws, &lesson.lab, &awslab::steps::Consent::none())
             .await
             .unwrap_or_else(|e| panic!("apply {}: {e}", step.id));
     }

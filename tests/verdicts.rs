@@ -163,7 +163,7 @@ async fn built_by_awslab(lab: &Lab) {
     let aws = Aws::from_sdk(lab.account.sdk.clone());
     for step in &lesson.steps {
         step.spec
-            .apply(&aws, &lesson, &Consent::none())
+            .apply(&aws, &lesson.lab, &Consent::none())
             .await
             .unwrap_or_else(|e| panic!("apply {}: {e}", step.id));
     }
@@ -315,7 +315,7 @@ async fn a_policy_attached_after_the_plan_keeps_its_versions() {
     lab.new_default_version(POLICY, &flow_policy()).await;
     let lesson = lesson();
     let aws = Aws::from_sdk(lab.account.sdk.clone());
-    let plan = removal::plan(&aws.fresh(), &lesson)
+    let plan = removal::plan(&aws.fresh(), &lesson.lab)
         .await
         .unwrap_or_else(|e| panic!("plan: {e}"));
     let policy = plan
@@ -593,7 +593,7 @@ async fn apply_attaches_a_policy_made_with_a_path_by_its_own_arn() {
     let role = lesson.step("role").expect("a role step");
     let changes = role
         .spec
-        .apply(&aws, &lesson, &Consent::none())
+        .apply(&aws, &lesson.lab, &Consent::none())
         .await
         .unwrap_or_else(|e| panic!("apply role: {e}"));
     assert!(
@@ -693,7 +693,7 @@ async fn consent_to_one_flow_log_does_not_replace_another_found_later() {
     let step = lesson.step("flow-log").expect("a flow log step");
     let shown = step
         .spec
-        .apply(&aws, &lesson, &Consent::none())
+        .apply(&aws, &lesson.lab, &Consent::none())
         .await
         .unwrap_or_else(|e| panic!("apply: {e}"));
     assert_eq!(shown.len(), 1);
@@ -710,7 +710,7 @@ async fn consent_to_one_flow_log_does_not_replace_another_found_later() {
 
     let done = step
         .spec
-        .apply(&aws, &lesson, &Consent::to(&shown))
+        .apply(&aws, &lesson.lab, &Consent::to(&shown))
         .await
         .unwrap_or_else(|e| panic!("apply: {e}"));
     assert_eq!(done.len(), 1, "{done:?}");

@@ -326,50 +326,6 @@ impl Aws {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn v(id: &str, is_default: bool, created: Option<i64>) -> PolicyVersionInfo {
-        PolicyVersionInfo {
-            id: id.to_string(),
-            is_default,
-            created,
-        }
-    }
-
-    #[test]
-    fn the_oldest_version_not_in_force_goes() {
-        let versions = [
-            v("v1", true, Some(10)),
-            v("v2", false, Some(20)),
-            v("v3", false, Some(30)),
-        ];
-        assert_eq!(
-            oldest_non_default(&versions).map(|v| v.id.as_str()),
-            Some("v2")
-        );
-    }
-
-    #[test]
-    fn equal_dates_fall_back_to_the_version_number() {
-        let versions = [
-            v("v10", false, Some(5)),
-            v("v9", false, Some(5)),
-            v("v11", true, Some(5)),
-        ];
-        assert_eq!(
-            oldest_non_default(&versions).map(|v| v.id.as_str()),
-            Some("v9")
-        );
-    }
-
-    #[test]
-    fn only_the_default_left_means_nothing_to_delete() {
-        assert_eq!(oldest_non_default(&[v("v1", true, None)]), None);
-    }
-}
-
 impl Aws {
     /// What the flow logs service does with the role, for the sandbox's simulated delivery:
     /// make the ENI's stream (if new), then put the records, stamped now.
@@ -415,5 +371,49 @@ impl Aws {
             .await
             .map_err(|e| classify("logs:PutLogEvents", e))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(id: &str, is_default: bool, created: Option<i64>) -> PolicyVersionInfo {
+        PolicyVersionInfo {
+            id: id.to_string(),
+            is_default,
+            created,
+        }
+    }
+
+    #[test]
+    fn the_oldest_version_not_in_force_goes() {
+        let versions = [
+            v("v1", true, Some(10)),
+            v("v2", false, Some(20)),
+            v("v3", false, Some(30)),
+        ];
+        assert_eq!(
+            oldest_non_default(&versions).map(|v| v.id.as_str()),
+            Some("v2")
+        );
+    }
+
+    #[test]
+    fn equal_dates_fall_back_to_the_version_number() {
+        let versions = [
+            v("v10", false, Some(5)),
+            v("v9", false, Some(5)),
+            v("v11", true, Some(5)),
+        ];
+        assert_eq!(
+            oldest_non_default(&versions).map(|v| v.id.as_str()),
+            Some("v9")
+        );
+    }
+
+    #[test]
+    fn only_the_default_left_means_nothing_to_delete() {
+        assert_eq!(oldest_non_default(&[v("v1", true, None)]), None);
     }
 }

@@ -25,9 +25,11 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
     let lesson = ctx.lesson(args.lesson.as_deref())?;
     let deadline = match &args.deadline {
         Some(d) => Some(crate::time::parse_rfc3339(d).ok_or_else(|| {
-            AppError::Usage(format!(
-                "--deadline '{d}' is not an RFC 3339 time such as 2026-12-01T18:00:00+09:00"
-            ))
+            AppError::Usage(
+                Text::new("grade.bad-deadline")
+                    .arg("deadline", d)
+                    .render(ctx.lang),
+            )
         })?),
         None => None,
     };

@@ -396,7 +396,7 @@ async fn check_sound(ctx: &Context, lesson: &Lesson) -> Result<Vec<Problem>, App
         let StepSpec::Traffic(_) = step.spec else {
             if let Err(e) = step
                 .spec
-                .apply(&aws, lesson, &crate::steps::Consent::none())
+                .apply(&aws, &lesson.lab, &crate::steps::Consent::none())
                 .await
             {
                 problems.push(Problem::new(

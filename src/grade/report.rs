@@ -66,37 +66,59 @@ pub fn junit(graded: &[Graded], lang: Lang) -> String {
 }
 
 pub fn table(lesson: &Lesson, graded: &[Graded], lang: Lang) -> String {
+    use crate::report::{pad, width};
+    let head = |key: &'static str| Text::new(key).render(lang);
+    let (student, account, score, late, error) = (
+        head("grade.head-student"),
+        head("grade.head-account"),
+        head("grade.head-score"),
+        head("grade.head-late"),
+        head("grade.head-error"),
+    );
     let name_w = graded
         .iter()
-        .map(|g| g.student.chars().count())
+        .map(|g| width(&g.student))
+        .chain([width(&student)])
         .max()
-        .unwrap_or(7)
-        .max(7);
+        .unwrap_or(7);
+    let account_w = width(&account).max(12);
+    let score_w = width(&score).max(5);
+    let late_w = width(&late).max(4);
+    let step_w = lesson
+        .steps
+        .iter()
+        .map(|s| width(&s.id))
+        .chain([9])
+        .max()
+        .unwrap_or(9);
     let mut out = String::new();
     let _ = write!(
         out,
-        "{:<name_w$}  {:<12}  {:>5}",
-        "student", "account", "score"
+        "{}  {}  {}",
+        pad(&student, name_w),
+        pad(&account, account_w),
+        pad(&score, score_w)
     );
     for s in &lesson.steps {
-        let _ = write!(out, "  {:<9}", s.id);
+        let _ = write!(out, "  {}", pad(&s.id, step_w));
     }
-    let _ = writeln!(out, "  late  error");
+    let _ = writeln!(out, "  {}  {error}", pad(&late, late_w));
+    let yes = head("grade.late-yes");
     for g in graded {
         let _ = write!(
             out,
-            "{:<name_w$}  {:<12}  {:>5}",
-            g.student,
-            g.account.as_deref().unwrap_or("-"),
+            "{}  {}  {:>score_w$}",
+            pad(&g.student, name_w),
+            pad(g.account.as_deref().unwrap_or("-"), account_w),
             g.score()
         );
         for s in &g.verdict.steps {
-            let _ = write!(out, "  {:<9}", s.status.as_str());
+            let _ = write!(out, "  {}", pad(s.status.as_str(), step_w));
         }
         let _ = writeln!(
             out,
-            "  {:<4}  {}",
-            if g.late() { "yes" } else { "" },
+            "  {}  {}",
+            pad(if g.late() { &yes } else { "" }, late_w),
             g.error.as_deref().unwrap_or("")
         );
     }
@@ -232,4 +254,69 @@ pub fn markdown(lesson: &Lesson, graded: &[Graded], rejected: &[RowError], lang:
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{StepVerdict, Verdict};
+    use crate::lesson::Source;
+
+    fn graded(student: &str, lesson: &Lesson) -> Graded {
+        Graded {
+            student: student.to_string(),
+            line: 2,
+            account: Some("111122223333".to_string()),
+            verdict: Verdict {
+                lesson: lesson.id.clone(),
+                account: None,
+                region: "ap-northeast-2".to_string(),
+                status: Status::Fail,
+                earned: 15,
+                possible: 100,
+                steps: lesson
+                    .steps
+                    .iter()
+                    .map(|s| StepVerdict {
+                        id: s.id.clone(),
+                        status: Status::Fail,
+                        points: s.points,
+                        earned: 0,
+                        findings: Vec::new(),
+                    })
+                    .collect(),
+                fatal: None,
+            },
+            error: None,
+            late_steps: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn korean_names_and_headers_line_up_by_display_width() {
+        let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+        let class = [
+            graded("김민수", &lesson),
+            graded("Alexandra Lee", &lesson),
+            graded("이", &lesson),
+        ];
+        let table = table(&lesson, &class, Lang::Ko);
+        let lines: Vec<&str> = table.lines().take(4).collect();
+        assert!(lines[0].starts_with("학생"), "{table}");
+        // The account column starts at the same display column on every line.
+        let columns: Vec<usize> = lines
+            .iter()
+            .map(|l| {
+                let at = l
+                    .find("111122223333")
+                    .or_else(|| l.find("계정"))
+                    .unwrap_or_else(|| panic!("no account column: {l}"));
+                crate::report::width(&l[..at])
+            })
+            .collect();
+        assert!(
+            columns.windows(2).all(|w| w[0] == w[1]),
+            "{columns:?}\n{table}"
+        );
+    }
 }

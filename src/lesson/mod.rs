@@ -6,12 +6,10 @@ mod source;
 pub use source::Source;
 
 use crate::i18n::{Lang, fill, placeholders};
-use crate::steps::StepSpec;
+use crate::steps::{Lab, LabStep, Permission, StepSpec};
+pub use crate::steps::{RUNTIME_VARIABLES, fill_runtime};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Placeholders filled in from the account being checked, not from the lesson's variables.
-pub const RUNTIME_VARIABLES: &[&str] = &["region", "account"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum LessonError {
@@ -124,15 +122,6 @@ struct StepFile {
     with: toml::Table,
 }
 
-/// Actions the lab's role must be allowed, each on the resource it acts on.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Permission {
-    pub actions: Vec<String>,
-    /// May contain `{region}` and `{account}`, filled in when checking.
-    pub resource: String,
-}
-
 #[derive(Debug, Clone)]
 pub struct Variable {
     pub value: String,
@@ -157,11 +146,10 @@ pub struct Lesson {
     pub title: Localized,
     pub summary: Localized,
     pub variables: BTreeMap<String, Variable>,
-    pub permissions: Vec<Permission>,
     pub steps: Vec<Step>,
     pub grading: Grading,
-    /// Asset name → contents (JSON documents the lab hands out), validated at load.
-    pub assets: BTreeMap<String, String>,
+    /// What the step kinds see of it (id, assets, permissions, step kinds).
+    pub lab: Lab,
     /// Where it was loaded from, for messages.
     pub file: String,
 }
@@ -336,6 +324,18 @@ impl Lesson {
             });
         }
 
+        let lab = Lab {
+            id: raw.id.clone(),
+            assets,
+            permissions,
+            steps: steps
+                .iter()
+                .map(|s: &Step| LabStep {
+                    id: s.id.clone(),
+                    spec: s.spec.clone(),
+                })
+                .collect(),
+        };
         Ok(Lesson {
             id: raw.id,
             title: raw
@@ -345,10 +345,9 @@ impl Lesson {
                 .summary
                 .map(|t| substitute(t, &values).unwrap_or_else(|_| t.into())),
             variables,
-            permissions,
             grading: raw.grading,
             steps,
-            assets,
+            lab,
             file,
         })
     }
@@ -423,15 +422,6 @@ fn substitute_value(
     Ok(())
 }
 
-/// Fills `{region}` and `{account}` once the account is known.
-pub fn fill_runtime(template: &str, region: &str, account: &str) -> String {
-    fill(template, |name| match name {
-        "region" => Some(region.to_string()),
-        "account" => Some(account.to_string()),
-        _ => None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,10 +483,10 @@ mod tests {
     #[test]
     fn runtime_placeholders_survive_loading() {
         let lesson = shipped();
-        assert!(lesson.permissions[0].resource.contains("{account}"));
+        assert!(lesson.lab.permissions[0].resource.contains("{account}"));
         assert_eq!(
             fill_runtime(
-                &lesson.permissions[0].resource,
+                &lesson.lab.permissions[0].resource,
                 "ap-northeast-2",
                 "111122223333"
             ),

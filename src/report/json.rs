@@ -1,4 +1,4 @@
-//! The JSON verdict, exactly as shared/DESIGN.md §3 promises it to other tools.
+//! The JSON verdict, exactly as ARCHITECTURE.md ("The JSON contract") promises it to other tools.
 
 use crate::engine::Verdict;
 use crate::i18n::Lang;

@@ -60,18 +60,16 @@ pub fn render(v: &Verdict, lesson: &Lesson, lang: Lang) -> String {
     let width = lesson
         .steps
         .iter()
-        .map(|s| s.title.get(lang).chars().count())
+        .map(|s| super::width(s.title.get(lang)))
         .max()
         .unwrap_or(0);
     for (step, sv) in lesson.steps.iter().zip(&v.steps) {
-        let title = step.title.get(lang);
-        let pad = width.saturating_sub(title.chars().count());
+        let title = super::pad(step.title.get(lang), width);
         let _ = writeln!(
             out,
-            " {} {}{}  {}",
+            " {} {}  {}",
             mark(sv.status),
             title,
-            " ".repeat(pad),
             format!("{:>3}/{}", sv.earned, sv.points).dimmed()
         );
         if v.fatal.is_some() {

@@ -1,11 +1,11 @@
 //! Step kind `flow-log`: a flow log on the lab's VPC, to the log group, through the role.
 
+use super::Lab;
 use super::removal::has_lesson_tag;
 use super::{Change, Consent, Env, found, lesson_tag, sh};
 use crate::aws::{Aws, AwsError, FlowLog, NewFlowLog, Vpc};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
-use crate::lesson::Lesson;
 use futures::future::join_all;
 use serde::Deserialize;
 
@@ -46,7 +46,7 @@ pub async fn observe_vpc(aws: &Aws, vpc_name: &str) -> Result<Observed, AwsError
     })
 }
 
-pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
+pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, AwsError> {
     let (observed, role) = tokio::join!(observe_vpc(aws, &p.vpc), aws.role(&p.role));
     Ok(Observed {
         role_arn: role?.map(|r| r.arn),
@@ -58,7 +58,7 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed
 /// (its lesson tag) under another name. A flow log that carries neither is not the lab's,
 /// however much else about it matches: judging it, or worse replacing it, could cost someone
 /// the flow log they rely on. Among several, one to CloudWatch Logs is preferred.
-pub fn pick<'a>(flow_logs: &'a [FlowLog], name: &str, lesson: &Lesson) -> Option<&'a FlowLog> {
+pub fn pick<'a>(flow_logs: &'a [FlowLog], name: &str, lesson: &Lab) -> Option<&'a FlowLog> {
     flow_logs
         .iter()
         .filter(|f| f.name() == Some(name) || has_lesson_tag(&f.tags, lesson))
@@ -321,7 +321,7 @@ const RECREATE_FOR: &[&str] = &[
 pub async fn apply(
     aws: &Aws,
     p: &Params,
-    lesson: &Lesson,
+    lesson: &Lab,
     consent: &Consent,
 ) -> Result<Vec<Change>, AwsError> {
     let aws = aws.fresh();
@@ -466,7 +466,7 @@ fn create_cli(spec: &NewFlowLog) -> String {
 pub async fn plan_removal(
     aws: &Aws,
     p: &Params,
-    lesson: &Lesson,
+    lesson: &Lab,
     step: &str,
 ) -> Result<Vec<super::removal::Removal>, AwsError> {
     use super::removal::{Removal, Target, has_lesson_tag, tag_text};

@@ -1,10 +1,10 @@
 //! Step kind `log-group`: the log group exists in the region being checked.
 
+use super::Lab;
 use super::{Change, Env, found, lesson_tag, sh, similar_names};
 use crate::aws::{Aws, AwsError, LESSON_TAG, LogGroup};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
-use crate::lesson::Lesson;
 use futures::future::join_all;
 use serde::Deserialize;
 
@@ -22,7 +22,7 @@ pub struct Observed {
     pub similar: Vec<String>,
 }
 
-pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
+pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, AwsError> {
     let here = aws.log_group(&aws.region, &p.name).await?;
     if here.is_some() {
         return Ok(Observed {
@@ -61,7 +61,7 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed
 
 /// Creates the log group in the region being checked when it is not there. One of the same
 /// name in another region, or a near-miss name, is left alone: it may be the student's.
-pub async fn apply(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Vec<Change>, AwsError> {
+pub async fn apply(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Vec<Change>, AwsError> {
     let aws = aws.fresh();
     let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
     let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
@@ -135,7 +135,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
 pub async fn plan_removal(
     aws: &Aws,
     p: &Params,
-    lesson: &Lesson,
+    lesson: &Lab,
     step: &str,
 ) -> Result<Vec<super::removal::Removal>, AwsError> {
     use super::removal::{Removal, Target, flow_logs_split, has_lesson_tag, key, tag_text};

@@ -20,7 +20,7 @@ use crate::i18n::Text;
 use crate::iam::{
     self, Decision, Effect, PolicyDocument, Request, RequestContext, Undecided, UndecidedReason,
 };
-use crate::lesson::{Lesson, fill_runtime};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub enum StepSpec {
@@ -76,7 +76,7 @@ impl StepSpec {
 
     /// Observes what this step needs and judges it. Findings carry short check ids; the engine
     /// prefixes them with the step id.
-    pub async fn judge(&self, aws: &Aws, lesson: &Lesson) -> Vec<Finding> {
+    pub async fn judge(&self, aws: &Aws, lesson: &Lab) -> Vec<Finding> {
         macro_rules! run {
             ($kind:ident, $p:expr) => {{
                 let (identity, observed) =
@@ -182,7 +182,7 @@ impl StepSpec {
     pub async fn apply(
         &self,
         aws: &Aws,
-        lesson: &Lesson,
+        lesson: &Lab,
         consent: &Consent,
     ) -> Result<Vec<Change>, AwsError> {
         match self {
@@ -204,19 +204,19 @@ pub(crate) fn found(findings: &[Finding], id: &str, statuses: &[Status]) -> bool
 }
 
 /// The tag every resource awslab creates carries, for cleanup to find it by.
-pub(crate) fn lesson_tag(lesson: &Lesson) -> (&'static str, &str) {
+pub(crate) fn lesson_tag(lesson: &Lab) -> (&'static str, &str) {
     (LESSON_TAG, lesson.id.as_str())
 }
 
 /// `--tags` of the IAM CLI for the lesson tag.
-pub(crate) fn iam_tags_cli(lesson: &Lesson) -> String {
+pub(crate) fn iam_tags_cli(lesson: &Lab) -> String {
     sh(&format!("Key={LESSON_TAG},Value={}", lesson.id))
 }
 
 /// A lesson asset `apply` writes. The loader has read every asset a step names, so a missing
 /// one is a bug in awslab, reported against the call it stopped.
 pub(crate) fn asset<'a>(
-    lesson: &'a Lesson,
+    lesson: &'a Lab,
     name: &str,
     operation: &'static str,
 ) -> Result<&'a str, AwsError> {
@@ -243,9 +243,49 @@ pub fn read_error(e: &AwsError) -> Finding {
     )
 }
 
+/// What the step kinds know of the lesson they belong to, and all they know of it: its id (the
+/// tag value), the documents it hands out, the permissions its role needs, and its steps' kinds
+/// (a role step looks for the trust step of its role). The lesson loader builds it; the kinds
+/// never see the lesson's texts, so `lesson` depends on `steps` and not the other way round.
+#[derive(Debug, Clone)]
+pub struct Lab {
+    pub id: String,
+    /// Asset name → contents (JSON documents the lab hands out), validated at load.
+    pub assets: BTreeMap<String, String>,
+    pub permissions: Vec<Permission>,
+    pub steps: Vec<LabStep>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LabStep {
+    pub id: String,
+    pub spec: StepSpec,
+}
+
+/// Actions the lab's role must be allowed, each on the resource it acts on.
+#[derive(Debug, Clone, serde::Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Permission {
+    pub actions: Vec<String>,
+    /// May contain `{region}` and `{account}`, filled in when checking.
+    pub resource: String,
+}
+
+/// Placeholders filled in from the account being checked, not from the lesson's variables.
+pub const RUNTIME_VARIABLES: &[&str] = &["region", "account"];
+
+/// A lesson string with `{region}` and `{account}` of the account being checked filled in.
+pub fn fill_runtime(template: &str, region: &str, account: &str) -> String {
+    crate::i18n::fill(template, |name| match name {
+        "region" => Some(region.to_string()),
+        "account" => Some(account.to_string()),
+        _ => None,
+    })
+}
+
 /// What a pure check knows besides its observation.
 pub struct Env<'a> {
-    pub lesson: &'a Lesson,
+    pub lesson: &'a Lab,
     pub region: &'a str,
     pub account: &'a str,
     /// The moment judged (Unix seconds): date conditions are weighed against it, as AWS weighs
@@ -254,7 +294,7 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
-    pub fn new(lesson: &'a Lesson, region: &'a str, identity: &'a Identity) -> Env<'a> {
+    pub fn new(lesson: &'a Lab, region: &'a str, identity: &'a Identity) -> Env<'a> {
         Env {
             lesson,
             region,

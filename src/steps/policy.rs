@@ -1,6 +1,7 @@
 //! Step kind `iam-policy`: a customer managed policy whose default version grants the lab's
 //! permissions.
 
+use super::Lab;
 use super::{
     Change, Env, Permissions, StepSpec, asset, found, iam_tags_cli, lesson_tag, permission_gaps,
     sh, similar_names,
@@ -9,7 +10,6 @@ use crate::aws::{Aws, AwsError, MAX_POLICY_VERSIONS, ManagedPolicy};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::iam::{self, Effect};
-use crate::lesson::Lesson;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -30,7 +30,7 @@ pub struct Observed {
     pub similar: Vec<String>,
 }
 
-pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
+pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, AwsError> {
     let policies = aws.local_policies().await?;
     let policy = policies.iter().find(|x| x.name == p.name).cloned();
     let document = match &policy {
@@ -164,7 +164,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
 /// default version, giving up the oldest version not in force if IAM's limit of five is
 /// reached. A policy that is right but only warned about (conditions, `"Resource": "*"`) is
 /// left as it is.
-pub async fn apply(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Vec<Change>, AwsError> {
+pub async fn apply(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Vec<Change>, AwsError> {
     let aws = aws.fresh();
     let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
     let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
@@ -259,7 +259,7 @@ fn new_version_fix(p: &Params, policy: &ManagedPolicy) -> Text {
 pub async fn plan_removal(
     aws: &Aws,
     p: &Params,
-    lesson: &Lesson,
+    lesson: &Lab,
     step: &str,
 ) -> Result<Vec<super::removal::Removal>, AwsError> {
     use super::removal::{Removal, Target, has_lesson_tag, key, tag_text};

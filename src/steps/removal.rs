@@ -6,10 +6,10 @@
 //! creates; one that only has the lab's name (made by hand in the console, as the course
 //! teaches) is marked `tagged: false`, for the front end to delete only when asked to.
 
+use super::Lab;
 use super::{StepSpec, flow_log, log_group, policy, role};
 use crate::aws::{Aws, AwsError, FlowLog, LESSON_TAG};
 use crate::i18n::Text;
-use crate::lesson::Lesson;
 
 /// One resource to remove, with everything needed to do it.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +90,7 @@ impl Removal {
 /// lab's role or into its log group.
 pub async fn flow_logs_split(
     aws: &Aws,
-    lesson: &Lesson,
+    lesson: &Lab,
 ) -> Result<(Vec<FlowLog>, Vec<FlowLog>), AwsError> {
     let mut lab: Vec<FlowLog> = Vec::new();
     for step in &lesson.steps {
@@ -113,12 +113,12 @@ pub async fn flow_logs_split(
 }
 
 /// Whether `tags` hold the lesson tag of `lesson`.
-pub fn has_lesson_tag(tags: &[(String, String)], lesson: &Lesson) -> bool {
+pub fn has_lesson_tag(tags: &[(String, String)], lesson: &Lab) -> bool {
     tags.iter().any(|(k, v)| k == LESSON_TAG && *v == lesson.id)
 }
 
 /// The tag as shown to users: `awslab:lesson=vpc-flow-logs`.
-pub fn tag_text(lesson: &Lesson) -> String {
+pub fn tag_text(lesson: &Lab) -> String {
     format!("{LESSON_TAG}={}", lesson.id)
 }
 
@@ -134,7 +134,7 @@ impl StepSpec {
     pub async fn plan_removal(
         &self,
         aws: &Aws,
-        lesson: &Lesson,
+        lesson: &Lab,
         step: &str,
     ) -> Result<Vec<Removal>, AwsError> {
         match self {
@@ -165,7 +165,7 @@ pub async fn remove(aws: &Aws, removal: &Removal) -> Result<(), AwsError> {
 
 /// Every step's removals, in the order they must go: the reverse of the lesson's order, so
 /// the flow log goes before the log group and the role, and the role before its policy.
-pub async fn plan(aws: &Aws, lesson: &Lesson) -> Result<Vec<Removal>, AwsError> {
+pub async fn plan(aws: &Aws, lesson: &Lab) -> Result<Vec<Removal>, AwsError> {
     let mut out: Vec<Removal> = Vec::new();
     for step in lesson.steps.iter().rev() {
         for r in step.spec.plan_removal(aws, lesson, &step.id).await? {

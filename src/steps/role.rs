@@ -1,5 +1,6 @@
 //! Step kind `iam-role`: the role exists and the lab's policy is attached to it.
 
+use super::Lab;
 use super::{
     Change, Env, Permissions, StepSpec, asset, found, iam_tags_cli, lesson_tag, permission_gaps, sh,
 };
@@ -7,7 +8,6 @@ use crate::aws::{Aws, AwsError, FlowLog, PolicyText, Role};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::iam::{self, PolicyDocument};
-use crate::lesson::Lesson;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -28,7 +28,7 @@ pub struct Observed {
     pub policy_arn: Option<String>,
 }
 
-pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lesson) -> Result<Observed, AwsError> {
+pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, AwsError> {
     // Both calls are issued together: a missing role makes the second answer NoSuchEntity,
     // which costs less than waiting a round trip to find out.
     let (role, policies, local) = tokio::join!(
@@ -273,7 +273,7 @@ enum Trust<'a> {
     Service(String),
 }
 
-fn trust_for<'a>(p: &Params, lesson: &'a Lesson) -> Result<Trust<'a>, AwsError> {
+fn trust_for<'a>(p: &Params, lesson: &'a Lab) -> Result<Trust<'a>, AwsError> {
     let step = lesson.steps.iter().find_map(|s| match &s.spec {
         StepSpec::Trust(t) if t.role == p.name => Some(t),
         _ => None,
@@ -303,7 +303,7 @@ fn service_trust_document(service: &str) -> String {
 /// it, and attaches the lab's policy when it is not attached (also when other policies already
 /// grant the permissions: the lab asks for this one). A policy that denies elsewhere is the
 /// student's to remove; apply does not detach anything.
-pub async fn apply(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Vec<Change>, AwsError> {
+pub async fn apply(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Vec<Change>, AwsError> {
     let aws = aws.fresh();
     let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
     let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
@@ -375,7 +375,7 @@ pub async fn apply(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Vec<Change>
 pub async fn plan_removal(
     aws: &Aws,
     p: &Params,
-    lesson: &Lesson,
+    lesson: &Lab,
     step: &str,
 ) -> Result<Vec<super::removal::Removal>, AwsError> {
     use super::removal::{Removal, Target, flow_logs_split, has_lesson_tag, key, tag_text};
@@ -473,7 +473,7 @@ pub async fn plan_removal(
 
 /// Who the role's trust policy lets in besides the service the lesson's trust step names for
 /// it (or, without one, the flow logs service).
-fn foreign_principals(role: &Role, p: &Params, lesson: &Lesson) -> Vec<String> {
+fn foreign_principals(role: &Role, p: &Params, lesson: &Lab) -> Vec<String> {
     let service = lesson
         .steps
         .iter()

@@ -2,12 +2,12 @@
 //! the log stream of the instance's network interface.
 
 use super::Env;
+use super::Lab;
 use super::flow_log::{self, pick};
 use crate::aws::{Aws, AwsError, FlowLog, Instance, LogEvent};
 use crate::finding::Finding;
 use crate::flow_record::{Action, FlowRecord, LogFormat};
 use crate::i18n::Text;
-use crate::lesson::Lesson;
 use serde::Deserialize;
 use std::ops::ControlFlow;
 
@@ -63,7 +63,7 @@ pub struct Observed {
 /// the first aggregation window); the search reaches back that far.
 const CREATION_MARGIN_MS: i64 = 60_000;
 
-pub async fn observe(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Observed, AwsError> {
+pub async fn observe(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observed, AwsError> {
     let mut o = observe_setup(aws, p, lesson).await?;
     if let (Some(fl), Some(instance)) = (&o.flow_log, &o.instance) {
         // Only records written since this flow log exists are its own.
@@ -74,7 +74,7 @@ pub async fn observe(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Observed,
 }
 
 /// The VPC, the lab's flow log and instance, without reading any records.
-pub async fn observe_setup(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Observed, AwsError> {
+pub async fn observe_setup(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observed, AwsError> {
     let nothing = || Observed {
         vpc_found: false,
         flow_log: None,

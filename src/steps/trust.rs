@@ -1,6 +1,7 @@
 //! Step kind `trust-policy`: the role's trust policy lets the service assume it, under the
 //! conditions the service will really present.
 
+use super::Lab;
 use super::{Change, Env, StepSpec, asset, flow_log, found, sh};
 use crate::aws::{Aws, AwsError, Role};
 use crate::finding::{Finding, Status};
@@ -8,7 +9,6 @@ use crate::i18n::Text;
 use crate::iam::{
     self, Decision, Effect, PolicyDocument, Principal, Principals, Request, RequestContext,
 };
-use crate::lesson::Lesson;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -31,7 +31,7 @@ pub struct Observed {
     pub flow_log_arn: Option<String>,
 }
 
-pub async fn observe(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Observed, AwsError> {
+pub async fn observe(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observed, AwsError> {
     let flow_log_step = lesson.steps.iter().find_map(|s| match &s.spec {
         StepSpec::FlowLog(f) if f.role == p.role => Some(f),
         _ => None,
@@ -222,7 +222,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
 /// cannot assume the role. A role that does not exist is the `iam-role` step's to create; a
 /// trust policy the check only warns about (no confused-deputy condition, a condition it cannot
 /// judge) is the student's choice and stays.
-pub async fn apply(aws: &Aws, p: &Params, lesson: &Lesson) -> Result<Vec<Change>, AwsError> {
+pub async fn apply(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Vec<Change>, AwsError> {
     let aws = aws.fresh();
     let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
     let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));

@@ -35,7 +35,7 @@ impl Wizard<'_> {
                 Choice::Quit => return Ok(StepEnd::Quit),
                 Choice::DoIt | Choice::Myself => {}
             }
-            let o = traffic::observe(&self.aws.fresh(), p, self.lesson).await?;
+            let o = traffic::observe(&self.aws.fresh(), p, &self.lesson.lab).await?;
             let Some(instance) = o.instance.clone() else {
                 self.check_step(step).await;
                 return Ok(StepEnd::Skipped);

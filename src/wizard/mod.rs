@@ -184,7 +184,7 @@ impl Wizard<'_> {
         ));
         self.say(step.instructions.get(self.lang).trim());
         for asset in step.spec.assets() {
-            if let Some(doc) = self.lesson.assets.get(asset) {
+            if let Some(doc) = self.lesson.lab.assets.get(asset) {
                 self.say(format!(
                     "\n{} ({asset}):",
                     self.r(self.t("wizard.document"))
@@ -260,7 +260,7 @@ impl Wizard<'_> {
     async fn do_it(&mut self, step: &Step) -> Result<(), AppError> {
         let changes = step
             .spec
-            .apply(&self.aws.fresh(), self.lesson, &Consent::none())
+            .apply(&self.aws.fresh(), &self.lesson.lab, &Consent::none())
             .await?;
         if changes.is_empty() {
             self.say(self.r(self.t("wizard.nothing-to-do")));
@@ -293,7 +293,7 @@ impl Wizard<'_> {
         if !agreed.is_empty() {
             for change in step
                 .spec
-                .apply(&self.aws.fresh(), self.lesson, &Consent::to(&agreed))
+                .apply(&self.aws.fresh(), &self.lesson.lab, &Consent::to(&agreed))
                 .await?
             {
                 if change.destructive

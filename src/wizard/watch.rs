@@ -44,7 +44,7 @@ pub async fn until_record(
     let started = Instant::now();
     loop {
         let fresh = aws.fresh();
-        let o = traffic::observe_setup(&fresh, p, lesson).await?;
+        let o = traffic::observe_setup(&fresh, p, &lesson.lab).await?;
         let (Some(fl), Some(instance)) = (&o.flow_log, &o.instance) else {
             return Ok(Watched::NotConfigured);
         };

@@ -41,7 +41,7 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
     let connection = ctx.connect(&lesson).await?;
     let aws = connection.aws.fresh();
     let identity = aws.identity().await?;
-    let plan = removal::plan(&aws, &lesson).await?;
+    let plan = removal::plan(&aws, &lesson.lab).await?;
     let mut items = plan::decide(plan, args.include_untagged);
     let header = Header {
         lesson: &lesson,
@@ -101,7 +101,7 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
                 } else {
                     "cleanup.kept-untagged"
                 })
-                .arg("tag", tag_text(&lesson)),
+                .arg("tag", tag_text(&lesson.lab)),
             )
         } else {
             let question = Text::new(if renamed {
@@ -110,7 +110,7 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
                 "cleanup.confirm-untagged"
             })
             .arg("resource", describe(&item.removal, lang))
-            .arg("tag", tag_text(&lesson))
+            .arg("tag", tag_text(&lesson.lab))
             .render(lang);
             if confirm(&question)? {
                 Decision::Delete
