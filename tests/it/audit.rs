@@ -3,12 +3,10 @@
 //! and cleanup --dry-run only read, whatever the account holds; the wizard and cleanup --yes
 //! write; cleanup without --yes and without a terminal refuses and writes nothing.
 
-mod common;
-
+use crate::common::sandbox::Sandbox;
+use crate::common::student::*;
+use crate::common::*;
 use awslab::aws::record::is_read;
-use common::sandbox::Sandbox;
-use common::student::*;
-use common::*;
 use std::time::Duration;
 
 const BOUND: Duration = Duration::from_secs(150);

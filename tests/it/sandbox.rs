@@ -1,12 +1,10 @@
 //! The sandbox: lifecycle of `awslab sandbox up|status|down`, stale state, isolation, signals,
 //! and simulated flow log delivery (records only when the setup would really deliver).
 
-mod common;
-
+use crate::common::sandbox::*;
+use crate::common::student::*;
+use crate::common::*;
 use aws_sdk_ec2::types::TrafficType;
-use common::sandbox::*;
-use common::student::*;
-use common::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 

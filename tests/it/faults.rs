@@ -3,12 +3,10 @@
 //! wizard waits. Every outcome is a verdict or a clear error, in bounded time, never a panic.
 //! Nothing leaves 127.0.0.1.
 
-mod common;
-
-use common::fault_proxy::{self, Fault, FaultProxy};
-use common::sandbox::{Sandbox, awslab_in};
-use common::student::*;
-use common::*;
+use crate::common::fault_proxy::{self, Fault, FaultProxy};
+use crate::common::sandbox::{Sandbox, awslab_in};
+use crate::common::student::*;
+use crate::common::*;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

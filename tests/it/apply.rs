@@ -3,8 +3,7 @@
 //! (the flow log's re-creation only once confirmed), and a policy at IAM's version limit still
 //! gets its new default version. Each state is judged by the same engine `verify` uses.
 
-mod common;
-
+use crate::common::student::*;
 use aws_sdk_ec2::types::{Filter, TrafficType};
 use awslab::aws::{Aws, LESSON_TAG};
 use awslab::engine::{self, Verdict};
@@ -12,7 +11,6 @@ use awslab::finding::Status;
 use awslab::i18n::Lang;
 use awslab::lesson::{Lesson, Source};
 use awslab::steps::{Change, Consent};
-use common::student::*;
 
 fn lesson() -> Lesson {
     lesson_with(&[])

@@ -3,14 +3,12 @@
 //! without duplicates. The binary runs only with `--sandbox`, so the wizard's test request
 //! goes to the sandbox's loopback stand-in and never to the emulator's made-up public IP.
 
-mod common;
-
+use crate::common::sandbox::Sandbox;
+use crate::common::student::*;
+use crate::common::*;
 use awslab::aws::Aws;
 use awslab::aws::record::is_read;
 use awslab::lesson::{Lesson, Source};
-use common::sandbox::Sandbox;
-use common::student::*;
-use common::*;
 
 fn lesson() -> Lesson {
     Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).unwrap_or_else(|e| panic!("{e}"))

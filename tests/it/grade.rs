@@ -2,11 +2,9 @@
 //! switches moto to that account's state): scores, isolation of failures, reports, roster
 //! errors, deadlines, and the grading role's policy.
 
-mod common;
-
+use crate::common::student::*;
+use crate::common::*;
 use aws_sdk_ec2::types::TrafficType;
-use common::student::*;
-use common::*;
 use futures::future::join_all;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -390,7 +388,7 @@ async fn work_after_the_deadline_is_flagged_late() {
 }
 
 fn asset_text(name: &str) -> String {
-    common::student::asset(name)
+    crate::common::student::asset(name)
 }
 
 #[tokio::test(flavor = "multi_thread")]

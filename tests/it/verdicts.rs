@@ -2,8 +2,9 @@
 //! student's record, a wait behind a broken step says so, and writes (`run --auto`, `cleanup`)
 //! touch only what is provably the lab's.
 
-mod common;
-
+use crate::common::sandbox::Sandbox;
+use crate::common::student::*;
+use crate::common::*;
 use awslab::aws::Aws;
 use awslab::aws::record::is_read;
 use awslab::lesson::{Lesson, Source};
@@ -11,9 +12,6 @@ use awslab::steps::Consent;
 use awslab::steps::removal::{self, Target};
 use awslab::wizard::prompt::{Answer, Choice, Scripted};
 use awslab::wizard::{Options, Wizard};
-use common::sandbox::Sandbox;
-use common::student::*;
-use common::*;
 use serde_json::Value;
 use std::time::Duration;
 

@@ -2,10 +2,8 @@
 //! and each broken fixture under tests/fixtures/lessons/ is refused with exit 2, naming the
 //! file and the field at fault.
 
-mod common;
-
-use common::sandbox::awslab_in;
-use common::*;
+use crate::common::sandbox::awslab_in;
+use crate::common::*;
 use std::path::PathBuf;
 
 fn fixtures() -> PathBuf {

@@ -1,11 +1,9 @@
 //! `awslab verify` against moto: the solved lab, every way of getting a step wrong, setups that
 //! are right but written differently, and the errors a user can run into.
 
-mod common;
-
+use crate::common::student::*;
+use crate::common::*;
 use aws_sdk_ec2::types::TrafficType;
-use common::student::*;
-use common::*;
 
 // ---------------------------------------------------------------------------------------------
 // The three big states

@@ -3,10 +3,8 @@
 //! Each is a clear error naming the place, exit 2, in bounded time, never a panic. Policy
 //! documents in the account that are odd but valid IAM grammar, or make no sense, are judged.
 
-mod common;
-
-use common::student::*;
-use common::*;
+use crate::common::student::*;
+use crate::common::*;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
@@ -584,7 +582,7 @@ fn policy_version_answer(document: &str) -> String {
 async fn malformed_policy_documents_from_the_account_are_judged() {
     // moto validates documents as IAM does, so a fault proxy hands verify the documents no
     // emulator would store, as the default version of the lab's policy.
-    use common::fault_proxy::{Fault, FaultProxy, Request};
+    use crate::common::fault_proxy::{Fault, FaultProxy, Request};
     let cases: Vec<(&str, String)> = vec![
         ("not JSON", "Version: 2012-10-17".into()),
         ("empty", String::new()),

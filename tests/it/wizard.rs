@@ -1,15 +1,13 @@
 //! `awslab run`: the wizard's branches scripted in-process against moto, end to end in the
 //! sandbox through the real binary, and by keystrokes in a pseudo-terminal.
 
-mod common;
-
+use crate::common::sandbox::*;
+use crate::common::student::*;
+use crate::common::*;
 use awslab::aws::Aws;
 use awslab::lesson::{Lesson, Source};
 use awslab::wizard::prompt::{Answer, Choice, Scripted};
 use awslab::wizard::{Options, Outcome, Wizard};
-use common::sandbox::*;
-use common::student::*;
-use common::*;
 use std::time::Duration;
 
 fn lesson() -> Lesson {

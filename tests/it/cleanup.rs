@@ -3,14 +3,12 @@
 //! hand and unrelated resources stay unless asked for; a dry run only reads; a second run is
 //! harmless; a role that serves something else is left alone with a note.
 
-mod common;
-
+use crate::common::sandbox::Sandbox;
+use crate::common::student::*;
+use crate::common::*;
 use awslab::aws::Aws;
 use awslab::aws::record::is_read;
 use awslab::lesson::{Lesson, Source};
-use common::sandbox::Sandbox;
-use common::student::*;
-use common::*;
 use serde_json::Value;
 
 fn lesson() -> Lesson {

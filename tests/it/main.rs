@@ -1,0 +1,19 @@
+//! The integration tests, one crate so the AWS SDKs are linked once: each module is an area,
+//! and every test talks to the real binary or library against moto on loopback (`common`
+//! starts it and fails loudly when it cannot be found).
+
+mod common;
+
+mod apply;
+mod architecture;
+mod audit;
+mod cleanup;
+mod faults;
+mod grade;
+mod hostile;
+mod lesson_check;
+mod rerun;
+mod sandbox;
+mod verdicts;
+mod verify;
+mod wizard;
