@@ -288,19 +288,9 @@ fn check_raw(file: &str, raw: &toml::Table) -> Vec<Problem> {
             .map(|d| d.iter().filter_map(toml::Value::as_str).collect::<Vec<_>>())
             .unwrap_or_default();
         for dep in deps {
-            let message = if ids[..i].contains(&dep) {
-                continue;
-            } else if dep == ids[i] {
-                format!("'{dep}' is this step itself")
-            } else if ids[i + 1..].contains(&dep) {
-                format!(
-                    "'{dep}' comes later: a step may depend only on steps listed before it, \
-                     so the dependencies form no cycle"
-                )
-            } else {
-                format!("no step '{dep}' in this lesson (steps: {})", ids.join(", "))
-            };
-            out.push(Problem::new(file, format!("{at}.depends"), message));
+            if let Some(message) = crate::lesson::dependency_problem(&ids, i, dep) {
+                out.push(Problem::new(file, format!("{at}.depends"), message));
+            }
         }
         match step.get("points").and_then(toml::Value::as_integer) {
             Some(p) => points.push((ids[i], p)),

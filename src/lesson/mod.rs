@@ -8,6 +8,27 @@ pub use source::Source;
 use crate::i18n::{Lang, fill, placeholders};
 use crate::steps::{Lab, LabStep, Permission, StepSpec};
 pub use crate::steps::{RUNTIME_VARIABLES, fill_runtime};
+
+/// The one rule for `depends`, shared by the loader and `lesson check`: a step depends only on
+/// steps listed before it, so the dependencies can form no cycle. `ids` are the lesson's step
+/// ids in order; the answer is why `dep` of step `at` breaks the rule, if it does.
+pub fn dependency_problem(ids: &[&str], at: usize, dep: &str) -> Option<String> {
+    if ids.get(..at).is_some_and(|before| before.contains(&dep)) {
+        None
+    } else if ids.get(at) == Some(&dep) {
+        Some(format!("'{dep}' is this step itself"))
+    } else if ids.get(at + 1..).is_some_and(|after| after.contains(&dep)) {
+        Some(format!(
+            "'{dep}' comes later: a step may depend only on steps listed before it, so the \
+             dependencies form no cycle"
+        ))
+    } else {
+        Some(format!(
+            "no step '{dep}' in this lesson (steps: {})",
+            ids.join(", ")
+        ))
+    }
+}
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -266,6 +287,8 @@ impl Lesson {
         if raw.steps.is_empty() {
             return Err(field_error("steps".into(), "a lesson needs steps".into()));
         }
+        let step_ids: Vec<String> = raw.steps.iter().map(|s| s.id.clone()).collect();
+        let ids: Vec<&str> = step_ids.iter().map(String::as_str).collect();
         let mut seen = BTreeSet::new();
         let mut steps = Vec::new();
         let mut assets = BTreeMap::new();
@@ -275,11 +298,8 @@ impl Lesson {
                 return Err(field_error(at, "duplicate step id".into()));
             }
             for dep in &s.depends {
-                if !steps.iter().any(|st: &Step| &st.id == dep) {
-                    return Err(field_error(
-                        format!("{at}.depends"),
-                        format!("'{dep}' is not a step listed before this one"),
-                    ));
+                if let Some(message) = dependency_problem(&ids, i, dep) {
+                    return Err(field_error(format!("{at}.depends"), message));
                 }
             }
             let mut with = s.with.clone();

@@ -2,7 +2,7 @@
 
 use super::Lab;
 use super::removal::has_lesson_tag;
-use super::{Change, Consent, Env, found, lesson_tag, sh};
+use super::{Change, Consent, Env, Seen, found, lesson_tag, sh};
 use crate::aws::{Aws, AwsError, FlowLog, NewFlowLog, Vpc};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
@@ -319,14 +319,17 @@ const RECREATE_FOR: &[&str] = &[
 /// A missing VPC is the instructor's to prepare: apply never creates or changes the VPC or its
 /// instance, and leaves that failure for the check to report.
 pub async fn apply(
-    aws: &Aws,
+    seen: Seen<Observed>,
     p: &Params,
     lesson: &Lab,
     consent: &Consent,
 ) -> Result<Vec<Change>, AwsError> {
-    let aws = aws.fresh();
-    let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
-    let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
+    let Seen {
+        aws,
+        identity,
+        observed,
+        findings,
+    } = seen;
     let Some(vpc) = observed.vpcs.first() else {
         return Ok(Vec::new());
     };

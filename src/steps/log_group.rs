@@ -1,7 +1,7 @@
 //! Step kind `log-group`: the log group exists in the region being checked.
 
 use super::Lab;
-use super::{Change, Env, found, lesson_tag, sh, similar_names};
+use super::{Change, Env, Seen, found, lesson_tag, sh, similar_names};
 use crate::aws::{Aws, AwsError, LESSON_TAG, LogGroup};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
@@ -61,10 +61,17 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, A
 
 /// Creates the log group in the region being checked when it is not there. One of the same
 /// name in another region, or a near-miss name, is left alone: it may be the student's.
-pub async fn apply(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Vec<Change>, AwsError> {
-    let aws = aws.fresh();
-    let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
-    let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
+pub async fn apply(
+    seen: Seen<Observed>,
+    p: &Params,
+    lesson: &Lab,
+) -> Result<Vec<Change>, AwsError> {
+    let Seen {
+        aws,
+        identity: _,
+        observed,
+        findings,
+    } = seen;
     if observed.here.is_some() || !found(&findings, "exists", &[Status::Fail]) {
         return Ok(Vec::new());
     }

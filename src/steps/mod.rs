@@ -185,15 +185,41 @@ impl StepSpec {
         lesson: &Lab,
         consent: &Consent,
     ) -> Result<Vec<Change>, AwsError> {
+        // The same start for every kind: read afresh (earlier steps may just have written),
+        // judge with the kind's own check, then let the kind write what its findings ask for.
+        macro_rules! apply {
+            ($kind:ident, $p:expr $(, $extra:expr)*) => {{
+                let aws = aws.fresh();
+                let (identity, observed) =
+                    tokio::try_join!(aws.identity(), $kind::observe(&aws, $p, lesson))?;
+                let findings = $kind::check(&observed, $p, &Env::new(lesson, &aws.region, &identity));
+                let seen = Seen {
+                    aws,
+                    identity,
+                    observed,
+                    findings,
+                };
+                $kind::apply(seen, $p, lesson $(, $extra)*).await
+            }};
+        }
         match self {
-            StepSpec::Policy(p) => policy::apply(aws, p, lesson).await,
-            StepSpec::Role(p) => role::apply(aws, p, lesson).await,
-            StepSpec::Trust(p) => trust::apply(aws, p, lesson).await,
-            StepSpec::LogGroup(p) => log_group::apply(aws, p, lesson).await,
-            StepSpec::FlowLog(p) => flow_log::apply(aws, p, lesson, consent).await,
+            StepSpec::Policy(p) => apply!(policy, p),
+            StepSpec::Role(p) => apply!(role, p),
+            StepSpec::Trust(p) => apply!(trust, p),
+            StepSpec::LogGroup(p) => apply!(log_group, p),
+            StepSpec::FlowLog(p) => apply!(flow_log, p, consent),
             StepSpec::Traffic(_) => Ok(Vec::new()),
         }
     }
+}
+
+/// What a kind's `apply` starts from: the account read afresh and what the kind's own check
+/// says about it.
+pub struct Seen<O> {
+    pub aws: Aws,
+    pub identity: Identity,
+    pub observed: O,
+    pub findings: Vec<Finding>,
 }
 
 /// Whether the check reported `id` with one of `statuses`: what `apply` acts on.

@@ -3,8 +3,8 @@
 
 use super::Lab;
 use super::{
-    Change, Env, Permissions, StepSpec, asset, found, iam_tags_cli, lesson_tag, permission_gaps,
-    sh, similar_names,
+    Change, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli, lesson_tag,
+    permission_gaps, sh, similar_names,
 };
 use crate::aws::{Aws, AwsError, MAX_POLICY_VERSIONS, ManagedPolicy};
 use crate::finding::{Finding, Status};
@@ -164,10 +164,17 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
 /// default version, giving up the oldest version not in force if IAM's limit of five is
 /// reached. A policy that is right but only warned about (conditions, `"Resource": "*"`) is
 /// left as it is.
-pub async fn apply(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Vec<Change>, AwsError> {
-    let aws = aws.fresh();
-    let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
-    let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
+pub async fn apply(
+    seen: Seen<Observed>,
+    p: &Params,
+    lesson: &Lab,
+) -> Result<Vec<Change>, AwsError> {
+    let Seen {
+        aws,
+        identity: _,
+        observed,
+        findings,
+    } = seen;
     let failed = |id| found(&findings, id, &[Status::Fail]);
     let mut changes = Vec::new();
     match &observed.policy {

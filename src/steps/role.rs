@@ -2,7 +2,8 @@
 
 use super::Lab;
 use super::{
-    Change, Env, Permissions, StepSpec, asset, found, iam_tags_cli, lesson_tag, permission_gaps, sh,
+    Change, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli, lesson_tag,
+    permission_gaps, sh,
 };
 use crate::aws::{Aws, AwsError, FlowLog, PolicyText, Role};
 use crate::finding::{Finding, Status};
@@ -303,10 +304,17 @@ fn service_trust_document(service: &str) -> String {
 /// it, and attaches the lab's policy when it is not attached (also when other policies already
 /// grant the permissions: the lab asks for this one). A policy that denies elsewhere is the
 /// student's to remove; apply does not detach anything.
-pub async fn apply(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Vec<Change>, AwsError> {
-    let aws = aws.fresh();
-    let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
-    let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
+pub async fn apply(
+    seen: Seen<Observed>,
+    p: &Params,
+    lesson: &Lab,
+) -> Result<Vec<Change>, AwsError> {
+    let Seen {
+        aws,
+        identity,
+        observed,
+        findings,
+    } = seen;
     let mut changes = Vec::new();
     let created = observed.role.is_none() && found(&findings, "exists", &[Status::Fail]);
     if created {

@@ -2,7 +2,7 @@
 //! conditions the service will really present.
 
 use super::Lab;
-use super::{Change, Env, StepSpec, asset, flow_log, found, sh};
+use super::{Change, Env, Seen, StepSpec, asset, flow_log, found, sh};
 use crate::aws::{Aws, AwsError, Role};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
@@ -222,10 +222,17 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
 /// cannot assume the role. A role that does not exist is the `iam-role` step's to create; a
 /// trust policy the check only warns about (no confused-deputy condition, a condition it cannot
 /// judge) is the student's choice and stays.
-pub async fn apply(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Vec<Change>, AwsError> {
-    let aws = aws.fresh();
-    let (identity, observed) = tokio::try_join!(aws.identity(), observe(&aws, p, lesson))?;
-    let findings = check(&observed, p, &Env::new(lesson, &aws.region, &identity));
+pub async fn apply(
+    seen: Seen<Observed>,
+    p: &Params,
+    lesson: &Lab,
+) -> Result<Vec<Change>, AwsError> {
+    let Seen {
+        aws,
+        identity: _,
+        observed,
+        findings,
+    } = seen;
     if observed.role.is_none() || !found(&findings, "trusts-service", &[Status::Fail]) {
         return Ok(Vec::new());
     }
