@@ -12,6 +12,17 @@ pub enum ProbeError {
     Other(String),
 }
 
+impl std::fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProbeError::NotLoopback(e) => write!(f, "{e}"),
+            ProbeError::Timeout(m) | ProbeError::Refused(m) | ProbeError::Other(m) => {
+                f.write_str(m)
+            }
+        }
+    }
+}
+
 /// The URL the request goes to, and the one the student would type.
 pub fn target(
     sandbox: Option<&SandboxInfo>,

@@ -8,6 +8,7 @@ mod error;
 mod iam;
 mod logs;
 mod memo;
+mod propagation;
 pub mod record;
 pub mod seed;
 mod write;
@@ -18,6 +19,7 @@ pub use ec2::{Eni, FlowLog, Instance, Vpc};
 pub use error::{AwsError, ErrorKind, classify, code_of};
 pub use iam::{ManagedPolicy, PolicyText, Role};
 pub use logs::{LogEvent, LogGroup};
+pub use propagation::{Notice, PROPAGATION_LIMIT, Waiting};
 pub use write::{
     LESSON_TAG, MAX_POLICY_VERSIONS, NewFlowLog, NewPolicyVersion, PolicyVersionInfo,
     oldest_non_default,
@@ -53,6 +55,8 @@ pub struct Identity {
 pub struct Aws {
     pub region: String,
     calls: record::CallLog,
+    /// Told what a long write waits for (IAM propagation), when a front end listens.
+    notice: Option<Notice>,
     sdk: aws_types::SdkConfig,
     iam: aws_sdk_iam::Client,
     ec2: aws_sdk_ec2::Client,
@@ -120,6 +124,7 @@ impl Aws {
         let recorder = record::Recorder { log: log.clone() };
         Aws {
             calls: log,
+            notice: None,
             region: sdk
                 .region()
                 .map(|r| r.to_string())
@@ -162,7 +167,15 @@ impl Aws {
 
     /// The same account and settings with nothing remembered: what to read after writing.
     pub fn fresh(&self) -> Aws {
-        Aws::with_log(self.sdk.clone(), self.calls.clone())
+        let mut aws = Aws::with_log(self.sdk.clone(), self.calls.clone());
+        aws.notice = self.notice.clone();
+        aws
+    }
+
+    /// Tells `notice` what long writes wait for, from now on and in every `fresh()` copy.
+    pub fn with_notice(mut self, notice: Notice) -> Aws {
+        self.notice = Some(notice);
+        self
     }
 
     /// Every operation sent through this connection (and its `fresh()` copies), in order.

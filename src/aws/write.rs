@@ -207,14 +207,23 @@ impl Aws {
         Ok(())
     }
 
+    /// Attaches a policy that exists (the caller has seen it): a `NoSuchEntity` answer means
+    /// IAM has not propagated a policy just created, and is waited out.
     pub async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError> {
-        self.iam
-            .attach_role_policy()
-            .role_name(role)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .map_err(|e| classify("iam:AttachRolePolicy", e))?;
+        self.once_propagated(
+            "iam:AttachRolePolicy",
+            super::propagation::not_found_yet,
+            || async {
+                self.iam
+                    .attach_role_policy()
+                    .role_name(role)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .map_err(|e| classify("iam:AttachRolePolicy", e))
+            },
+        )
+        .await?;
         Ok(())
     }
 
@@ -235,9 +244,20 @@ impl Aws {
         Ok(())
     }
 
-    /// Creates a VPC flow log to CloudWatch Logs; returns its id. CreateFlowLogs reports a
-    /// refused resource in its answer rather than as an error, so that becomes an error here.
+    /// Creates a VPC flow log to CloudWatch Logs; returns its id. A role the service cannot
+    /// assume yet (made or changed moments ago) is waited out.
     pub async fn create_flow_log(&self, spec: &NewFlowLog<'_>) -> Result<String, AwsError> {
+        self.once_propagated(
+            "ec2:CreateFlowLogs",
+            super::propagation::role_not_assumable_yet,
+            || self.create_flow_log_once(spec),
+        )
+        .await
+    }
+
+    /// CreateFlowLogs reports a refused resource in its answer rather than as an error, so that
+    /// becomes an error here.
+    async fn create_flow_log_once(&self, spec: &NewFlowLog<'_>) -> Result<String, AwsError> {
         let mut tagging = TagSpecification::builder().resource_type(ResourceType::VpcFlowLog);
         for (k, v) in spec.tags {
             tagging = tagging.tags(aws_sdk_ec2::types::Tag::builder().key(*k).value(*v).build());

@@ -90,6 +90,8 @@ pub struct SandboxUpArgs {
     /// Seconds between a request and its flow log record (AWS takes minutes)
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub delay: u64,
+    #[command(flatten)]
+    pub realism: RealismArgs,
     /// Output format of the connection details
     #[arg(long, value_enum, default_value = "text")]
     pub format: Output,
@@ -124,12 +126,38 @@ pub struct RunArgs {
     /// Agree to changes that delete something (recreating a wrong flow log)
     #[arg(long, short)]
     pub yes: bool,
-    /// Minutes to wait for the access record
-    #[arg(long, default_value_t = 15, value_name = "MINUTES")]
-    pub wait: u64,
+    /// Minutes to wait for the access record, fractions allowed [default: the flow log's
+    /// aggregation interval plus AWS's delivery time and a margin; the sandbox's own delays]
+    #[arg(long, value_name = "MINUTES", value_parser = parse_minutes)]
+    pub wait: Option<f64>,
     /// Seconds between looks at the log stream [default: 0.5 in the sandbox, 5 on AWS]
     #[arg(long, value_name = "SECONDS", value_parser = parse_poll)]
     pub poll: Option<f64>,
+    /// For a sandbox this run starts itself (none was running)
+    #[command(flatten)]
+    pub realism: RealismArgs,
+}
+
+/// How much the sandbox behaves like AWS rather than the emulator (`sandbox up`, and the
+/// private sandbox of `run --sandbox`).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct RealismArgs {
+    /// A new flow log captures nothing until SECONDS after it was created (AWS: minutes)
+    #[arg(long, value_name = "SECONDS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub warmup: u64,
+    /// For SECONDS after an IAM change, CreateFlowLogs naming that role and attaching a new
+    /// policy are refused as AWS refuses them while IAM propagates
+    #[arg(long, value_name = "SECONDS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub iam_delay: u64,
+}
+
+fn parse_minutes(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(m) if m.is_finite() && m > 0.0 && m <= 24.0 * 60.0 => Ok(m),
+        _ => Err(format!(
+            "'{s}' is not a number of minutes between 0 and 1440"
+        )),
+    }
 }
 
 fn parse_poll(s: &str) -> Result<f64, String> {

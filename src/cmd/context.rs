@@ -69,13 +69,15 @@ impl Context {
     /// Connects to the account: the real one, or with `--sandbox` the running sandbox (or a
     /// private one started now).
     pub async fn connect(&self, lesson: &Lesson) -> Result<Connection, AppError> {
-        self.connect_with(lesson, self.sandbox).await
+        self.connect_with(lesson, self.sandbox, sandbox::Realism::default())
+            .await
     }
 
     pub async fn connect_with(
         &self,
         lesson: &Lesson,
         sandbox: bool,
+        realism: sandbox::Realism,
     ) -> Result<Connection, AppError> {
         if !sandbox {
             return Ok(Connection {
@@ -94,8 +96,7 @@ impl Context {
             }
         }
         let show = std::io::stderr().is_terminal();
-        let running =
-            sandbox::start(lesson, &self.region_hint(), sandbox::DEFAULT_DELAY, show).await?;
+        let running = sandbox::start(lesson, &self.region_hint(), realism, show).await?;
         Ok(Connection {
             aws: Aws::connect(&running.info.target()).await,
             sandbox: Some(running.info.clone()),

@@ -344,10 +344,14 @@ fn not_done(v: &Verdict, id: &str, lang: Lang) -> String {
 async fn check_sound(ctx: &Context, lesson: &Lesson) -> Result<Vec<Problem>, AppError> {
     let lang = ctx.lang;
     let file = lesson.file.as_str();
+    let realism = sandbox::Realism {
+        delay: Duration::from_secs(1),
+        ..sandbox::Realism::default()
+    };
     let running = sandbox::start(
         lesson,
         &ctx.region_hint(),
-        Duration::from_secs(1),
+        realism,
         std::io::stderr().is_terminal(),
     )
     .await?;

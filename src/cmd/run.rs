@@ -1,11 +1,12 @@
 //! `awslab run`: the lab wizard in a real account, or the sandbox when there is none.
 
-use crate::aws::{Aws, ErrorKind};
+use crate::aws::{Aws, ErrorKind, Waiting};
 use crate::cmd::cli::RunArgs;
 use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::i18n::Text;
+use crate::sandbox;
 use crate::wizard::prompt::{Auto, Prompter, Terminal};
 use crate::wizard::{Options, Outcome, Wizard};
 use std::io::IsTerminal;
@@ -26,7 +27,32 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
             Text::new("wizard.no-credentials-sandbox").render(ctx.lang)
         );
     }
-    let connection = ctx.connect_with(&lesson, sandbox).await?;
+    let realism = sandbox::Realism {
+        warmup: Duration::from_secs(args.realism.warmup),
+        iam_delay: Duration::from_secs(args.realism.iam_delay),
+        ..sandbox::Realism::default()
+    };
+    let connection = ctx.connect_with(&lesson, sandbox, realism).await?;
+    // IAM propagation waits are said as they happen, on stderr beside the wizard's own lines.
+    let lang = ctx.lang;
+    let aws =
+        connection
+            .aws
+            .fresh()
+            .with_notice(std::sync::Arc::new(move |waiting| match waiting {
+                Waiting::IamPropagation {
+                    operation,
+                    waited,
+                    limit,
+                } => eprintln!(
+                    "⏳ {}",
+                    Text::new("wizard.iam-propagation")
+                        .arg("operation", operation)
+                        .arg("waited", waited.as_secs())
+                        .arg("limit", limit.as_secs())
+                        .render(lang)
+                ),
+            }));
     let mut terminal = Terminal;
     let mut auto = Auto;
     let prompt: &mut dyn Prompter = if args.auto { &mut auto } else { &mut terminal };
@@ -38,7 +64,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
     };
     let mut wizard = Wizard {
         lesson: &lesson,
-        aws: &connection.aws,
+        aws: &aws,
         sandbox: connection.sandbox.as_ref(),
         prompt,
         out: &mut stdout,
@@ -46,7 +72,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         opts: Options {
             from: args.from.clone(),
             yes: args.yes,
-            wait: Duration::from_secs(args.wait.saturating_mul(60)),
+            wait: args.wait.map(|m| Duration::from_secs_f64(m * 60.0)),
             poll,
             spinner: std::io::stderr().is_terminal(),
         },

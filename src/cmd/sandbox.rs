@@ -50,6 +50,10 @@ pub async fn up(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppErro
         "--delay",
     ])
     .arg(args.delay.to_string())
+    .arg("--warmup")
+    .arg(args.realism.warmup.to_string())
+    .arg("--iam-delay")
+    .arg(args.realism.iam_delay.to_string())
     .arg(&lesson.id)
     .stdin(Stdio::null())
     .stdout(Stdio::null())
@@ -86,13 +90,12 @@ pub async fn up(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppErro
 /// The background process of `up`: runs the sandbox until SIGTERM or Ctrl-C.
 pub async fn serve(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppError> {
     let lesson = ctx.lesson(args.lesson.as_deref())?;
-    let running = sandbox::start(
-        &lesson,
-        &ctx.region_hint(),
-        Duration::from_secs(args.delay),
-        false,
-    )
-    .await?;
+    let realism = sandbox::Realism {
+        delay: Duration::from_secs(args.delay),
+        warmup: Duration::from_secs(args.realism.warmup),
+        iam_delay: Duration::from_secs(args.realism.iam_delay),
+    };
+    let running = sandbox::start(&lesson, &ctx.region_hint(), realism, false).await?;
     state::write(&running.info)?;
     eprintln!("awslab sandbox serving: {}", running.info.endpoint);
     wait_for_stop().await;

@@ -25,6 +25,8 @@ pub struct Simulator {
     /// The port the instance serves on (what the records say), not the stand-in's port.
     pub port: u16,
     pub delay: Duration,
+    /// A flow log captures nothing until this long after it was created.
+    pub warmup: Duration,
 }
 
 impl Simulator {
@@ -70,8 +72,14 @@ impl Simulator {
                 .and_then(|f| LogFormat::parse(f).ok())
                 .unwrap_or_default();
             let account = aws.identity().await?.account;
+            // A new flow log captures nothing until it has warmed up, as on AWS.
+            let capturing_from = fl
+                .created
+                .map(|s| UNIX_EPOCH + Duration::from_secs(s.max(0) as u64) + self.warmup)
+                .unwrap_or(UNIX_EPOCH);
             let mut lines = Vec::new();
-            for c in due {
+            let captured = |c: &&Connection| self.warmup.is_zero() || c.start >= capturing_from;
+            for c in due.iter().filter(captured) {
                 lines.extend(records(
                     &format,
                     c,

@@ -4,6 +4,7 @@
 //! delivers flow log records as AWS would. Nothing here talks to anything but 127.0.0.1.
 
 pub mod deliver;
+mod iam_lag;
 pub mod moto;
 pub mod state;
 pub mod web;
@@ -21,6 +22,30 @@ use tokio::task::JoinHandle;
 pub const ACCESS_KEY: &str = "AKIASANDBOXAWSLAB000";
 pub const SECRET_KEY: &str = "sandbox-secret-not-a-real-key";
 pub const DEFAULT_DELAY: Duration = Duration::from_secs(5);
+
+/// How much like AWS (and unlike the emulator) the sandbox behaves: the delivery delay, the
+/// minutes a new flow log takes before it captures anything, and IAM's eventual consistency.
+/// The defaults keep the lab quick; `sandbox up` and `run --sandbox` can turn them up so the
+/// waits AWS imposes are met, taught and tested here first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Realism {
+    /// From a connection to its record in the stream.
+    pub delay: Duration,
+    /// A flow log captures nothing until this long after it was created.
+    pub warmup: Duration,
+    /// For this long after an IAM change, what depends on it is refused as AWS refuses it.
+    pub iam_delay: Duration,
+}
+
+impl Default for Realism {
+    fn default() -> Realism {
+        Realism {
+            delay: DEFAULT_DELAY,
+            warmup: Duration::ZERO,
+            iam_delay: Duration::ZERO,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
@@ -52,6 +77,10 @@ pub struct SandboxInfo {
     /// The emulator's made-up public IP of the instance: shown, never connected to.
     pub public_ip: Option<String>,
     pub delay_seconds: u64,
+    #[serde(default)]
+    pub warmup_seconds: u64,
+    #[serde(default)]
+    pub iam_delay_seconds: u64,
 }
 
 impl SandboxInfo {
@@ -140,7 +169,7 @@ pub fn sdk_config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
 pub async fn start(
     lesson: &Lesson,
     region: &str,
-    delay: Duration,
+    realism: Realism,
     show_progress: bool,
 ) -> Result<Running, SandboxError> {
     let server = tokio::task::spawn_blocking(move || moto::find_or_install(show_progress))
@@ -174,11 +203,23 @@ pub async fn start(
         pre: pre.clone(),
         vpc_name,
         port,
-        delay,
+        delay: realism.delay,
+        warmup: realism.warmup,
     };
     let sim_task = tokio::spawn(simulator.run(rx));
+    let mut tasks = vec![web_task, sim_task];
+    // With an IAM delay, awslab (and the AWS CLI) talk to moto through the proxy that plays it.
+    let endpoint = if realism.iam_delay.is_zero() {
+        moto.endpoint.clone()
+    } else {
+        let (endpoint, task) = iam_lag::start(&moto.endpoint, realism.iam_delay)
+            .await
+            .map_err(|e| SandboxError::Start(format!("IAM delay proxy: {e}")))?;
+        tasks.push(task);
+        endpoint
+    };
     let info = SandboxInfo {
-        endpoint: moto.endpoint.clone(),
+        endpoint,
         web: format!("http://{web_addr}"),
         region: region.to_string(),
         pids: vec![std::process::id(), moto.pid()],
@@ -189,13 +230,11 @@ pub async fn start(
         eni_id: pre.eni_id,
         private_ip: pre.private_ip,
         public_ip: pre.public_ip,
-        delay_seconds: delay.as_secs(),
+        delay_seconds: realism.delay.as_secs(),
+        warmup_seconds: realism.warmup.as_secs(),
+        iam_delay_seconds: realism.iam_delay.as_secs(),
     };
-    Ok(Running {
-        info,
-        moto,
-        tasks: vec![web_task, sim_task],
-    })
+    Ok(Running { info, moto, tasks })
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use super::{
     Change, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli, lesson_tag,
     permission_gaps, sh,
 };
-use crate::aws::{Aws, AwsError, FlowLog, PolicyText, Role};
+use crate::aws::{Aws, AwsError, ErrorKind, FlowLog, PolicyText, Role};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::iam::{self, PolicyDocument};
@@ -315,6 +315,21 @@ pub async fn apply(
         observed,
         findings,
     } = seen;
+    let needs_attaching = found(&findings, "exists", &[Status::Fail])
+        || found(&findings, "policy-attached", &[Status::Fail, Status::Warn]);
+    if needs_attaching && observed.policy_arn.is_none() {
+        // Nothing to attach yet: no half-made role, and no wait for a policy that is not
+        // coming (IAM answers NoSuchEntity both for "not yet propagated" and "not there").
+        return Err(AwsError {
+            kind: ErrorKind::Service,
+            operation: "iam:AttachRolePolicy",
+            code: Some("NoSuchEntity".to_string()),
+            detail: format!(
+                "the policy {} does not exist yet: do its step first",
+                p.policy
+            ),
+        });
+    }
     let mut changes = Vec::new();
     let created = observed.role.is_none() && found(&findings, "exists", &[Status::Fail]);
     if created {

@@ -50,6 +50,9 @@ impl RawParams {
 
 const TCP: u8 = 6;
 
+/// How long a flow log counts as new: AWS says capture begins minutes after creation.
+const NEW_FLOW_LOG_SECS: i64 = 15 * 60;
+
 #[derive(Debug)]
 pub struct Observed {
     pub vpc_found: bool,
@@ -349,10 +352,17 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                 .arg("ip", private_ip),
         )
         .fix(
-            Text::new("traffic.fix-waiting")
-                .arg("public_ip", public_ip)
-                .arg("port", p.port)
-                .arg("region", env.region),
+            // A new flow log captures nothing for its first minutes: a request sent then left
+            // no record, and waiting longer for it does not help; another request does.
+            match fl.created.map(|c| env.now - c) {
+                Some(age) if (0..NEW_FLOW_LOG_SECS).contains(&age) => {
+                    Text::new("traffic.fix-waiting-new").arg("minutes", age / 60)
+                }
+                _ => Text::new("traffic.fix-waiting"),
+            }
+            .arg("public_ip", public_ip)
+            .arg("port", p.port)
+            .arg("region", env.region),
         )
         .on(format!("{}/{}", group, eni.id)),
     );

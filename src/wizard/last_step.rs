@@ -3,7 +3,7 @@
 
 use super::prompt::Choice;
 use super::{StepEnd, Wizard, now_ms, watch};
-use crate::aws::AwsError;
+use crate::aws::{AwsError, FlowLog};
 use crate::error::AppError;
 use crate::explain;
 use crate::finding::Status;
@@ -13,6 +13,14 @@ use crate::report::text::mark;
 use crate::steps::traffic;
 use colored::Colorize;
 use std::time::Duration;
+
+/// How often the request goes out again while the wizard waits: on AWS often enough to be
+/// captured soon after a new flow log starts, seldom enough not to flood the log.
+const AWS_RESEND: Duration = Duration::from_secs(45);
+const SANDBOX_RESEND: Duration = Duration::from_secs(5);
+/// A new flow log's warm-up plus CloudWatch Logs' delivery, on top of the aggregation interval.
+const AWS_DELIVERY_SECS: u64 = 10 * 60;
+const SANDBOX_MARGIN_SECS: u64 = 30;
 
 impl Wizard<'_> {
     pub(super) async fn traffic(
@@ -42,7 +50,7 @@ impl Wizard<'_> {
             };
             let public_ip = instance.public_ip.clone().unwrap_or_default();
             let (url, shown) = probe::target(self.sandbox, &public_ip, p.port)
-                .map_err(|e| AppError::Usage(format!("{e:?}")))?;
+                .map_err(|e| AppError::Usage(e.to_string()))?;
             let request_ms = now_ms();
             if choice == Choice::DoIt {
                 self.say(format!("$ curl {shown}").bold().to_string());
@@ -62,10 +70,7 @@ impl Wizard<'_> {
                             _ => "wizard.probe-failed",
                         };
                         self.say(
-                            self.r(self
-                                .t(key)
-                                .arg("url", &shown)
-                                .arg("detail", format!("{e:?}"))),
+                            self.r(self.t(key).arg("url", &shown).arg("detail", e.to_string())),
                         );
                         attempts += 1;
                         if self.prompt.automatic() && attempts >= 2 {
@@ -84,7 +89,10 @@ impl Wizard<'_> {
                 let msg = self.r(self.t("wizard.press-enter-sent"));
                 self.prompt.pause(&msg)?;
             }
-            match self.wait_for_record(p, request_ms).await? {
+            let wait = self.record_wait(o.flow_log.as_ref());
+            let resend = (choice == Choice::DoIt && std::env::var_os("AWSLAB_NO_RESEND").is_none())
+                .then_some(url.as_str());
+            match self.wait_for_record(p, request_ms, wait, resend).await? {
                 watch::Watched::Found { event, record } => {
                     // For scripts/bench-latency.sh: from stored in the stream to seen here.
                     if std::env::var_os("AWSLAB_REPORT_LATENCY").is_some() {
@@ -122,7 +130,7 @@ impl Wizard<'_> {
                     self.say(
                         self.r(self
                             .t("wizard.record-timeout")
-                            .arg("minutes", self.opts.wait.as_secs() / 60)),
+                            .arg("minutes", wait.as_secs().div_ceil(60))),
                     );
                     self.check_step(step).await;
                     return Ok(StepEnd::Skipped);
@@ -135,10 +143,33 @@ impl Wizard<'_> {
         }
     }
 
+    /// How long the record may take: `--wait`, or what the flow log and the place imply. On
+    /// AWS, the flow log's aggregation interval, plus the minutes a new flow log takes to start
+    /// capturing and CloudWatch Logs takes to deliver; in the sandbox, its own delays.
+    fn record_wait(&self, flow_log: Option<&FlowLog>) -> Duration {
+        if let Some(wait) = self.opts.wait {
+            return wait;
+        }
+        match self.sandbox {
+            Some(info) => {
+                Duration::from_secs(info.delay_seconds + info.warmup_seconds + SANDBOX_MARGIN_SECS)
+            }
+            None => {
+                let interval = flow_log
+                    .and_then(|f| f.max_aggregation_interval)
+                    .unwrap_or(600)
+                    .max(60) as u64;
+                Duration::from_secs(interval + AWS_DELIVERY_SECS)
+            }
+        }
+    }
+
     async fn wait_for_record(
         &mut self,
         p: &traffic::Params,
         request_ms: i64,
+        wait: Duration,
+        resend_to: Option<&str>,
     ) -> Result<watch::Watched, AwsError> {
         let expected = if self.sandbox.is_some() {
             self.t("wizard.waiting-sandbox")
@@ -147,6 +178,18 @@ impl Wizard<'_> {
         };
         let message = self.r(expected.arg("port", p.port));
         self.say(message.clone());
+        let every = if self.sandbox.is_some() {
+            SANDBOX_RESEND
+        } else {
+            AWS_RESEND
+        };
+        if resend_to.is_some() {
+            self.say(
+                self.r(self.t("wizard.resending").arg("seconds", every.as_secs()))
+                    .dimmed()
+                    .to_string(),
+            );
+        }
         let spinner = self.opts.spinner.then(|| {
             let s = indicatif::ProgressBar::new_spinner();
             s.enable_steady_tick(Duration::from_millis(120));
@@ -167,9 +210,16 @@ impl Wizard<'_> {
             self.lesson,
             p,
             request_ms,
-            self.opts.poll,
-            self.opts.wait,
+            watch::Timing {
+                poll: self.opts.poll,
+                wait,
+            },
             watch::Progress { tick: &tick },
+            resend_to.map(|url| watch::Resend {
+                url,
+                every,
+                sent: &|_| {},
+            }),
         )
         .await;
         if let Some(s) = spinner {

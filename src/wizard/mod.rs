@@ -26,8 +26,9 @@ pub struct Options {
     pub from: Option<String>,
     /// Answer yes to destructive changes (deleting and recreating a flow log).
     pub yes: bool,
-    /// How long to wait for the access record.
-    pub wait: Duration,
+    /// How long to wait for the access record; `None` adapts it to the flow log (its
+    /// aggregation interval, AWS's delivery time, the sandbox's delays).
+    pub wait: Option<Duration>,
     pub poll: Duration,
     /// Show a spinner while waiting (only on a terminal).
     pub spinner: bool,

@@ -23,8 +23,25 @@ pub enum Watched {
     NotConfigured,
 }
 
+/// How often to look, and for how long in all.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub poll: Duration,
+    pub wait: Duration,
+}
+
 pub struct Progress<'a> {
     pub tick: &'a dyn Fn(Duration),
+}
+
+/// Sending the test request again while waiting. A new flow log captures nothing for its
+/// first minutes, so the first request may leave no record at all; any request sent after
+/// the first one has a record whose window follows it, which the search accepts.
+pub struct Resend<'a> {
+    pub url: &'a str,
+    pub every: Duration,
+    /// Told each time the request went out again.
+    pub sent: &'a dyn Fn(Result<u16, String>),
 }
 
 /// Records carry the start of their capture window, which can precede the request by up to
@@ -37,11 +54,13 @@ pub async fn until_record(
     lesson: &Lesson,
     p: &Params,
     sent_at_ms: i64,
-    poll: Duration,
-    wait: Duration,
+    timing: Timing,
     progress: Progress<'_>,
+    resend: Option<Resend<'_>>,
 ) -> Result<Watched, AwsError> {
+    let Timing { poll, wait } = timing;
     let started = Instant::now();
+    let mut last_sent = Instant::now();
     loop {
         let fresh = aws.fresh();
         let o = traffic::observe_setup(&fresh, p, &lesson.lab).await?;
@@ -68,6 +87,12 @@ pub async fn until_record(
         }
         if started.elapsed() >= wait {
             return Ok(Watched::TimedOut);
+        }
+        if let Some(r) = &resend {
+            if last_sent.elapsed() >= r.every {
+                last_sent = Instant::now();
+                (r.sent)(crate::probe::send(r.url).await.map_err(|e| e.to_string()));
+            }
         }
         (progress.tick)(started.elapsed());
         tokio::time::sleep(poll.min(wait.saturating_sub(started.elapsed()))).await;

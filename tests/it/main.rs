@@ -12,6 +12,7 @@ mod faults;
 mod grade;
 mod hostile;
 mod lesson_check;
+mod real_aws;
 mod rerun;
 mod sandbox;
 mod verdicts;

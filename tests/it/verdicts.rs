@@ -624,7 +624,7 @@ async fn wizard_at_flow_log(lab: &Lab, answers: Vec<Answer>) -> (String, Vec<Str
         opts: Options {
             from: Some("flow-log".to_string()),
             yes: false,
-            wait: Duration::from_secs(1),
+            wait: Some(Duration::from_secs(1)),
             poll: Duration::from_millis(200),
             spinner: false,
         },

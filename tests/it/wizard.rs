@@ -18,7 +18,7 @@ fn opts() -> Options {
     Options {
         from: None,
         yes: false,
-        wait: Duration::from_secs(3),
+        wait: Some(Duration::from_secs(3)),
         poll: Duration::from_millis(200),
         spinner: false,
     }

@@ -15,9 +15,15 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn up() -> Sandbox {
+        Sandbox::up_with(&[])
+    }
+
+    /// `sandbox up` with more options (`--warmup 20`, `--iam-delay 20`).
+    pub fn up_with(extra: &[&str]) -> Sandbox {
         let cache = TempDir::new();
         let run = awslab_in(&cache)
             .args(["sandbox", "up", "--delay", "1", "--format", "json"])
+            .args(extra)
             .run();
         assert_eq!(
             run.code(),

@@ -1,0 +1,291 @@
+//! IAM's eventual consistency, played in front of the emulator. moto applies an IAM change the
+//! instant it is made; AWS does not. With `--iam-delay SECONDS` the sandbox puts this loopback
+//! proxy between awslab and moto. For that long after a role changes (created, trust updated,
+//! a policy attached), `CreateFlowLogs` naming the role is refused with AWS's own answer,
+//! `InvalidParameter: Unable to assume given IAM role`. For that long after a policy is
+//! created, attaching it answers `NoSuchEntity`. Everything else is forwarded as it is.
+//!
+//! One request per client connection: the request is read whole (head and Content-Length
+//! body), forwarded with `Connection: close`, and moto's answer relayed the same way.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Requests larger than this are not the lab's; the connection is closed.
+const MAX_REQUEST: usize = 1 << 20;
+
+#[derive(Default)]
+struct Changes {
+    /// Role name → when it last changed.
+    roles: HashMap<String, Instant>,
+    /// Policy name → when it was created (or got a new version).
+    policies: HashMap<String, Instant>,
+}
+
+/// Binds a loopback port and serves until the task is dropped; returns its endpoint.
+pub async fn start(
+    upstream: &str,
+    delay: Duration,
+) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
+    let upstream = upstream
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    let changes = Arc::new(Mutex::new(Changes::default()));
+    let task = tokio::spawn(async move {
+        loop {
+            let client = match listener.accept().await {
+                Ok((client, _)) => client,
+                // Out of descriptors, say: wait rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let (upstream, changes) = (upstream.clone(), changes.clone());
+            tokio::spawn(async move {
+                let _ = handle(client, &upstream, delay, &changes).await;
+            });
+        }
+    });
+    Ok((endpoint, task))
+}
+
+async fn handle(
+    mut client: TcpStream,
+    upstream: &str,
+    delay: Duration,
+    changes: &Mutex<Changes>,
+) -> std::io::Result<()> {
+    let Some((head, body)) = read_request(&mut client).await? else {
+        return Ok(());
+    };
+    let form = String::from_utf8_lossy(&body).into_owned();
+    let action = form_value(&form, "Action").unwrap_or_default();
+    if let Some(refusal) = refusal(&action, &form, delay, changes) {
+        client.write_all(&refusal).await?;
+        return client.shutdown().await;
+    }
+    let mut request = with_connection_close(&head);
+    request.extend_from_slice(&body);
+    let mut server = TcpStream::connect(upstream).await?;
+    server.write_all(&request).await?;
+    let mut answer = Vec::new();
+    server.read_to_end(&mut answer).await?;
+    let succeeded = answer.starts_with(b"HTTP/1.1 200") || answer.starts_with(b"HTTP/1.0 200");
+    if succeeded {
+        remember(&action, &form, changes);
+    }
+    let relayed = match answer.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(end) => {
+            let mut out = with_connection_close(&String::from_utf8_lossy(&answer[..end]));
+            out.extend_from_slice(&answer[end + 4..]);
+            out
+        }
+        None => answer,
+    };
+    client.write_all(&relayed).await?;
+    client.shutdown().await
+}
+
+/// AWS's answer while the change a request depends on has not propagated, if it has not.
+fn refusal(action: &str, form: &str, delay: Duration, changes: &Mutex<Changes>) -> Option<Vec<u8>> {
+    let changes = changes.lock().unwrap_or_else(|p| p.into_inner());
+    let recent = |at: Option<&Instant>| at.is_some_and(|t| t.elapsed() < delay);
+    match action {
+        "CreateFlowLogs" => {
+            let role = form_value(form, "DeliverLogsPermissionArn")?;
+            recent(changes.roles.get(last_segment(&role))).then(|| {
+                answer(
+                    400,
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>InvalidParameter</Code><Message>Unable to assume given IAM role.</Message></Error></Errors><RequestID>5d1d8a2b-0000-4000-8000-000000000000</RequestID></Response>",
+                )
+            })
+        }
+        "AttachRolePolicy" => {
+            let policy = form_value(form, "PolicyArn")?;
+            recent(changes.policies.get(last_segment(&policy))).then(|| {
+                answer(
+                    404,
+                    &format!(
+                        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>Policy {policy} does not exist or is not attachable.</Message></Error><RequestId>5d1d8a2b-0000-4000-8000-000000000001</RequestId></ErrorResponse>"
+                    ),
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Notes an IAM change the emulator accepted.
+fn remember(action: &str, form: &str, changes: &Mutex<Changes>) {
+    let mut changes = changes.lock().unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    match action {
+        "CreateRole" | "UpdateAssumeRolePolicy" | "AttachRolePolicy" | "PutRolePolicy" => {
+            if let Some(role) = form_value(form, "RoleName") {
+                changes.roles.insert(role, now);
+            }
+        }
+        "CreatePolicy" => {
+            if let Some(policy) = form_value(form, "PolicyName") {
+                changes.policies.insert(policy, now);
+            }
+        }
+        "CreatePolicyVersion" => {
+            if let Some(arn) = form_value(form, "PolicyArn") {
+                changes.policies.insert(last_segment(&arn).to_string(), now);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn last_segment(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+fn answer(status: u16, body: &str) -> Vec<u8> {
+    let reason = if status == 404 {
+        "Not Found"
+    } else {
+        "Bad Request"
+    };
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// The query protocol's form value of `key`, decoded.
+fn form_value(form: &str, key: &str) -> Option<String> {
+    form.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == key).then(|| {
+            percent_encoding::percent_decode_str(&v.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
+}
+
+/// The request head and body, read whole.
+async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = client.read(&mut chunk).await?;
+        if n == 0 || buf.len() > MAX_REQUEST {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let length: usize = head
+        .lines()
+        .skip(1)
+        .find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    if length > MAX_REQUEST {
+        return Ok(None);
+    }
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = client.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(length);
+    Ok(Some((head, body)))
+}
+
+/// A message head with its connection headers replaced by `Connection: close`, and the blank
+/// line that ends it.
+fn with_connection_close(head: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(head.len() + 24);
+    for (i, line) in head.split("\r\n").enumerate() {
+        let name = line.split(':').next().unwrap_or("").trim();
+        if i > 0
+            && (name.eq_ignore_ascii_case("connection") || name.eq_ignore_ascii_case("keep-alive"))
+        {
+            continue;
+        }
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"Connection: close\r\n\r\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flow_log_naming_a_role_changed_moments_ago_is_refused_as_aws_does() {
+        let changes = Mutex::new(Changes::default());
+        remember(
+            "UpdateAssumeRolePolicy",
+            "Action=UpdateAssumeRolePolicy&RoleName=my-flowlog-role&PolicyDocument=%7B%7D",
+            &changes,
+        );
+        let create = "Action=CreateFlowLogs&DeliverLogsPermissionArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fmy-flowlog-role";
+        let refused = refusal("CreateFlowLogs", create, Duration::from_secs(20), &changes);
+        let text = String::from_utf8(refused.unwrap_or_default()).unwrap_or_default();
+        assert!(
+            text.contains("InvalidParameter") && text.contains("Unable to assume"),
+            "{text}"
+        );
+        // Once the delay has passed, or for another role, it goes through.
+        assert!(refusal("CreateFlowLogs", create, Duration::ZERO, &changes).is_none());
+        let other = create.replace("my-flowlog-role", "other-role");
+        assert!(refusal("CreateFlowLogs", &other, Duration::from_secs(20), &changes).is_none());
+    }
+
+    #[test]
+    fn attaching_a_policy_created_moments_ago_answers_no_such_entity() {
+        let changes = Mutex::new(Changes::default());
+        remember(
+            "CreatePolicy",
+            "Action=CreatePolicy&PolicyName=my-flowpolicy",
+            &changes,
+        );
+        let attach = "Action=AttachRolePolicy&RoleName=r&PolicyArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Apolicy%2Fmy-flowpolicy";
+        let refused = refusal(
+            "AttachRolePolicy",
+            attach,
+            Duration::from_secs(20),
+            &changes,
+        );
+        let text = String::from_utf8(refused.unwrap_or_default()).unwrap_or_default();
+        assert!(
+            text.starts_with("HTTP/1.1 404") && text.contains("NoSuchEntity"),
+            "{text}"
+        );
+        assert!(
+            refusal(
+                "GetRole",
+                "Action=GetRole&RoleName=r",
+                Duration::from_secs(20),
+                &changes
+            )
+            .is_none()
+        );
+    }
+}
