@@ -43,6 +43,9 @@ impl AppError {
             AppError::Lesson(e) => Text::new("error.lesson")
                 .arg("detail", e.to_string())
                 .render(lang),
+            AppError::Interrupted if crate::sandbox::private_sandbox_used() => {
+                Text::new("wizard.interrupted-private").render(lang)
+            }
             AppError::Interrupted => Text::new("wizard.interrupted").render(lang),
             other => other.to_string(),
         }

@@ -69,6 +69,19 @@ impl Text {
             // A key missing from both catalogues is a bug, but the user still sees something
             // traceable rather than nothing.
             .unwrap_or(self.key);
+        // Every placeholder a message names must be given: a raw `{name}` in front of a
+        // student is a bug. Debug builds (every test) stop on it; a release shows the name.
+        debug_assert!(
+            placeholders(template)
+                .iter()
+                .all(|p| self.args.iter().any(|(n, _)| n == p)),
+            "message {} rendered without {:?}",
+            self.key,
+            placeholders(template)
+                .into_iter()
+                .filter(|p| !self.args.iter().any(|(n, _)| n == p))
+                .collect::<Vec<_>>()
+        );
         fill(template, |name| {
             self.args
                 .iter()

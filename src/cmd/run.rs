@@ -18,7 +18,13 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
             Text::new("wizard.no-terminal").render(ctx.lang),
         ));
     }
+    // Every argument is checked before any work: the intro, the account, a sandbox.
     let lesson = ctx.lesson(args.lesson.as_deref())?;
+    if let Some(from) = args.from.as_deref() {
+        if lesson.step(from).is_none() {
+            return Err(crate::wizard::bad_from(&lesson, from, ctx.lang));
+        }
+    }
     // Newcomers without an account practise in the sandbox instead of meeting an error.
     let sandbox = ctx.sandbox || (ctx.target.endpoint_url.is_none() && !has_credentials(ctx).await);
     if sandbox && !ctx.sandbox {

@@ -126,6 +126,22 @@ pub struct Running {
     tasks: Vec<JoinHandle<()>>,
 }
 
+/// Set once this process has run a private sandbox (one that goes away with the process): what
+/// awslab says when it stops must not promise that the student's progress is kept.
+static PRIVATE_USED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process ran a private sandbox, whose account disappears when it ends.
+pub fn private_sandbox_used() -> bool {
+    PRIVATE_USED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+impl SandboxInfo {
+    /// A sandbox started by this very process, which stops with it (not `sandbox up`'s).
+    pub fn is_private(&self) -> bool {
+        self.pids.first() == Some(&std::process::id())
+    }
+}
+
 impl Running {
     pub fn moto_pid(&self) -> u32 {
         self.moto.pid()
@@ -234,6 +250,7 @@ pub async fn start(
         warmup_seconds: realism.warmup.as_secs(),
         iam_delay_seconds: realism.iam_delay.as_secs(),
     };
+    PRIVATE_USED.store(true, std::sync::atomic::Ordering::Relaxed);
     Ok(Running { info, moto, tasks })
 }
 

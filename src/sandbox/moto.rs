@@ -10,22 +10,32 @@ use std::time::{Duration, Instant};
 /// The moto release awslab is tested with.
 pub const MOTO_VERSION: &str = "5.2.1";
 
-/// awslab's cache directory: AWSLAB_CACHE_DIR, else $XDG_CACHE_HOME/awslab, else ~/.cache/awslab.
-pub fn cache_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("AWSLAB_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("awslab");
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    home.join(".cache").join("awslab")
+/// awslab's cache directory: AWSLAB_CACHE_DIR, else $XDG_CACHE_HOME/awslab, else
+/// $HOME/.cache/awslab. Without any of them there is no place that is the user's own: a shared
+/// directory such as /tmp would let another user plant a state file or an emulator, so awslab
+/// says so and stops.
+pub fn cache_dir() -> Result<PathBuf, SandboxError> {
+    cache_dir_from(|name| std::env::var_os(name))
 }
 
-fn venv_dir() -> PathBuf {
-    cache_dir().join("moto-venv")
+fn cache_dir_from(
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<PathBuf, SandboxError> {
+    let set = |name: &str| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = set("AWSLAB_CACHE_DIR") {
+        return Ok(dir);
+    }
+    if let Some(dir) = set("XDG_CACHE_HOME") {
+        return Ok(dir.join("awslab"));
+    }
+    match set("HOME") {
+        Some(home) => Ok(home.join(".cache").join("awslab")),
+        None => Err(SandboxError::NoCacheDir),
+    }
+}
+
+fn venv_dir() -> Result<PathBuf, SandboxError> {
+    Ok(cache_dir()?.join("moto-venv"))
 }
 
 /// moto_server from AWSLAB_MOTO_SERVER, PATH, or awslab's cache; None if it must be installed.
@@ -33,9 +43,12 @@ pub fn find() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("AWSLAB_MOTO_SERVER").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
     }
-    let cached = venv_dir().join("bin").join("moto_server");
-    if cached.is_file() {
-        return Some(cached);
+    // Without a cache directory there is no cached copy; PATH may still have one.
+    if let Ok(venv) = venv_dir() {
+        let cached = venv.join("bin").join("moto_server");
+        if cached.is_file() {
+            return Some(cached);
+        }
     }
     let paths = std::env::var_os("PATH")?;
     std::env::split_paths(&paths)
@@ -48,7 +61,7 @@ pub fn find_or_install(show_progress: bool) -> Result<PathBuf, SandboxError> {
     if let Some(found) = find() {
         return Ok(found);
     }
-    let venv = venv_dir();
+    let venv = venv_dir()?;
     let spinner = show_progress.then(|| {
         let s = indicatif::ProgressBar::new_spinner();
         s.enable_steady_tick(Duration::from_millis(120));

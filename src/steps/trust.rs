@@ -185,7 +185,8 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     "trusts-service",
                     Text::new("trust.condition-mismatch")
                         .arg("role", &p.role)
-                        .arg("account", env.account),
+                        .arg("account", env.account)
+                        .arg("service", &p.service),
                 )
             } else {
                 let trusted = trusted_principals(&document);

@@ -70,6 +70,16 @@ impl Wizard<'_> {
         let _ = writeln!(self.out, "{}", text.as_ref());
     }
 
+    /// What quitting says: in a private sandbox (started for this run, gone when it ends)
+    /// progress is not kept, and the student is told how to keep a sandbox.
+    fn quit_key(&self, key: &'static str) -> &'static str {
+        match (self.sandbox.is_some_and(|s| s.is_private()), key) {
+            (true, "wizard.quit") => "wizard.quit-private",
+            (true, "wizard.choice-quit") => "wizard.choice-quit-private",
+            _ => key,
+        }
+    }
+
     fn t(&self, key: &'static str) -> Text {
         Text::new(key)
     }
@@ -93,16 +103,10 @@ impl Wizard<'_> {
 
         let steps = &self.lesson.steps;
         let start = match &self.opts.from {
-            Some(id) => steps.iter().position(|s| &s.id == id).ok_or_else(|| {
-                AppError::Usage(format!(
-                    "--from {id}: no such step (steps: {})",
-                    steps
-                        .iter()
-                        .map(|s| s.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?,
+            Some(id) => steps
+                .iter()
+                .position(|s| &s.id == id)
+                .ok_or_else(|| bad_from(self.lesson, id, self.lang))?,
             None => verdict
                 .steps
                 .iter()
@@ -130,7 +134,7 @@ impl Wizard<'_> {
                 StepEnd::Done | StepEnd::Skipped => {}
                 StepEnd::Quit => {
                     let v = self.verify().await;
-                    self.say(self.r(self.t("wizard.quit")));
+                    self.say(self.r(self.t(self.quit_key("wizard.quit"))));
                     return Ok(Outcome::Quit(v));
                 }
             }
@@ -207,7 +211,10 @@ impl Wizard<'_> {
             (Choice::Myself, self.r(self.t("wizard.choice-myself"))),
             (Choice::Hint, self.r(self.t("wizard.choice-hint"))),
             (Choice::Skip, self.r(self.t("wizard.choice-skip"))),
-            (Choice::Quit, self.r(self.t("wizard.choice-quit"))),
+            (
+                Choice::Quit,
+                self.r(self.t(self.quit_key("wizard.choice-quit"))),
+            ),
         ]
     }
 
@@ -222,7 +229,22 @@ impl Wizard<'_> {
             let question = self.r(self.t("wizard.what-now"));
             let choice = self.prompt.choose(&question, &self.choices(false))?;
             match choice {
-                Choice::DoIt => self.do_it(step).await?,
+                Choice::DoIt => {
+                    // A step whose prerequisites are not done cannot be done for the student:
+                    // say which to do first and go back to the question, with nothing written.
+                    let missing = self.undone_dependencies(step).await;
+                    if !missing.is_empty() {
+                        self.say(
+                            self.r(self.t("wizard.do-first").arg("steps", missing.join(", "))),
+                        );
+                        attempts += 1;
+                        if self.prompt.automatic() && attempts >= 2 {
+                            return Ok(StepEnd::Skipped);
+                        }
+                        continue;
+                    }
+                    self.do_it(step).await?
+                }
                 Choice::Myself => {
                     self.show_fixes(step).await;
                     let msg = self.r(self.t("wizard.press-enter"));
@@ -245,6 +267,19 @@ impl Wizard<'_> {
                 return Ok(StepEnd::Skipped);
             }
         }
+    }
+
+    /// The steps `step` depends on that are not done now, in the lesson's order.
+    async fn undone_dependencies(&self, step: &Step) -> Vec<String> {
+        if step.depends.is_empty() {
+            return Vec::new();
+        }
+        let v = self.verify().await;
+        v.steps
+            .iter()
+            .filter(|s| step.depends.contains(&s.id) && !s.status.is_done())
+            .map(|s| s.id.clone())
+            .collect()
     }
 
     fn hint(&mut self, step: &Step, next: &mut usize) {
@@ -410,6 +445,17 @@ impl Wizard<'_> {
         };
         self.say(self.r(self.t(cleanup)));
     }
+}
+
+/// `--from` naming no step of the lesson: a usage error listing the steps.
+pub fn bad_from(lesson: &Lesson, id: &str, lang: Lang) -> AppError {
+    let steps: Vec<&str> = lesson.steps.iter().map(|s| s.id.as_str()).collect();
+    AppError::Usage(
+        Text::new("wizard.bad-from")
+            .arg("step", id)
+            .arg("steps", steps.join(", "))
+            .render(lang),
+    )
 }
 
 fn now_ms() -> i64 {

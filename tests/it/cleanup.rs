@@ -518,9 +518,8 @@ async fn on_a_terminal_each_look_alike_is_asked_about_on_its_own() {
         for answer in ["y", "n", "n", "n"] {
             p.exp_string("Delete it as well? [y/N]")
                 .expect("a question per resource");
-            p.send(answer).expect("answer");
-            // A single key, no newline: the line-buffered writer would hold it back.
-            p.flush().expect("flush");
+            // Each answer needs Enter: a key alone answers nothing.
+            p.send_line(answer).expect("answer");
         }
         p.exp_string("Left (3):").expect("the summary");
         p.exp_eof().expect("exits");

@@ -14,6 +14,7 @@ mod hostile;
 mod lesson_check;
 mod real_aws;
 mod rerun;
+mod rough_edges;
 mod sandbox;
 mod verdicts;
 mod verify;

@@ -25,11 +25,13 @@ use render::{Header, describe, plan_text, summary_text, to_json};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
-/// Asks a yes/no question on the terminal (default no).
+/// Asks a yes/no question on the terminal (default no). The answer needs Enter: a single key
+/// would let the Enter that follows it answer the next question unseen.
 fn confirm(question: &str) -> Result<bool, AppError> {
     dialoguer::Confirm::new()
         .with_prompt(question)
         .default(false)
+        .wait_for_newline(true)
         .interact()
         .map_err(|e| match e {
             dialoguer::Error::IO(e) => AppError::from(e),
@@ -84,7 +86,11 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
             .arg("count", deleting)
             .render(lang);
         if !confirm(&question)? {
-            for item in items.iter_mut().filter(|i| i.decision == Decision::Delete) {
+            // No to the plan is no to all of it: no question about each look-alike follows.
+            for item in items
+                .iter_mut()
+                .filter(|i| matches!(i.decision, Decision::Delete | Decision::Ask))
+            {
                 item.decision = Decision::Keep(Text::new("cleanup.kept-declined"));
             }
         }

@@ -1,0 +1,219 @@
+//! Rough edges a new user hits: arguments checked before work starts, a skipped step that a
+//! later one needs, quitting a private sandbox, cleanup's questions, and messages with nothing
+//! left unfilled.
+
+use crate::common::sandbox::awslab_in;
+use crate::common::student::*;
+use crate::common::*;
+use awslab::aws::Aws;
+use awslab::lesson::{Lesson, Source};
+use awslab::sandbox::SandboxInfo;
+use awslab::wizard::prompt::{Answer, Choice, Scripted};
+use awslab::wizard::{Options, Wizard};
+use std::time::{Duration, Instant};
+
+fn lesson() -> Lesson {
+    Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn wizard(
+    lab: &Lab,
+    sandbox: Option<&SandboxInfo>,
+    from: Option<&str>,
+    answers: Vec<Answer>,
+) -> String {
+    let lesson = lesson();
+    let aws = Aws::from_sdk(lab.account.sdk.clone());
+    let mut prompt = Scripted::new(answers);
+    let mut out = Vec::new();
+    let _ = Wizard {
+        lesson: &lesson,
+        aws: &aws,
+        sandbox,
+        prompt: &mut prompt,
+        out: &mut out,
+        lang: awslab::i18n::Lang::En,
+        opts: Options {
+            from: from.map(str::to_string),
+            yes: false,
+            wait: Some(Duration::from_secs(1)),
+            poll: Duration::from_millis(200),
+            spinner: false,
+        },
+    }
+    .run()
+    .await
+    .unwrap_or_else(|e| panic!("wizard failed: {e}"));
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn a_bad_from_step_is_a_usage_error_before_any_work() {
+    let cache = TempDir::new();
+    let started = Instant::now();
+    for lang in ["en", "ko"] {
+        let run = awslab_in(&cache)
+            .args([
+                "--lang",
+                lang,
+                "--sandbox",
+                "run",
+                "--auto",
+                "--from",
+                "nope",
+            ])
+            .run();
+        assert_eq!(run.code(), 2, "{}", run.stderr());
+        let err = run.stderr();
+        assert!(err.contains("nope") && err.contains("flow-log"), "{err}");
+        assert!(run.stdout().is_empty(), "no intro: {}", run.stdout());
+    }
+    // No sandbox was started: that takes seconds and leaves a state directory.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!cache.0.join("sandbox").join("state.json").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doing_a_step_whose_prerequisite_was_skipped_says_which_first_and_writes_nothing() {
+    let lab = Lab::new().await;
+    // The student skipped the policy; "do it for me" on the role.
+    let out = wizard(
+        &lab,
+        None,
+        Some("role"),
+        vec![Answer::Choose(Choice::DoIt), Answer::Choose(Choice::Quit)],
+    )
+    .await;
+    assert!(
+        out.contains("builds on policy") && out.contains("nothing was changed"),
+        "{out}"
+    );
+    let roles = lab.iam.list_roles().send().await.expect("list-roles");
+    assert!(roles.roles().is_empty(), "no half-made role: {roles:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quitting_a_private_sandbox_does_not_promise_the_progress_is_kept() {
+    let lab = Lab::new().await;
+    let info = SandboxInfo {
+        endpoint: moto().endpoint.clone(),
+        web: "http://127.0.0.1:9".to_string(),
+        region: REGION.to_string(),
+        // This process: what a private sandbox records.
+        pids: vec![std::process::id()],
+        account: lab.account.id.clone(),
+        lesson: "vpc-flow-logs".to_string(),
+        vpc_id: lab.pre.vpc_id.clone(),
+        instance_id: lab.pre.instance_id.clone(),
+        eni_id: lab.pre.eni_id.clone(),
+        private_ip: lab.pre.private_ip.clone(),
+        public_ip: None,
+        delay_seconds: 1,
+        warmup_seconds: 0,
+        iam_delay_seconds: 0,
+    };
+    let out = wizard(&lab, Some(&info), None, vec![Answer::Choose(Choice::Quit)]).await;
+    assert!(out.contains("private sandbox"), "{out}");
+    assert!(out.contains("awslab sandbox up"), "{out}");
+    assert!(!out.contains("Your progress is in the account"), "{out}");
+    // Outside a private sandbox, the progress is kept and said so.
+    let out = wizard(&lab, None, None, vec![Answer::Choose(Choice::Quit)]).await;
+    assert!(out.contains("Your progress is in the account"), "{out}");
+}
+
+#[tokio::test]
+async fn a_trust_condition_for_another_account_names_the_service_with_nothing_unfilled() {
+    let lab = Lab::configured().await;
+    let trust = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:SourceAccount": "999999999999"}}}]}"#;
+    lab.iam
+        .update_assume_role_policy()
+        .role_name(ROLE)
+        .policy_document(trust)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("update-assume-role-policy: {e:?}"));
+    for lang in ["en", "ko"] {
+        let (_, v) = lab.account.awslab().args(["--lang", lang]).verify_json();
+        assert_eq!(v.check_status("trust.trusts-service"), "fail", "{v:#}");
+        let msg = v.message("trust.trusts-service");
+        assert!(msg.contains("vpc-flow-logs.amazonaws.com"), "{msg}");
+        assert!(!msg.contains('{'), "{msg}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_to_the_cleanup_plan_ends_it_without_more_questions() {
+    let lab = Lab::new().await;
+    // Built by awslab, then the flow log renamed: the plan asks once for all, and would ask
+    // about the renamed flow log on its own.
+    let lesson = lesson();
+    let aws = Aws::from_sdk(lab.account.sdk.clone());
+    for step in &lesson.steps {
+        step.spec
+            .apply(&aws, &lesson.lab, &awslab::steps::Consent::none())
+            .await
+            .unwrap_or_else(|e| panic!("apply {}: {e}", step.id));
+    }
+    let id = lab
+        .flow_log_ids()
+        .await
+        .first()
+        .cloned()
+        .unwrap_or_default();
+    lab.ec2
+        .create_tags()
+        .resources(&id)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("Name")
+                .value("renamed")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create-tags: {e:?}"));
+    let home = TempDir::new();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_awslab"));
+    cmd.args(["--lang", "en", "--no-color", "cleanup"])
+        .env_clear()
+        .env("HOME", &home.0)
+        .env("PATH", "/usr/bin:/bin")
+        .env("TERM", "xterm")
+        .env("AWS_REGION", REGION)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.0.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.0.join("credentials"))
+        .env("AWS_ACCESS_KEY_ID", lab.account.creds.access_key_id())
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            lab.account.creds.secret_access_key(),
+        )
+        .env(
+            "AWS_SESSION_TOKEN",
+            lab.account.creds.session_token().unwrap_or_default(),
+        )
+        .env("AWS_ENDPOINT_URL", &moto().endpoint);
+    let transcript = tokio::task::spawn_blocking(move || {
+        let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
+        p.exp_string("[y/N]").expect("the plan's question");
+        // A key alone answers nothing: the question waits for Enter.
+        p.send("n").expect("key");
+        p.flush().expect("flush");
+        std::thread::sleep(Duration::from_millis(500));
+        p.send_line("").expect("enter");
+        let (rest, _) = p.exp_regex("Left \\(\\d+\\):").expect("the summary");
+        p.exp_eof().expect("exits");
+        rest
+    })
+    .await
+    .expect("pty session");
+    assert!(
+        !transcript.contains("Delete it as well?"),
+        "no per-resource question after no: {transcript}"
+    );
+    assert_eq!(lab.flow_log_ids().await, [id], "nothing deleted");
+}
