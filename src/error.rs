@@ -47,6 +47,15 @@ impl AppError {
                 Text::new("wizard.interrupted-private").render(lang)
             }
             AppError::Interrupted => Text::new("wizard.interrupted").render(lang),
+            AppError::Sandbox(crate::sandbox::SandboxError::NoCacheDir) => {
+                Text::new("sandbox.no-cache-dir").render(lang)
+            }
+            AppError::Sandbox(crate::sandbox::SandboxError::StateNotLoopback { path, address }) => {
+                Text::new("sandbox.state-not-loopback")
+                    .arg("path", path)
+                    .arg("address", address)
+                    .render(lang)
+            }
             other => other.to_string(),
         }
     }

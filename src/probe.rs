@@ -9,6 +9,12 @@ pub enum ProbeError {
     NotLoopback(SandboxError),
     Timeout(String),
     Refused(String),
+    /// The server answered 3xx. It is reported, never followed: a redirect may point anywhere,
+    /// the instance metadata address included.
+    Redirect {
+        code: u16,
+        location: String,
+    },
     Other(String),
 }
 
@@ -16,11 +22,60 @@ impl std::fmt::Display for ProbeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ProbeError::NotLoopback(e) => write!(f, "{e}"),
+            ProbeError::Redirect { code, location } => write!(f, "HTTP {code} → {location}"),
             ProbeError::Timeout(m) | ProbeError::Refused(m) | ProbeError::Other(m) => {
                 f.write_str(m)
             }
         }
     }
+}
+
+/// Why a `--probe-url` cannot be used; each a catalogue key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeUrlError {
+    /// Not an http(s) URL with a host.
+    Invalid,
+    /// Not loopback, while the account is an emulator's (`--endpoint-url`).
+    NotLoopback,
+}
+
+impl ProbeUrlError {
+    pub fn catalogue_key(self) -> &'static str {
+        match self {
+            ProbeUrlError::Invalid => "wizard.probe-url-invalid",
+            ProbeUrlError::NotLoopback => "wizard.probe-url-not-loopback",
+        }
+    }
+}
+
+/// Checks `--probe-url`: an http(s) URL with a host; with a custom endpoint (an emulator, whose
+/// addresses belong to real hosts) it must also name this machine. For a real account any
+/// address will do: the student's own instance is wherever they say.
+pub fn check_probe_url(url: &str, custom_endpoint: bool) -> Result<String, ProbeUrlError> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| ProbeUrlError::Invalid)?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(ProbeUrlError::Invalid);
+    }
+    if custom_endpoint && !crate::aws::http::is_loopback_url(parsed.as_str()) {
+        return Err(ProbeUrlError::NotLoopback);
+    }
+    Ok(parsed.to_string())
+}
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A header value fit to show on a terminal: no control characters, at most 200 characters.
+fn printable(value: &str) -> String {
+    let mut out: String = value
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .take(200)
+        .collect();
+    if value.chars().count() > 200 {
+        out.push('…');
+    }
+    out
 }
 
 /// The URL the request goes to, and the one the student would type.
@@ -43,14 +98,28 @@ pub fn target(
     }
 }
 
-/// Sends the request; Ok(status code).
+/// Sends the request; Ok(status code). A loopback URL is reached directly whatever proxy the
+/// environment names; a redirect is reported (`ProbeError::Redirect`), not followed.
 pub async fn send(url: &str) -> Result<u16, ProbeError> {
-    let client = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(10))
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(TOTAL_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none());
+    if crate::aws::http::is_loopback_url(url) {
+        builder = builder.no_proxy();
+    }
+    let client = builder
         .build()
         .map_err(|e| ProbeError::Other(e.to_string()))?;
     match client.get(url).send().await {
+        Ok(resp) if resp.status().is_redirection() => Err(ProbeError::Redirect {
+            code: resp.status().as_u16(),
+            location: resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .map(|v| printable(&String::from_utf8_lossy(v.as_bytes())))
+                .unwrap_or_else(|| "-".into()),
+        }),
         Ok(resp) => Ok(resp.status().as_u16()),
         Err(e) if e.is_timeout() => Err(ProbeError::Timeout(e.to_string())),
         Err(e) if e.is_connect() => Err(ProbeError::Refused(e.to_string())),

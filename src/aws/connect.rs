@@ -20,6 +20,8 @@ pub fn static_sdk_config(
         .region(aws_types::region::Region::new(region.to_string()))
         .endpoint_url(endpoint)
         .credentials_provider(SharedCredentialsProvider::new(creds))
+        // A local emulator is reached directly even when the environment names a proxy.
+        .http_client(super::http::client())
         .build()
 }
 

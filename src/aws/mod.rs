@@ -5,6 +5,7 @@ mod connect;
 mod delete;
 mod ec2;
 mod error;
+pub mod http;
 mod iam;
 mod logs;
 mod memo;
@@ -36,6 +37,14 @@ use std::time::Duration;
 /// The course is taught in Seoul; a student with no region configured means that one.
 pub const DEFAULT_REGION: &str = "ap-northeast-2";
 
+/// The sandbox's loopback web server that stands in for the lab's instance, and how long its
+/// simulated delivery takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandIn {
+    pub url: String,
+    pub delay_seconds: u64,
+}
+
 /// How to reach an account: the global options every command shares.
 #[derive(Debug, Clone, Default)]
 pub struct Target {
@@ -57,6 +66,8 @@ pub struct Aws {
     calls: record::CallLog,
     /// Told what a long write waits for (IAM propagation), when a front end listens.
     notice: Option<Notice>,
+    /// Set when this account is the sandbox's: where its instance really answers.
+    stand_in: Option<StandIn>,
     sdk: aws_types::SdkConfig,
     iam: aws_sdk_iam::Client,
     ec2: aws_sdk_ec2::Client,
@@ -84,6 +95,8 @@ impl Aws {
         };
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(region)
+            // Proxies from the environment for AWS, never for a loopback endpoint.
+            .http_client(http::client())
             // The SDK's defaults wait forever on a dead endpoint; a classroom cannot.
             .timeout_config(
                 TimeoutConfig::builder()
@@ -125,6 +138,7 @@ impl Aws {
         Aws {
             calls: log,
             notice: None,
+            stand_in: None,
             region: sdk
                 .region()
                 .map(|r| r.to_string())
@@ -169,7 +183,19 @@ impl Aws {
     pub fn fresh(&self) -> Aws {
         let mut aws = Aws::with_log(self.sdk.clone(), self.calls.clone());
         aws.notice = self.notice.clone();
+        aws.stand_in = self.stand_in.clone();
         aws
+    }
+
+    /// Marks this account as the sandbox's, whose instance is `stand_in` on loopback: what
+    /// the checks tell the student to curl, and how soon records arrive, follow it.
+    pub fn with_stand_in(mut self, stand_in: StandIn) -> Aws {
+        self.stand_in = Some(stand_in);
+        self
+    }
+
+    pub fn stand_in(&self) -> Option<&StandIn> {
+        self.stand_in.as_ref()
     }
 
     /// Tells `notice` what long writes wait for, from now on and in every `fresh()` copy.

@@ -91,6 +91,7 @@ pub const VERIFY_ACTIONS: &[&str] = &[
     "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
     "iam:ListPolicies",
+    "iam:ListPolicyVersions",
     "iam:ListRolePolicies",
     "logs:DescribeLogGroups",
     "logs:DescribeLogStreams",

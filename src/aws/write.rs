@@ -127,6 +127,22 @@ impl Aws {
         Ok(out)
     }
 
+    /// Makes an existing version the one in force.
+    pub async fn set_default_policy_version(
+        &self,
+        arn: &str,
+        version: &str,
+    ) -> Result<(), AwsError> {
+        self.iam
+            .set_default_policy_version()
+            .policy_arn(arn)
+            .version_id(version)
+            .send()
+            .await
+            .map_err(|e| classify("iam:SetDefaultPolicyVersion", e))?;
+        Ok(())
+    }
+
     pub async fn delete_policy_version(&self, arn: &str, version: &str) -> Result<(), AwsError> {
         self.iam
             .delete_policy_version()

@@ -87,9 +87,11 @@ impl Context {
             });
         }
         if let Some(info) = sandbox::state::read()? {
-            if info.pids.first().is_some_and(|p| sandbox::state::alive(*p)) {
+            if sandbox::state::running(&info) {
                 return Ok(Connection {
-                    aws: Aws::connect(&info.target()).await,
+                    aws: Aws::connect(&info.target())
+                        .await
+                        .with_stand_in(info.stand_in()),
                     sandbox: Some(info),
                     private: None,
                 });
@@ -98,7 +100,9 @@ impl Context {
         let show = std::io::stderr().is_terminal();
         let running = sandbox::start(lesson, &self.region_hint(), realism, show).await?;
         Ok(Connection {
-            aws: Aws::connect(&running.info.target()).await,
+            aws: Aws::connect(&running.info.target())
+                .await
+                .with_stand_in(running.info.stand_in()),
             sandbox: Some(running.info.clone()),
             private: Some(running),
         })

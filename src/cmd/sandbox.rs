@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 pub async fn up(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppError> {
     let lesson = ctx.lesson(args.lesson.as_deref())?;
     if let Some(info) = state::read()? {
-        if info.pids.first().is_some_and(|p| state::alive(*p)) {
+        if state::running(&info) {
             eprintln!("{}", Text::new("sandbox.already").render(ctx.lang));
             print_info(ctx, &info, args.format)?;
             return Ok(ExitCode::Pass);
@@ -31,9 +31,9 @@ pub async fn up(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppErro
         .await
         .map_err(|e| SandboxError::Start(e.to_string()))??;
 
-    std::fs::create_dir_all(state::dir()).map_err(|e| io("creating the sandbox directory", e))?;
-    let log =
-        std::fs::File::create(state::log_path()).map_err(|e| io("creating the sandbox log", e))?;
+    let log_path = state::log_path()?;
+    std::fs::create_dir_all(state::dir()?).map_err(|e| io("creating the sandbox directory", e))?;
+    let log = std::fs::File::create(&log_path).map_err(|e| io("creating the sandbox log", e))?;
     let exe = std::env::current_exe().map_err(|e| io("finding the awslab executable", e))?;
     let mut cmd = Command::new(exe);
     if let Some(dir) = &ctx.lessons_dir {
@@ -69,7 +69,7 @@ pub async fn up(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppErro
             }
         }
         if let Ok(Some(status)) = child.try_wait() {
-            let log = std::fs::read_to_string(state::log_path()).unwrap_or_default();
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
             return Err(SandboxError::Start(format!(
                 "the sandbox process exited ({status}):\n{}",
                 log.trim_end()
@@ -123,7 +123,7 @@ async fn wait_for_stop() {
 
 pub fn status(ctx: &Context, args: &SandboxStatusArgs) -> Result<ExitCode, AppError> {
     match state::read()? {
-        Some(info) if info.pids.first().is_some_and(|p| state::alive(*p)) => {
+        Some(info) if state::running(&info) => {
             print_info(ctx, &info, args.format)?;
             Ok(ExitCode::Pass)
         }
@@ -146,10 +146,17 @@ pub fn status(ctx: &Context, args: &SandboxStatusArgs) -> Result<ExitCode, AppEr
 
 pub fn down(ctx: &Context) -> Result<ExitCode, AppError> {
     match state::read()? {
+        // Only processes whose PID and start time both match the record are signalled: a PID
+        // reused by something else since is left alone.
         Some(info) => {
-            state::stop(&info);
+            let key = if state::any_alive(&info) {
+                state::stop(&info);
+                "sandbox.stopped"
+            } else {
+                "sandbox.stale-cleaned"
+            };
             state::remove();
-            eprintln!("{}", Text::new("sandbox.stopped").render(ctx.lang));
+            eprintln!("{}", Text::new(key).render(ctx.lang));
         }
         None => eprintln!("{}", Text::new("sandbox.none").render(ctx.lang)),
     }

@@ -99,7 +99,7 @@ impl Simulator {
     async fn delivering_flow_logs(&self, aws: &Aws) -> Result<Vec<FlowLog>, AwsError> {
         let observed = flow_log::observe_vpc(aws, &self.vpc_name).await?;
         let identity = aws.identity().await?;
-        let env = Env::new(&self.lesson.lab, &aws.region, &identity);
+        let env = Env::new(&self.lesson.lab, aws, &identity);
         let trust_params = self.lesson.steps.iter().find_map(|s| match &s.spec {
             StepSpec::Trust(p) => Some(p.clone()),
             _ => None,

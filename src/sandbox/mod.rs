@@ -59,6 +59,12 @@ pub enum SandboxError {
     State { path: String, message: String },
     #[error("in the sandbox the test request may only go to this machine, not to {0}")]
     NotLoopback(String),
+    /// None of AWSLAB_CACHE_DIR, XDG_CACHE_HOME and HOME is set.
+    #[error("no cache directory: AWSLAB_CACHE_DIR, XDG_CACHE_HOME and HOME are all unset")]
+    NoCacheDir,
+    /// A state file naming an address off this machine: awslab did not write it.
+    #[error("sandbox state {path}: {address} is not a loopback address")]
+    StateNotLoopback { path: String, address: String },
 }
 
 /// What a running sandbox is: where to reach it and what it runs. Saved as the state file.
@@ -68,6 +74,11 @@ pub struct SandboxInfo {
     pub web: String,
     pub region: String,
     pub pids: Vec<u32>,
+    /// When each of `pids` started (clock ticks since boot, Linux's /proc/PID/stat field 22),
+    /// so that a PID reused after a crash is never taken for the sandbox's; null where the
+    /// system has no /proc. State files of older versions have none.
+    #[serde(default)]
+    pub pid_starts: Vec<Option<u64>>,
     pub account: String,
     pub lesson: String,
     pub vpc_id: String,
@@ -92,6 +103,14 @@ impl SandboxInfo {
             endpoint_url: Some(self.endpoint.clone()),
             credentials: Some((ACCESS_KEY.to_string(), SECRET_KEY.to_string())),
         }
+    }
+
+    /// Each process of the sandbox with its recorded start time, if one was recorded.
+    pub fn processes(&self) -> impl Iterator<Item = (u32, Option<u64>)> + '_ {
+        self.pids
+            .iter()
+            .enumerate()
+            .map(|(i, pid)| (*pid, self.pid_starts.get(i).copied().flatten()))
     }
 
     /// Where the lab's test request goes: the loopback stand-in, checked to be loopback.
@@ -136,6 +155,14 @@ pub fn private_sandbox_used() -> bool {
 }
 
 impl SandboxInfo {
+    /// Its web server standing in for the instance, as the checks name it.
+    pub fn stand_in(&self) -> crate::aws::StandIn {
+        crate::aws::StandIn {
+            url: format!("{}/", self.web.trim_end_matches('/')),
+            delay_seconds: self.delay_seconds + self.warmup_seconds,
+        }
+    }
+
     /// A sandbox started by this very process, which stops with it (not `sandbox up`'s).
     pub fn is_private(&self) -> bool {
         self.pids.first() == Some(&std::process::id())
@@ -239,6 +266,10 @@ pub async fn start(
         web: format!("http://{web_addr}"),
         region: region.to_string(),
         pids: vec![std::process::id(), moto.pid()],
+        pid_starts: vec![
+            state::start_time(std::process::id()),
+            state::start_time(moto.pid()),
+        ],
         account,
         lesson: lesson.id.clone(),
         vpc_id: pre.vpc_id,

@@ -221,3 +221,48 @@ fn die_with_parent(cmd: &mut Command) {
     #[cfg(not(target_os = "linux"))]
     let _ = cmd;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn from(vars: &[(&str, &str)]) -> Result<PathBuf, SandboxError> {
+        let vars: Vec<(String, OsString)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        cache_dir_from(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn the_cache_directory_is_the_users_own_or_none() {
+        let dir = |v: &[(&str, &str)]| from(v).ok();
+        assert_eq!(
+            dir(&[("AWSLAB_CACHE_DIR", "/c"), ("HOME", "/h")]),
+            Some(PathBuf::from("/c"))
+        );
+        assert_eq!(
+            dir(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")]),
+            Some(PathBuf::from("/x/awslab"))
+        );
+        assert_eq!(
+            dir(&[("HOME", "/h")]),
+            Some(PathBuf::from("/h/.cache/awslab"))
+        );
+        // Empty counts as unset; nothing falls back to a shared directory such as /tmp.
+        for vars in [
+            &[][..],
+            &[
+                ("HOME", ""),
+                ("XDG_CACHE_HOME", ""),
+                ("AWSLAB_CACHE_DIR", ""),
+            ][..],
+        ] {
+            assert!(
+                matches!(from(vars), Err(SandboxError::NoCacheDir)),
+                "{vars:?}"
+            );
+        }
+    }
+}

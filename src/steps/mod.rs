@@ -14,7 +14,7 @@ pub mod role;
 pub mod traffic;
 pub mod trust;
 
-use crate::aws::{Aws, AwsError, ErrorKind, Identity, LESSON_TAG};
+use crate::aws::{Aws, AwsError, ErrorKind, Identity, LESSON_TAG, StandIn};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::iam::{
@@ -83,7 +83,7 @@ impl StepSpec {
                     tokio::join!(aws.identity(), $kind::observe(aws, $p, lesson));
                 match (identity, observed) {
                     (Ok(identity), Ok(observed)) => {
-                        let env = Env::new(lesson, &aws.region, &identity);
+                        let env = Env::new(lesson, aws, &identity);
                         $kind::check(&observed, $p, &env)
                     }
                     (Err(e), _) | (_, Err(e)) => vec![read_error(&e)],
@@ -192,7 +192,7 @@ impl StepSpec {
                 let aws = aws.fresh();
                 let (identity, observed) =
                     tokio::try_join!(aws.identity(), $kind::observe(&aws, $p, lesson))?;
-                let findings = $kind::check(&observed, $p, &Env::new(lesson, &aws.region, &identity));
+                let findings = $kind::check(&observed, $p, &Env::new(lesson, &aws, &identity));
                 let seen = Seen {
                     aws,
                     identity,
@@ -314,17 +314,21 @@ pub struct Env<'a> {
     pub lesson: &'a Lab,
     pub region: &'a str,
     pub account: &'a str,
+    /// In the sandbox: the loopback stand-in for the instance, which fixes name instead of
+    /// the emulator's made-up public IP.
+    pub stand_in: Option<&'a StandIn>,
     /// The moment judged (Unix seconds): date conditions are weighed against it, as AWS weighs
     /// them against the time of each request.
     pub now: i64,
 }
 
 impl<'a> Env<'a> {
-    pub fn new(lesson: &'a Lab, region: &'a str, identity: &'a Identity) -> Env<'a> {
+    pub fn new(lesson: &'a Lab, aws: &'a Aws, identity: &'a Identity) -> Env<'a> {
         Env {
             lesson,
-            region,
+            region: &aws.region,
             account: &identity.account,
+            stand_in: aws.stand_in(),
             now: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)

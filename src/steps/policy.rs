@@ -28,9 +28,12 @@ pub struct Observed {
     /// The default version's document: the one in force.
     pub document: Option<String>,
     pub similar: Vec<String>,
+    /// When the version in force does not grant the lab's permissions: an older version of
+    /// the policy that does, which only needs to be made the default again.
+    pub right_version: Option<String>,
 }
 
-pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, AwsError> {
+pub async fn observe(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observed, AwsError> {
     let policies = aws.local_policies().await?;
     let policy = policies.iter().find(|x| x.name == p.name).cloned();
     let document = match &policy {
@@ -41,11 +44,57 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, A
         }) => aws.policy_version_document(arn, v).await?,
         _ => None,
     };
+    // Only when the version in force falls short are the others read: a solved lab costs
+    // no more calls.
+    let right_version = match &policy {
+        Some(policy) if !grants(document.as_deref(), p, lesson, aws).await? => {
+            right_version(aws, policy, p, lesson).await?
+        }
+        _ => None,
+    };
     Ok(Observed {
         similar: similar_names(&p.name, policies.iter().map(|x| x.name.as_str())),
         policy,
         document,
+        right_version,
     })
+}
+
+/// Whether `document` grants every permission the lab needs, judged as `check` judges it.
+async fn grants(
+    document: Option<&str>,
+    p: &Params,
+    lesson: &Lab,
+    aws: &Aws,
+) -> Result<bool, AwsError> {
+    let Some(Ok(document)) = document.map(iam::parse_document) else {
+        return Ok(false);
+    };
+    let identity = aws.identity().await?;
+    let env = Env::new(lesson, aws, &identity);
+    let permissions = Permissions {
+        identity: vec![(p.name.as_str(), &document)],
+        boundary: None,
+    };
+    Ok(permission_gaps(&permissions, &env, &lab_role_arn(p, &env)).is_complete())
+}
+
+/// The newest version of `policy`, not in force, that grants what the lab needs.
+async fn right_version(
+    aws: &Aws,
+    policy: &ManagedPolicy,
+    p: &Params,
+    lesson: &Lab,
+) -> Result<Option<String>, AwsError> {
+    let mut versions = aws.policy_versions(&policy.arn).await?;
+    versions.sort_by_key(|v| std::cmp::Reverse(v.created));
+    for v in versions.iter().filter(|v| !v.is_default) {
+        let document = aws.policy_version_document(&policy.arn, &v.id).await?;
+        if grants(document.as_deref(), p, lesson, aws).await? {
+            return Ok(Some(v.id.clone()));
+        }
+    }
+    Ok(None)
 }
 
 pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
@@ -90,7 +139,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                         .arg("name", &p.name)
                         .arg("error", e),
                 )
-                .fix(new_version_fix(p, policy))
+                .fix(version_fix(o, p, policy))
                 .on(resource),
             );
             return out;
@@ -110,7 +159,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     .arg("version", &version)
                     .arg("actions", gaps.denied.join(", ")),
             )
-            .fix(new_version_fix(p, policy))
+            .fix(version_fix(o, p, policy))
             .on(resource),
         );
     } else if !gaps.missing.is_empty() {
@@ -122,14 +171,14 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     .arg("version", &version)
                     .arg("actions", gaps.missing.join(", ")),
             )
-            .fix(new_version_fix(p, policy))
+            .fix(version_fix(o, p, policy))
             .on(resource),
         );
     } else if let Some(why) = gaps.why_undecided {
         // Fail closed: a condition awslab cannot decide does not earn the step.
         out.push(
             Finding::fail("actions", why)
-                .fix(new_version_fix(p, policy))
+                .fix(version_fix(o, p, policy))
                 .on(resource),
         );
     } else {
@@ -187,6 +236,17 @@ pub async fn apply(
                     .arg("name", &p.name)
                     .arg("document", &p.document),
                 format!("{} --tags {}", create_cli(p), iam_tags_cli(lesson)),
+            ));
+        }
+        Some(policy) if failed("actions") && observed.right_version.is_some() => {
+            let version = observed.right_version.clone().unwrap_or_default();
+            aws.set_default_policy_version(&policy.arn, &version)
+                .await?;
+            changes.push(Change::new(
+                Text::new("apply.policy-default-set")
+                    .arg("name", &p.name)
+                    .arg("version", &version),
+                set_default_cli(policy, &version),
             ));
         }
         Some(policy) if failed("document") || failed("actions") => {
@@ -255,6 +315,26 @@ fn new_version_fix(p: &Params, policy: &ManagedPolicy) -> Text {
     Text::new("policy.fix-version")
         .arg("name", &p.name)
         .arg("cli", new_version_cli(p, policy))
+}
+
+fn set_default_cli(policy: &ManagedPolicy, version: &str) -> String {
+    format!(
+        "aws iam set-default-policy-version --policy-arn {} --version-id {}",
+        sh(&policy.arn),
+        sh(version)
+    )
+}
+
+/// The fix for a version in force that falls short: make the right older version the default
+/// again when there is one, else a new version with the lab's document.
+fn version_fix(o: &Observed, p: &Params, policy: &ManagedPolicy) -> Text {
+    match &o.right_version {
+        Some(v) => Text::new("policy.fix-set-default")
+            .arg("name", &p.name)
+            .arg("version", v)
+            .arg("cli", set_default_cli(policy, v)),
+        None => new_version_fix(p, policy),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -342,27 +342,35 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                 .arg("error", error),
         ));
     }
+    let waiting = match env.stand_in {
+        Some(s) => Text::new("traffic.waiting-sandbox").arg("seconds", s.delay_seconds),
+        None => Text::new("traffic.waiting"),
+    };
+    let fix = match (env.stand_in, fl.created.map(|c| env.now - c)) {
+        // The sandbox's instance answers on loopback; the emulator's public IP is a real host's.
+        (Some(s), _) => Text::new("traffic.fix-waiting-sandbox")
+            .arg("url", &s.url)
+            .arg("seconds", s.delay_seconds),
+        // A new flow log captures nothing for its first minutes: a request sent then left no
+        // record, and waiting longer for it does not help; another request does.
+        (None, Some(age)) if (0..NEW_FLOW_LOG_SECS).contains(&age) => {
+            Text::new("traffic.fix-waiting-new").arg("minutes", age / 60)
+        }
+        (None, _) => Text::new("traffic.fix-waiting"),
+    };
     out.push(
         Finding::pending(
             "record",
-            Text::new("traffic.waiting")
+            waiting
                 .arg("stream", format!("{}-…", eni.id))
                 .arg("group", group)
                 .arg("port", p.port)
                 .arg("ip", private_ip),
         )
         .fix(
-            // A new flow log captures nothing for its first minutes: a request sent then left
-            // no record, and waiting longer for it does not help; another request does.
-            match fl.created.map(|c| env.now - c) {
-                Some(age) if (0..NEW_FLOW_LOG_SECS).contains(&age) => {
-                    Text::new("traffic.fix-waiting-new").arg("minutes", age / 60)
-                }
-                _ => Text::new("traffic.fix-waiting"),
-            }
-            .arg("public_ip", public_ip)
-            .arg("port", p.port)
-            .arg("region", env.region),
+            fix.arg("public_ip", public_ip)
+                .arg("port", p.port)
+                .arg("region", env.region),
         )
         .on(format!("{}/{}", group, eni.id)),
     );

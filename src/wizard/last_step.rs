@@ -53,7 +53,9 @@ impl Wizard<'_> {
                 .map_err(|e| AppError::Usage(e.to_string()))?;
             let request_ms = now_ms();
             if choice == Choice::DoIt {
-                self.say(format!("$ curl {shown}").bold().to_string());
+                // In the sandbox the command shown is the one that works: the stand-in's.
+                let command = if self.sandbox.is_some() { &url } else { &shown };
+                self.say(format!("$ curl {command}").bold().to_string());
                 if self.sandbox.is_some() {
                     self.say(
                         self.r(self.t("wizard.sandbox-probe").arg("url", &url))

@@ -105,6 +105,7 @@ async fn quitting_a_private_sandbox_does_not_promise_the_progress_is_kept() {
         region: REGION.to_string(),
         // This process: what a private sandbox records.
         pids: vec![std::process::id()],
+        pid_starts: Vec::new(),
         account: lab.account.id.clone(),
         lesson: "vpc-flow-logs".to_string(),
         vpc_id: lab.pre.vpc_id.clone(),
@@ -216,4 +217,79 @@ async fn no_to_the_cleanup_plan_ends_it_without_more_questions() {
         "no per-resource question after no: {transcript}"
     );
     assert_eq!(lab.flow_log_ids().await, [id], "nothing deleted");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_the_sandbox_the_fix_names_the_stand_in_not_the_made_up_public_ip() {
+    let sandbox = crate::common::sandbox::Sandbox::up();
+    sandbox.lab().configure().await;
+    let v = sandbox.verify();
+    assert_eq!(v.check_status("traffic.record"), "pending", "{v:#}");
+    let fix = v.check("traffic.record")["remediation"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let web = sandbox.str("web");
+    assert!(fix.contains(&web), "{fix}");
+    let public_ip = sandbox.str("public_ip");
+    assert!(!public_ip.is_empty());
+    assert!(!fix.contains(&public_ip), "{fix}");
+    assert!(!fix.contains("minutes"), "{fix}");
+    let msg = v.message("traffic.record");
+    assert!(msg.contains("In the sandbox"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_right_older_version_is_made_the_default_again_not_copied_into_a_new_one() {
+    let lab = Lab::new().await;
+    lab.create_policy(POLICY, &flow_policy()).await;
+    lab.new_default_version(POLICY, &flow_policy().replace("\"logs:PutLogEvents\",", ""))
+        .await;
+    let (_, v) = lab.account.awslab().verify_json();
+    assert_eq!(v.check_status("policy.actions"), "fail", "{v:#}");
+    let fix = v.check("policy.actions")["remediation"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        fix.contains("aws iam set-default-policy-version")
+            && fix.contains("--version-id v1")
+            && !fix.contains("create-policy-version"),
+        "{fix}"
+    );
+    let lesson = lesson();
+    let aws = Aws::from_sdk(lab.account.sdk.clone());
+    let changes = lesson
+        .step("policy")
+        .expect("a policy step")
+        .spec
+        .apply(&aws, &lesson.lab, &awslab::steps::Consent::none())
+        .await
+        .unwrap_or_else(|e| panic!("apply: {e}"));
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(
+        changes[0].cli.contains("set-default-policy-version"),
+        "{changes:?}"
+    );
+    let versions = lab
+        .iam
+        .list_policy_versions()
+        .policy_arn(lab.policy_arn(POLICY))
+        .send()
+        .await
+        .expect("list-policy-versions");
+    let mut ids: Vec<(String, bool)> = versions
+        .versions()
+        .iter()
+        .map(|v| {
+            (
+                v.version_id().unwrap_or_default().to_string(),
+                v.is_default_version(),
+            )
+        })
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [("v1".to_string(), true), ("v2".to_string(), false)]);
+    let (_, v) = lab.account.awslab().verify_json();
+    assert_eq!(v.check_status("policy.actions"), "pass", "{v:#}");
 }
