@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Benchmark: grade N seeded accounts (solved labs) through a loopback proxy that adds 100 ms to
-# every request, with --jobs 1 and --jobs 16, and report the emulator's own CPU time per run.
-# Usage: scripts/bench-grade.sh [ACCOUNTS] [DELAY_MS]
+# every request, with --jobs 1 and --jobs 16 (or the job counts given), and report the
+# emulator's own CPU time per run.
+# Usage: scripts/bench-grade.sh [ACCOUNTS] [DELAY_MS] [JOBS...]
+#   e.g. scripts/bench-grade.sh 300 100 16   (300 accounts, only --jobs 16: --jobs 1 takes long)
+# SEED_JOBS (default 4) accounts are seeded at a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-100}
 DELAY=${2:-100}
+shift $(( $# > 2 ? 2 : $# ))
+JOBS_LIST=("$@")
+[ ${#JOBS_LIST[@]} -gt 0 ] || JOBS_LIST=(1 16)
+SEED_JOBS=${SEED_JOBS:-4}
+case "$N$DELAY$SEED_JOBS${JOBS_LIST[*]}" in *[!0-9\ ]*) echo "usage: $0 [ACCOUNTS] [DELAY_MS] [JOBS...]" >&2; exit 2;; esac
+[ "$N" -ge 1 ] && [ "$N" -le 99999999999 ] || { echo "ACCOUNTS must be 1 or more" >&2; exit 2; }
 
 source scripts/moto-venv.sh
 cargo build --release --locked --quiet
@@ -22,16 +31,18 @@ for _ in $(seq 100); do .venv/bin/python -c "import urllib.request; urllib.reque
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=ap-northeast-2
 ROSTER=$(mktemp)
 echo "student,account_id" > "$ROSTER"
-echo "seeding $N solved accounts..." >&2
+echo "seeding $N solved accounts, $SEED_JOBS at a time..." >&2
 for i in $(seq 1 "$N"); do
-  ACCT=$(printf '5%011d' "$i")
-  .venv/bin/python scripts/bench/seed_solved.py "http://127.0.0.1:$MOTO_PORT" "$ACCT" >/dev/null
-  echo "student$i,$ACCT" >> "$ROSTER"
+  echo "student$i,$(printf '5%011d' "$i")" >> "$ROSTER"
 done
+T0=$(date +%s)
+tail -n +2 "$ROSTER" | cut -d, -f2 | xargs -P "$SEED_JOBS" -I{} \
+  .venv/bin/python scripts/bench/seed_solved.py "http://127.0.0.1:$MOTO_PORT" {} >/dev/null
+echo "seeded in $(( $(date +%s) - T0 )) s" >&2
 
 cpu() { awk '{print $14 + $15}' "/proc/$MOTO/stat"; }
 TICKS=$(getconf CLK_TCK)
-for JOBS in 1 16; do
+for JOBS in "${JOBS_LIST[@]}"; do
   C0=$(cpu); T0=$(date +%s.%N)
   ./target/release/awslab grade --roster "$ROSTER" --jobs "$JOBS" --format csv \
     --endpoint-url "http://127.0.0.1:$PROXY_PORT" > "/tmp/awslab-bench-grade-$JOBS.csv"

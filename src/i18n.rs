@@ -62,8 +62,16 @@ impl Text {
     }
 
     pub fn render(&self, lang: Lang) -> String {
-        let template = catalog(lang)
-            .get(self.key)
+        // A count of one takes the message's `-one` form where it has one ("1 resource").
+        let one = self
+            .args
+            .iter()
+            .any(|(n, v)| matches!(*n, "count" | "minutes" | "seconds") && v == "1");
+        let singular = one
+            .then(|| catalog(lang).get(&format!("{}-one", self.key)))
+            .flatten();
+        let template = singular
+            .or_else(|| catalog(lang).get(self.key))
             .or_else(|| catalog(Lang::En).get(self.key))
             .map(String::as_str)
             // A key missing from both catalogues is a bug, but the user still sees something
@@ -89,6 +97,11 @@ impl Text {
                 .map(|(_, v)| v.clone())
         })
     }
+}
+
+/// Whether the catalogue of `lang` has a message for `key`.
+pub fn has_key(lang: Lang, key: &str) -> bool {
+    catalog(lang).contains_key(key)
 }
 
 /// Replaces `{name}` with what `lookup` gives; unknown names are left as they are.
@@ -224,6 +237,21 @@ mod tests {
             (n == "x").then(|| "1".to_string())
         });
         assert_eq!(out, "a 1 b {y} {not a name} {");
+    }
+
+    #[test]
+    fn a_count_of_one_takes_the_singular_form() {
+        let text = |n: u32| {
+            Text::new("cleanup.confirm-all")
+                .arg("count", n)
+                .render(Lang::En)
+        };
+        assert_eq!(text(1), "Delete the 1 resource marked [delete]?");
+        assert_eq!(text(3), "Delete the 3 resources marked [delete]?");
+        let minutes = Text::new("wizard.record-timeout")
+            .arg("minutes", 1)
+            .render(Lang::En);
+        assert!(minutes.contains("after 1 minute."), "{minutes}");
     }
 
     #[test]

@@ -126,3 +126,114 @@ pub async fn send(url: &str) -> Result<u16, ProbeError> {
         Err(e) => Err(ProbeError::Other(e.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A loopback server answering every request with `response`; counts its connections.
+    fn server(response: String) -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let url = format!("http://{}/", listener.local_addr().expect("address"));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let count = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                count.fetch_add(1, Ordering::SeqCst);
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = stream.write_all(response.as_bytes());
+            }
+        });
+        (url, seen)
+    }
+
+    fn redirect_to(location: &str) -> String {
+        format!(
+            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_reported_and_never_followed() {
+        // First where following could be seen: a second loopback server that counts visits.
+        let (target, visits) =
+            server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".into());
+        let (url, _) = server(redirect_to(&target));
+        match send(&url).await {
+            Err(ProbeError::Redirect { code, location }) => {
+                assert_eq!(code, 302);
+                assert_eq!(location, target);
+            }
+            other => panic!("expected a redirect error, got {other:?}"),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(
+            visits.load(Ordering::SeqCst),
+            0,
+            "the redirect was followed"
+        );
+
+        // The instance metadata address: reported as what it is. Reached only once the check
+        // above proved redirects are not followed, so nothing is ever sent there.
+        let metadata = "http://169.254.169.254/";
+        let (url, seen) = server(redirect_to(metadata));
+        match send(&url).await {
+            Err(ProbeError::Redirect { code, location }) => {
+                assert_eq!((code, location.as_str()), (302, metadata));
+            }
+            other => panic!("expected a redirect error, got {other:?}"),
+        }
+        assert_eq!(seen.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn an_ordinary_answer_is_its_status() {
+        let (url, _) = server(
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
+        );
+        assert_eq!(send(&url).await.ok(), Some(404));
+    }
+
+    #[test]
+    fn a_hostile_location_is_made_printable() {
+        assert_eq!(printable("a\u{1b}[2Jb\n"), "a?[2Jb?");
+        assert_eq!(printable(&"x".repeat(300)).chars().count(), 201);
+    }
+
+    #[test]
+    fn probe_urls_must_be_loopback_only_with_an_emulator() {
+        assert!(check_probe_url("http://127.0.0.1:8080/", true).is_ok());
+        assert!(check_probe_url("http://localhost/", true).is_ok());
+        assert_eq!(
+            check_probe_url("http://198.51.100.7/", true),
+            Err(ProbeUrlError::NotLoopback)
+        );
+        // A real account: the student's instance is wherever they say.
+        assert!(check_probe_url("http://198.51.100.7/", false).is_ok());
+        for bad in [
+            "",
+            "127.0.0.1:80",
+            "ftp://127.0.0.1/",
+            "http://",
+            "file:///etc/passwd",
+        ] {
+            assert_eq!(
+                check_probe_url(bad, false),
+                Err(ProbeUrlError::Invalid),
+                "{bad}"
+            );
+        }
+    }
+}

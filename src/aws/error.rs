@@ -108,9 +108,18 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: fmt::Debug,
 {
-    let chain = DisplayErrorContext(&err).to_string();
+    classify_ref(operation, &err)
+}
+
+/// [`classify`] of an error only borrowed (one found as the source of another).
+pub fn classify_ref<E, R>(operation: &'static str, err: &SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug,
+{
+    let chain = DisplayErrorContext(err).to_string();
     let lower = chain.to_ascii_lowercase();
-    let (kind, code, detail) = match &err {
+    let (kind, code, detail) = match err {
         SdkError::ServiceError(_) => {
             let code = err.code().unwrap_or("Unknown").to_string();
             let message = err.message().unwrap_or("").to_string();

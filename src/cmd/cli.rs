@@ -133,6 +133,11 @@ pub struct RunArgs {
     /// Seconds between looks at the log stream [default: 0.5 in the sandbox, 5 on AWS]
     #[arg(long, value_name = "SECONDS", value_parser = parse_poll)]
     pub poll: Option<f64>,
+    /// Where "do it for me" sends the test request instead of the instance's public IP (a web
+    /// server you run yourself). With --endpoint-url it must be on this machine: an emulator's
+    /// public IPs belong to real hosts, so without this option nothing is sent there
+    #[arg(long, value_name = "URL")]
+    pub probe_url: Option<String>,
     /// For a sandbox this run starts itself (none was running)
     #[command(flatten)]
     pub realism: RealismArgs,
@@ -182,6 +187,10 @@ pub struct GradeArgs {
     /// Role assumed in accounts given by account_id
     #[arg(long, default_value = "OrganizationAccountAccessRole")]
     pub role_name: String,
+    /// Seconds one account may take; an account still unfinished then is reported as timed
+    /// out, and the others are graded regardless
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub account_timeout: u64,
     /// Work after this time (RFC 3339) is late
     #[arg(long, value_name = "TIME")]
     pub deadline: Option<String>,

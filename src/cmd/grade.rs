@@ -74,6 +74,8 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         jobs: usize::from(args.jobs),
         role_name: args.role_name.clone(),
         deadline,
+        account_timeout: std::time::Duration::from_secs(args.account_timeout),
+        lang: ctx.lang,
     };
     let graded = grade::grade(&base, &rows, &lesson, &opts, &done).await;
     if let Some(b) = bar {

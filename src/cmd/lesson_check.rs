@@ -168,6 +168,7 @@ pub fn check_static(
         }
     };
     let mut problems = check_raw(file, &raw);
+    problems.extend(check_kinds_and_assets(source, id, file, &raw));
     match Lesson::load(source, id, &[]) {
         Ok(lesson) => (Some(lesson), problems),
         Err(e) => {
@@ -191,12 +192,64 @@ pub fn check_static(
                 LessonError::Parse { message, .. } => Problem::new(file, "(file)", message),
                 other => Problem::new(file, "(lesson)", other.to_string()),
             };
-            if !problems.iter().any(|p| p.field == from_loader.field) {
+            // Said already, by the field or (an unknown kind) by the kind check above.
+            let said = problems.iter().any(|p| {
+                p.field == from_loader.field
+                    || (p.field.ends_with(".kind")
+                        && from_loader.message.contains("unknown step kind"))
+            });
+            if !said {
                 problems.push(from_loader);
             }
             (None, problems)
         }
     }
+}
+
+/// Every step kind awslab does not know and every asset that is missing or not JSON, all at
+/// once (the loader stops at the first).
+fn check_kinds_and_assets(
+    source: &Source,
+    id: &str,
+    file: &str,
+    raw: &toml::Table,
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (i, step) in steps_of(raw).iter().enumerate() {
+        let at = step_at(i, step);
+        match step.get("kind").and_then(toml::Value::as_str) {
+            Some(kind) if crate::steps::KINDS.contains(&kind) => {}
+            Some(kind) => out.push(Problem::new(
+                file,
+                format!("{at}.kind"),
+                format!(
+                    "unknown step kind '{kind}' (known kinds: {})",
+                    crate::steps::KINDS.join(", ")
+                ),
+            )),
+            None => out.push(Problem::new(file, format!("{at}.kind"), "missing")),
+        }
+        let Some(with) = step.get("with").and_then(toml::Value::as_table) else {
+            continue;
+        };
+        // Every step kind that hands out a document names it `document`.
+        if let Some(name) = with.get("document").and_then(toml::Value::as_str) {
+            let problem = match source.asset(id, name) {
+                Ok((path, text)) => serde_json::from_str::<serde_json::Value>(&text)
+                    .err()
+                    .map(|e| format!("asset {path}: not valid JSON: {e}")),
+                Err(LessonError::Asset {
+                    file: path,
+                    message,
+                }) => Some(format!("asset {path}: {message}")),
+                Err(other) => Some(other.to_string()),
+            };
+            if let Some(message) = problem {
+                out.push(Problem::new(file, format!("{at}.with.document"), message));
+            }
+        }
+    }
+    out
 }
 
 /// The field of the step that names an asset (`steps[0] (policy).with.document`).

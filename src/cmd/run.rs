@@ -27,6 +27,12 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
     }
     // Newcomers without an account practise in the sandbox instead of meeting an error.
     let sandbox = ctx.sandbox || (ctx.target.endpoint_url.is_none() && !has_credentials(ctx).await);
+    if sandbox && args.probe_url.is_some() {
+        return Err(AppError::Usage(
+            Text::new("wizard.probe-url-sandbox").render(ctx.lang),
+        ));
+    }
+    check_probe_url(ctx, args, ctx.target.endpoint_url.is_some())?;
     if sandbox && !ctx.sandbox {
         eprintln!(
             "{}",
@@ -39,6 +45,9 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         ..sandbox::Realism::default()
     };
     let connection = ctx.connect_with(&lesson, sandbox, realism).await?;
+    // The endpoint may also come from AWS_ENDPOINT_URL or the profile: judge the one in use.
+    let custom_endpoint = connection.aws.sdk().endpoint_url().is_some();
+    let probe_url = check_probe_url(ctx, args, custom_endpoint)?;
     // IAM propagation waits are said as they happen, on stderr beside the wizard's own lines.
     let lang = ctx.lang;
     let aws =
@@ -81,6 +90,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
             wait: args.wait.map(|m| Duration::from_secs_f64(m * 60.0)),
             poll,
             spinner: std::io::stderr().is_terminal(),
+            probe_url,
         },
     };
     let outcome = wizard.run().await?;
@@ -95,4 +105,25 @@ async fn has_credentials(ctx: &Context) -> bool {
         Ok(_) => true,
         Err(e) => e.kind != ErrorKind::Credentials,
     }
+}
+
+/// `--probe-url`, checked: an http(s) URL, and on this machine when the account is an
+/// emulator's (`custom_endpoint`).
+fn check_probe_url(
+    ctx: &Context,
+    args: &RunArgs,
+    custom_endpoint: bool,
+) -> Result<Option<String>, AppError> {
+    let Some(url) = args.probe_url.as_deref() else {
+        return Ok(None);
+    };
+    crate::probe::check_probe_url(url, custom_endpoint)
+        .map(Some)
+        .map_err(|e| {
+            AppError::Usage(
+                Text::new(e.catalogue_key())
+                    .arg("url", url)
+                    .render(ctx.lang),
+            )
+        })
 }

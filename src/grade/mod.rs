@@ -7,16 +7,23 @@ pub mod roster;
 
 use crate::aws::{Aws, AwsError};
 use crate::engine::{self, Verdict};
+use crate::finding::Finding;
 use crate::finding::Status;
+use crate::i18n::{Lang, Text};
 use crate::lesson::{LatePolicy, Lesson};
 use futures::StreamExt;
 use roster::{Access, Row};
+use std::time::Duration;
 
 pub struct Options {
     pub jobs: usize,
     pub role_name: String,
     /// Unix seconds.
     pub deadline: Option<i64>,
+    /// How long one account may take, from its AssumeRole to its verdict.
+    pub account_timeout: Duration,
+    /// The language of the per-account errors awslab itself words.
+    pub lang: Lang,
 }
 
 #[derive(Debug, Clone)]
@@ -67,9 +74,34 @@ async fn grade_one(
     lesson: &Lesson,
     opts: &Options,
 ) -> Graded {
-    let mut verdict = match connect(base, row, &opts.role_name).await {
-        Ok(aws) => engine::verify(&aws, lesson).await,
-        Err(e) => unreadable(lesson, base, &e),
+    let graded = tokio::time::timeout(opts.account_timeout, async {
+        match connect(base, row, &opts.role_name).await {
+            Ok(aws) => engine::verify(&aws, lesson).await,
+            Err(e) => unreadable(lesson, base, &[crate::steps::read_error(&e)], Some(e)),
+        }
+    })
+    .await;
+    let mut verdict = match graded {
+        Ok(verdict) => verdict,
+        // Dropping the unfinished check cancels its calls; the account is reported, not waited for.
+        Err(_) => {
+            let why =
+                Text::new("grade.account-timeout").arg("seconds", opts.account_timeout.as_secs());
+            let finding = Finding::new("timeout", Status::Error, why.clone());
+            // The account id, when the roster gives it: it never answered.
+            let account = match &row.access {
+                Access::Account { id, .. } => Some(id.clone()),
+                _ => None,
+            };
+            return Graded {
+                student: row.student.clone(),
+                line: row.line,
+                account,
+                verdict: unreadable(lesson, base, &[finding], None),
+                error: Some(why.render(opts.lang)),
+                late_steps: Vec::new(),
+            };
+        }
     };
     let error = match (&verdict.fatal, verdict.status) {
         (Some(e), _) => Some(e.to_string()),
@@ -115,13 +147,14 @@ fn apply_deadline(verdict: &mut Verdict, lesson: &Lesson, deadline: i64) -> Vec<
     late
 }
 
-/// A verdict for an account that could not be read at all: every step an error.
-fn unreadable(lesson: &Lesson, base: &aws_types::SdkConfig, e: &AwsError) -> Verdict {
-    let findings = lesson
-        .steps
-        .iter()
-        .map(|_| vec![crate::steps::read_error(e)])
-        .collect();
+/// A verdict for an account that could not be read at all: every step an error, with `why`.
+fn unreadable(
+    lesson: &Lesson,
+    base: &aws_types::SdkConfig,
+    why: &[Finding],
+    fatal: Option<AwsError>,
+) -> Verdict {
+    let findings = lesson.steps.iter().map(|_| why.to_vec()).collect();
     let steps = engine::assemble(lesson, findings);
     Verdict {
         lesson: lesson.id.clone(),
@@ -131,7 +164,7 @@ fn unreadable(lesson: &Lesson, base: &aws_types::SdkConfig, e: &AwsError) -> Ver
         earned: 0,
         possible: lesson.possible_points(),
         steps,
-        fatal: Some(e.clone()),
+        fatal,
     }
 }
 

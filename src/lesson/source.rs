@@ -85,7 +85,10 @@ impl Source {
                         return Ok((path, text.to_string()));
                     }
                 }
-                Err(missing_asset(&format!("assets/{id}/{name}")))
+                Err(missing_asset(
+                    &format!("assets/{id}/{name}"),
+                    &[format!("lessons/{id}/"), format!("assets/{id}/")],
+                ))
             }
             Source::Dir(dir) => {
                 let beside = dir.join(id).join(name);
@@ -95,12 +98,20 @@ impl Source {
                     .join("assets")
                     .join(id)
                     .join(name);
-                for path in [beside.clone(), repo_layout] {
+                for path in [beside.clone(), repo_layout.clone()] {
                     if path.is_file() {
                         return read_file(&path).map(|t| (path.display().to_string(), t));
                     }
                 }
-                Err(missing_asset(&beside.display().to_string()))
+                let folder = |p: &Path| {
+                    p.parent()
+                        .map(|d| format!("{}/", d.display()))
+                        .unwrap_or_default()
+                };
+                Err(missing_asset(
+                    &beside.display().to_string(),
+                    &[folder(&beside), folder(&repo_layout)],
+                ))
             }
         }
     }
@@ -136,10 +147,15 @@ fn embedded_file(path: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
-fn missing_asset(path: &str) -> LessonError {
+/// An asset found in none of the folders assets are looked up in: the lesson's own folder,
+/// and `assets/<lesson id>/` beside `lessons/`.
+fn missing_asset(path: &str, looked_in: &[String]) -> LessonError {
     LessonError::Asset {
         file: path.to_string(),
-        message: "file not found".into(),
+        message: format!(
+            "file not found (assets are looked up in {})",
+            looked_in.join(" and ")
+        ),
     }
 }
 

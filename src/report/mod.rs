@@ -24,9 +24,62 @@ pub fn pad(text: &str, columns: usize) -> String {
     out
 }
 
+/// Re-flows `text` to `columns` display columns: the lines of each paragraph (a lesson's text
+/// is wrapped for its file, not for this terminal) are joined, then broken again between
+/// words only. Paragraphs are separated by blank lines; a word wider than the line stands alone.
+pub fn wrap(text: &str, columns: usize) -> String {
+    let mut out = Vec::new();
+    for paragraph in text.trim().split("\n\n") {
+        let mut line = String::new();
+        let mut lines = Vec::new();
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && width(&line) + 1 + width(word) > columns {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+        out.push(lines.join("\n"));
+    }
+    out.join("\n\n")
+}
+
+/// The width to wrap prose at: the terminal's (or `COLUMNS`), within reason.
+pub fn text_columns() -> usize {
+    let terminal = console::Term::stdout()
+        .size_checked()
+        .map(|(_, c)| c as usize);
+    let env = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+    terminal.or(env).unwrap_or(80).clamp(20, 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_breaks_between_words_by_display_width_never_inside_one() {
+        let text = "로그 그룹은 CloudWatch Logs에서 로그를 모아 두는\n단위입니다. Flow Log가 기록을 쌓을 장소를 지정합니다.\n\n둘째 문단입니다.";
+        for columns in [20, 30, 44] {
+            let wrapped = wrap(text, columns);
+            for line in wrapped.lines() {
+                assert!(width(line) <= columns, "{columns}: {line:?}");
+            }
+            let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+            assert_eq!(words(&wrapped), words(text), "no word split or lost");
+            assert!(wrapped.contains("지정합니다."), "{wrapped}");
+            assert_eq!(
+                wrapped.matches("\n\n").count(),
+                1,
+                "the paragraph break stays"
+            );
+        }
+    }
 
     #[test]
     fn hangul_takes_two_columns_and_colour_none() {

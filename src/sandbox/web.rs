@@ -24,56 +24,130 @@ pub async fn bind() -> std::io::Result<TcpListener> {
     TcpListener::bind(("127.0.0.1", 0)).await
 }
 
+/// How long the server waits after a failed `accept` (out of file descriptors, say) before the
+/// next: the error usually lasts a while, and trying again at once would only spin a core.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Calls `accept` for ever, handing each connection to `handle`; after an error it waits
+/// `ACCEPT_BACKOFF` first.
+pub async fn accept_loop<T, A, F>(mut accept: A, mut handle: impl FnMut(T))
+where
+    A: FnMut() -> F,
+    F: std::future::Future<Output = std::io::Result<T>>,
+{
+    loop {
+        match accept().await {
+            Ok(connection) => handle(connection),
+            Err(_) => tokio::time::sleep(ACCEPT_BACKOFF).await,
+        }
+    }
+}
+
 /// Serves until the task is dropped; each finished connection is sent to `seen`.
 pub async fn serve(listener: TcpListener, body: String, seen: mpsc::UnboundedSender<Connection>) {
-    loop {
-        let Ok((mut socket, client)) = listener.accept().await else {
-            continue;
-        };
-        let seen = seen.clone();
-        let body = body.clone();
-        tokio::spawn(async move {
-            let start = SystemTime::now();
-            let mut request = Vec::new();
-            let mut buf = [0u8; 2048];
-            // A slow or silent client must not hold the task forever.
-            let read = tokio::time::timeout(Duration::from_secs(5), async {
-                loop {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            request.extend_from_slice(&buf[..n]);
-                            if request.windows(4).any(|w| w == b"\r\n\r\n")
-                                || request.len() >= MAX_REQUEST
-                            {
-                                break;
-                            }
-                        }
+    let listener = &listener;
+    accept_loop(
+        || listener.accept(),
+        |(socket, client)| {
+            tokio::spawn(respond(socket, client, body.clone(), seen.clone()));
+        },
+    )
+    .await;
+}
+
+/// Answers one request with `body`, then tells `seen` about the connection.
+async fn respond(
+    mut socket: tokio::net::TcpStream,
+    client: SocketAddr,
+    body: String,
+    seen: mpsc::UnboundedSender<Connection>,
+) {
+    let start = SystemTime::now();
+    let mut request = Vec::new();
+    let mut buf = [0u8; 2048];
+    // A slow or silent client must not hold the task forever.
+    let read = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    request.extend_from_slice(&buf[..n]);
+                    if request.windows(4).any(|w| w == b"\r\n\r\n") || request.len() >= MAX_REQUEST
+                    {
+                        break;
                     }
                 }
-            })
-            .await;
-            let response = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let written = if read.is_ok() {
-                socket.write_all(response.as_bytes()).await.is_ok()
-            } else {
-                false
-            };
-            let _ = socket.shutdown().await;
-            let _ = seen.send(Connection {
-                client,
-                bytes_in: request.len() as u64 + 180, // plus the TCP/IP headers of the handshake
-                bytes_out: if written {
-                    response.len() as u64 + 180
-                } else {
-                    120
-                },
-                start,
-                end: SystemTime::now(),
-            });
-        });
+            }
+        }
+    })
+    .await;
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let written = if read.is_ok() {
+        socket.write_all(response.as_bytes()).await.is_ok()
+    } else {
+        false
+    };
+    let _ = socket.shutdown().await;
+    let _ = seen.send(Connection {
+        client,
+        bytes_in: request.len() as u64 + 180, // plus the TCP/IP headers of the handshake
+        bytes_out: if written {
+            response.len() as u64 + 180
+        } else {
+            120
+        },
+        start,
+        end: SystemTime::now(),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[tokio::test]
+    async fn a_failing_accept_is_retried_after_a_pause_not_at_once() {
+        let attempts = Arc::new(AtomicU32::new(0));
+        let counted = attempts.clone();
+        let always_failing = move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            // What accept says when the process is out of file descriptors.
+            std::future::ready(Err::<(), _>(std::io::Error::from_raw_os_error(
+                libc::EMFILE,
+            )))
+        };
+        let window = Duration::from_millis(1000);
+        let ended = tokio::time::timeout(window, accept_loop(always_failing, |_| {})).await;
+        assert!(ended.is_err(), "the loop runs until it is dropped");
+        let n = attempts.load(Ordering::SeqCst);
+        // One attempt per ACCEPT_BACKOFF at most (plus the first); a spinning loop makes
+        // millions.
+        let bound = (window.as_millis() / ACCEPT_BACKOFF.as_millis()) as u32 + 2;
+        assert!((2..=bound).contains(&n), "{n} attempts in {window:?}");
+    }
+
+    #[tokio::test]
+    async fn the_stand_in_answers_and_reports_the_connection() {
+        let listener = bind().await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let server = tokio::spawn(serve(listener, "hi\n".into(), tx));
+        let mut client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        client
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .expect("send");
+        let mut answer = String::new();
+        client.read_to_string(&mut answer).await.expect("read");
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        assert!(answer.ends_with("hi\n"), "{answer}");
+        let seen = rx.recv().await.expect("the connection is reported");
+        assert_eq!(seen.client, client.local_addr().expect("client address"));
+        server.abort();
     }
 }

@@ -74,6 +74,16 @@ impl StepSpec {
         }
     }
 
+    /// The documents a person doing this step by hand needs to see: its own assets, and for a
+    /// role the trust policy it is created with (the trust step's, shown again here because the
+    /// console asks for it when the role is made).
+    pub fn documents<'a>(&'a self, lab: &'a Lab) -> Vec<&'a str> {
+        match self {
+            StepSpec::Role(p) => role::trust_document_name(p, lab).into_iter().collect(),
+            _ => self.assets(),
+        }
+    }
+
     /// Observes what this step needs and judges it. Findings carry short check ids; the engine
     /// prefixes them with the step id.
     pub async fn judge(&self, aws: &Aws, lesson: &Lab) -> Vec<Finding> {

@@ -75,15 +75,27 @@ fn unreadable(t: &PolicyText) -> Option<String> {
 pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let Some(role) = &o.role else {
         return vec![
-            Finding::fail("exists", Text::new("role.missing").arg("name", &p.name)).fix(
-                Text::new("role.fix-create").arg("name", &p.name).arg(
-                    "cli",
-                    format!(
-                        "aws iam create-role --role-name {} --assume-role-policy-document file://trust-policy.json",
-                        sh(&p.name)
-                    ),
-                ),
-            ),
+            Finding::fail("exists", Text::new("role.missing").arg("name", &p.name)).fix({
+                // The whole step: the role with its trust policy, then the lab's policy on it.
+                let document = trust_document_name(p, env.lesson).unwrap_or("trust-policy.json");
+                let policy_arn = o
+                    .policy_arn
+                    .clone()
+                    .unwrap_or_else(|| format!("arn:aws:iam::{}:policy/{}", env.account, p.policy));
+                Text::new("role.fix-create")
+                    .arg("name", &p.name)
+                    .arg("policy", &p.policy)
+                    .arg("document", document)
+                    .arg(
+                        "cli",
+                        format!(
+                            "aws iam create-role --role-name {name} --assume-role-policy-document file://{doc} && aws iam attach-role-policy --role-name {name} --policy-arn {arn}",
+                            name = sh(&p.name),
+                            doc = sh(document),
+                            arn = sh(&policy_arn),
+                        ),
+                    )
+            }),
         ];
     };
     let mut out = vec![
@@ -272,6 +284,14 @@ const DEFAULT_SERVICE: &str = "vpc-flow-logs.amazonaws.com";
 enum Trust<'a> {
     Asset { name: &'a str, text: &'a str },
     Service(String),
+}
+
+/// The asset of the lesson's trust step for this role, if it has one.
+pub fn trust_document_name<'a>(p: &Params, lesson: &'a Lab) -> Option<&'a str> {
+    lesson.steps.iter().find_map(|s| match &s.spec {
+        StepSpec::Trust(t) if t.role == p.name => Some(t.document.as_str()),
+        _ => None,
+    })
 }
 
 fn trust_for<'a>(p: &Params, lesson: &'a Lab) -> Result<Trust<'a>, AwsError> {

@@ -51,8 +51,26 @@ impl Wizard<'_> {
             let public_ip = instance.public_ip.clone().unwrap_or_default();
             let (url, shown) = probe::target(self.sandbox, &public_ip, p.port)
                 .map_err(|e| AppError::Usage(e.to_string()))?;
+            // Outside the sandbox, --probe-url replaces the public IP. Without it, an emulator's
+            // account (a custom endpoint) leaves nowhere safe to send the request: the public IP
+            // the emulator made up belongs to a real host.
+            let (url, shown) = match (self.sandbox, &self.opts.probe_url) {
+                (None, Some(probe_url)) => (probe_url.clone(), probe_url.clone()),
+                _ => (url, shown),
+            };
+            let unsendable = self.sandbox.is_none()
+                && self.opts.probe_url.is_none()
+                && self.aws.sdk().endpoint_url().is_some();
             let request_ms = now_ms();
-            if choice == Choice::DoIt {
+            if unsendable {
+                self.say(self.r(self.t("wizard.probe-not-sent").arg("ip", &public_ip)));
+                if self.prompt.automatic() {
+                    // Nothing was sent, so no record can come: waiting would only take time.
+                    return Ok(StepEnd::Skipped);
+                }
+                let msg = self.r(self.t("wizard.press-enter-sent"));
+                self.prompt.pause(&msg)?;
+            } else if choice == Choice::DoIt {
                 // In the sandbox the command shown is the one that works: the stand-in's.
                 let command = if self.sandbox.is_some() { &url } else { &shown };
                 self.say(format!("$ curl {command}").bold().to_string());
@@ -66,14 +84,16 @@ impl Wizard<'_> {
                 match probe::send(&url).await {
                     Ok(code) => self.say(self.r(self.t("wizard.probe-ok").arg("code", code))),
                     Err(e) => {
-                        let key = match e {
-                            probe::ProbeError::Timeout(_) => "wizard.probe-timeout",
-                            probe::ProbeError::Refused(_) => "wizard.probe-refused",
-                            _ => "wizard.probe-failed",
+                        let text = match &e {
+                            probe::ProbeError::Redirect { code, location } => self
+                                .t("wizard.probe-redirect")
+                                .arg("code", code)
+                                .arg("location", location),
+                            probe::ProbeError::Timeout(_) => self.t("wizard.probe-timeout"),
+                            probe::ProbeError::Refused(_) => self.t("wizard.probe-refused"),
+                            _ => self.t("wizard.probe-failed"),
                         };
-                        self.say(
-                            self.r(self.t(key).arg("url", &shown).arg("detail", e.to_string())),
-                        );
+                        self.say(self.r(text.arg("url", &shown).arg("detail", e.to_string())));
                         attempts += 1;
                         if self.prompt.automatic() && attempts >= 2 {
                             return Ok(StepEnd::Skipped);
@@ -92,8 +112,10 @@ impl Wizard<'_> {
                 self.prompt.pause(&msg)?;
             }
             let wait = self.record_wait(o.flow_log.as_ref());
-            let resend = (choice == Choice::DoIt && std::env::var_os("AWSLAB_NO_RESEND").is_none())
-                .then_some(url.as_str());
+            let resend = (!unsendable
+                && choice == Choice::DoIt
+                && std::env::var_os("AWSLAB_NO_RESEND").is_none())
+            .then_some(url.as_str());
             match self.wait_for_record(p, request_ms, wait, resend).await? {
                 watch::Watched::Found { event, record } => {
                     // For scripts/bench-latency.sh: from stored in the stream to seen here.

@@ -15,6 +15,7 @@ use crate::finding::Status;
 use crate::i18n::{Lang, Text};
 use crate::lesson::{Lesson, Step};
 use crate::report::text::{mark, status_word};
+use crate::report::{text_columns, wrap};
 use crate::sandbox::SandboxInfo;
 use crate::steps::{Change, Consent, StepSpec};
 use colored::Colorize;
@@ -32,6 +33,9 @@ pub struct Options {
     pub poll: Duration,
     /// Show a spinner while waiting (only on a terminal).
     pub spinner: bool,
+    /// Where "do it for me" sends the test request outside the sandbox, instead of the
+    /// instance's public IP (`run --probe-url`, already checked).
+    pub probe_url: Option<String>,
 }
 
 pub enum Outcome {
@@ -147,7 +151,7 @@ impl Wizard<'_> {
     async fn intro(&mut self) -> Result<(), AppError> {
         let identity = self.aws.fresh().identity().await?;
         self.say(format!("\n{}", self.lesson.title.get(self.lang).bold()));
-        self.say(self.lesson.summary.get(self.lang).trim());
+        self.say(wrap(self.lesson.summary.get(self.lang), text_columns()));
         self.say("");
         let mode = match self.sandbox {
             Some(info) => self
@@ -187,8 +191,8 @@ impl Wizard<'_> {
             format!("[{}/{}]", i + 1, n).cyan().bold(),
             step.title.get(self.lang).bold()
         ));
-        self.say(step.instructions.get(self.lang).trim());
-        for asset in step.spec.assets() {
+        self.say(wrap(step.instructions.get(self.lang), text_columns()));
+        for asset in step.spec.documents(&self.lesson.lab) {
             if let Some(doc) = self.lesson.lab.assets.get(asset) {
                 self.say(format!(
                     "\n{} ({asset}):",
@@ -285,7 +289,7 @@ impl Wizard<'_> {
     fn hint(&mut self, step: &Step, next: &mut usize) {
         match step.hints.get(*next % step.hints.len().max(1)) {
             Some(h) => {
-                let text = h.get(self.lang).to_string();
+                let text = wrap(h.get(self.lang), text_columns().saturating_sub(3));
                 self.say(format!("{} {text}", "💡".yellow()));
             }
             None => self.say(self.r(self.t("wizard.no-hints"))),

@@ -405,14 +405,20 @@ async fn print_policy_covers_exactly_what_verify_calls() {
     assert_eq!(allowed, awslab::aws::record::VERIFY_ACTIONS);
 
     // Every state that makes verify take another path: solved, empty (log group looked up in
-    // other regions), an inline policy on the role.
+    // other regions), an inline policy on the role, a policy whose version in force falls
+    // short (its other versions are read).
     let solved = Lab::solved().await;
     let empty = Lab::new().await;
     let odd = Lab::new().await;
     odd.create_role(ROLE, &trust_policy()).await;
     odd.put_inline(ROLE, "inline", &flow_policy()).await;
+    let short = Lab::new().await;
+    short.create_policy(POLICY, &flow_policy()).await;
+    short
+        .new_default_version(POLICY, &flow_policy().replace("\"logs:PutLogEvents\",", ""))
+        .await;
     let mut called = std::collections::BTreeSet::new();
-    for lab in [&solved, &empty, &odd] {
+    for lab in [&solved, &empty, &odd, &short] {
         let dir = TempDir::new();
         let log = dir.0.join("calls");
         lab.account

@@ -70,7 +70,7 @@ fn the_shipped_lesson_is_valid_and_sound() {
         out.contains("traffic: the test request's record arrived"),
         "{out}"
     );
-    assert!(out.contains("1 lesson(s) checked: sound."), "{out}");
+    assert!(out.contains("1 lesson checked: sound."), "{out}");
 }
 
 #[test]
@@ -153,5 +153,29 @@ fn a_directory_of_lessons_reports_every_broken_one() {
             "{id}:\n{out}"
         );
     }
-    assert!(out.contains("problem(s) found"), "{out}");
+    assert!(out.contains("problems found"), "{out}");
+}
+
+#[test]
+fn every_problem_is_listed_at_once_and_a_missing_asset_says_where_it_was_looked_for() {
+    let run = check_fixture("many-problems");
+    let out = run.stdout();
+    assert_eq!(run.code(), 2, "{out}\n{}", run.stderr());
+    for (field, words) in [
+        ("steps[1] (bucket).kind", "unknown step kind 's3-bucket'"),
+        ("steps[0] (policy).with.document", "missing-policy.json"),
+        ("steps[2] (trust).with.document", "missing-trust.json"),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.contains('✗') && l.contains(field))
+            .unwrap_or_else(|| panic!("no problem about {field}:\n{out}"));
+        assert!(line.contains(words), "{line}");
+        if field.ends_with("document") {
+            assert!(
+                line.contains("looked up in") && line.contains("many-problems/"),
+                "{line}"
+            );
+        }
+    }
 }

@@ -10,6 +10,7 @@ mod audit;
 mod cleanup;
 mod faults;
 mod grade;
+mod hardening;
 mod hostile;
 mod lesson_check;
 mod real_aws;

@@ -39,6 +39,7 @@ async fn wizard(
             wait: Some(Duration::from_secs(1)),
             poll: Duration::from_millis(200),
             spinner: false,
+            probe_url: None,
         },
     }
     .run()
@@ -292,4 +293,37 @@ async fn a_right_older_version_is_made_the_default_again_not_copied_into_a_new_o
     assert_eq!(ids, [("v1".to_string(), true), ("v2".to_string(), false)]);
     let (_, v) = lab.account.awslab().verify_json();
     assert_eq!(v.check_status("policy.actions"), "pass", "{v:#}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_role_fix_is_the_whole_step_and_shows_the_trust_policy_it_uses() {
+    let lab = Lab::new().await;
+    lab.create_policy(POLICY, &flow_policy()).await;
+    for (lang, console) in [
+        ("en", "Custom trust policy"),
+        ("ko", "사용자 지정 신뢰 정책"),
+    ] {
+        let (_, v) = lab.account.awslab().args(["--lang", lang]).verify_json();
+        let fix = v.check("role.exists")["remediation"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(
+            fix.contains("--assume-role-policy-document file://trust-policy.json")
+                && fix.contains(&format!(
+                    "aws iam attach-role-policy --role-name {ROLE} --policy-arn {}",
+                    lab.policy_arn(POLICY)
+                ))
+                && fix.contains(console),
+            "{fix}"
+        );
+    }
+    // The wizard's role step shows the trust policy before any fix points at it.
+    let out = wizard(&lab, None, Some("role"), vec![Answer::Choose(Choice::Quit)]).await;
+    let role_step = out.split("[2/6]").nth(1).unwrap_or("");
+    assert!(
+        role_step.contains("(trust-policy.json)")
+            && role_step.contains("vpc-flow-logs.amazonaws.com"),
+        "{out}"
+    );
 }

@@ -627,6 +627,7 @@ async fn wizard_at_flow_log(lab: &Lab, answers: Vec<Answer>) -> (String, Vec<Str
             wait: Some(Duration::from_secs(1)),
             poll: Duration::from_millis(200),
             spinner: false,
+            probe_url: None,
         },
     }
     .run()

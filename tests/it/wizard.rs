@@ -21,6 +21,7 @@ fn opts() -> Options {
         wait: Some(Duration::from_secs(3)),
         poll: Duration::from_millis(200),
         spinner: false,
+        probe_url: None,
     }
 }
 
