@@ -320,6 +320,9 @@ fn check_raw(file: &str, raw: &toml::Table) -> Vec<Problem> {
         if let Some(hints) = step.get("hints").and_then(toml::Value::as_array) {
             for (h, hint) in hints.iter().enumerate() {
                 localized(&format!("{at}.hints[{h}]"), Some(hint));
+                if let Some(sandbox) = hint.get("sandbox") {
+                    localized(&format!("{at}.hints[{h}].sandbox"), Some(sandbox));
+                }
             }
         }
     }

@@ -138,7 +138,7 @@ struct StepFile {
     title: Localized,
     instructions: Localized,
     #[serde(default)]
-    hints: Vec<Localized>,
+    hints: Vec<HintFile>,
     #[serde(default)]
     with: toml::Table,
 }
@@ -150,6 +150,34 @@ pub struct Variable {
     pub description: Localized,
 }
 
+/// A hint as written: the text, and what to say instead in the sandbox when the text is about
+/// AWS's own addresses or minutes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HintFile {
+    ko: String,
+    en: String,
+    #[serde(default)]
+    sandbox: Option<Localized>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hint {
+    pub text: Localized,
+    /// The same hint for the sandbox, where the instance is a loopback stand-in and records
+    /// arrive in seconds.
+    pub sandbox: Option<Localized>,
+}
+
+impl Hint {
+    pub fn get(&self, lang: Lang, in_sandbox: bool) -> &str {
+        match (&self.sandbox, in_sandbox) {
+            (Some(s), true) => s.get(lang),
+            _ => self.text.get(lang),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Step {
     pub id: String,
@@ -158,7 +186,7 @@ pub struct Step {
     pub depends: Vec<String>,
     pub title: Localized,
     pub instructions: Localized,
-    pub hints: Vec<Localized>,
+    pub hints: Vec<Hint>,
 }
 
 #[derive(Debug, Clone)]
@@ -331,7 +359,20 @@ impl Lesson {
                 .hints
                 .iter()
                 .enumerate()
-                .map(|(h, l)| text_subst(&format!("hints[{h}]"), l))
+                .map(|(h, hint)| {
+                    let text = Localized {
+                        ko: hint.ko.clone(),
+                        en: hint.en.clone(),
+                    };
+                    Ok(Hint {
+                        text: text_subst(&format!("hints[{h}]"), &text)?,
+                        sandbox: hint
+                            .sandbox
+                            .as_ref()
+                            .map(|l| text_subst(&format!("hints[{h}].sandbox"), l))
+                            .transpose()?,
+                    })
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             steps.push(Step {
                 title: text_subst("title", &s.title)?,

@@ -289,7 +289,10 @@ impl Wizard<'_> {
     fn hint(&mut self, step: &Step, next: &mut usize) {
         match step.hints.get(*next % step.hints.len().max(1)) {
             Some(h) => {
-                let text = wrap(h.get(self.lang), text_columns().saturating_sub(3));
+                let text = wrap(
+                    h.get(self.lang, self.sandbox.is_some()),
+                    text_columns().saturating_sub(3),
+                );
                 self.say(format!("{} {text}", "💡".yellow()));
             }
             None => self.say(self.r(self.t("wizard.no-hints"))),
@@ -372,7 +375,7 @@ impl Wizard<'_> {
             .collect();
         if fixes.is_empty() {
             if let Some(h) = step.hints.first() {
-                self.say(h.get(self.lang));
+                self.say(h.get(self.lang, self.sandbox.is_some()));
             }
         }
         for fix in fixes {

@@ -97,15 +97,13 @@ async fn doing_a_step_whose_prerequisite_was_skipped_says_which_first_and_writes
     assert!(roles.roles().is_empty(), "no half-made role: {roles:?}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn quitting_a_private_sandbox_does_not_promise_the_progress_is_kept() {
-    let lab = Lab::new().await;
-    let info = SandboxInfo {
+fn sandbox_info(lab: &Lab, pid: u32) -> SandboxInfo {
+    SandboxInfo {
         endpoint: moto().endpoint.clone(),
         web: "http://127.0.0.1:9".to_string(),
         region: REGION.to_string(),
         // This process: what a private sandbox records.
-        pids: vec![std::process::id()],
+        pids: vec![pid],
         pid_starts: Vec::new(),
         account: lab.account.id.clone(),
         lesson: "vpc-flow-logs".to_string(),
@@ -117,7 +115,13 @@ async fn quitting_a_private_sandbox_does_not_promise_the_progress_is_kept() {
         delay_seconds: 1,
         warmup_seconds: 0,
         iam_delay_seconds: 0,
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quitting_a_private_sandbox_does_not_promise_the_progress_is_kept() {
+    let lab = Lab::new().await;
+    let info = sandbox_info(&lab, std::process::id());
     let out = wizard(&lab, Some(&info), None, vec![Answer::Choose(Choice::Quit)]).await;
     assert!(out.contains("private sandbox"), "{out}");
     assert!(out.contains("awslab sandbox up"), "{out}");
@@ -325,5 +329,32 @@ async fn the_role_fix_is_the_whole_step_and_shows_the_trust_policy_it_uses() {
         role_step.contains("(trust-policy.json)")
             && role_step.contains("vpc-flow-logs.amazonaws.com"),
         "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hints_written_for_aws_read_right_in_the_sandbox() {
+    let lab = Lab::configured().await;
+    // A sandbox some other process runs (pid 1 is never this test).
+    let info = sandbox_info(&lab, 1);
+    let answers = vec![
+        Answer::Choose(Choice::Hint),
+        Answer::Choose(Choice::Hint),
+        Answer::Choose(Choice::Quit),
+    ];
+    let out = wizard(&lab, Some(&info), Some("traffic"), answers.clone()).await;
+    assert!(
+        out.contains("In the sandbox a web server on this machine"),
+        "{out}"
+    );
+    assert!(out.contains("a few seconds after the request"), "{out}");
+    assert!(
+        !out.contains("<EC2 public IP>") && !out.contains("5 minutes late"),
+        "{out}"
+    );
+    let out = wizard(&lab, None, Some("traffic"), answers).await;
+    assert!(
+        out.contains("<EC2 public IP>"),
+        "on AWS the AWS hint: {out}"
     );
 }

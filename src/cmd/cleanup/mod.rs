@@ -32,6 +32,9 @@ fn confirm(question: &str) -> Result<bool, AppError> {
         .with_prompt(question)
         .default(false)
         .wait_for_newline(true)
+        // The question stays on screen as asked; re-printing it with the answer doubled a
+        // question long enough to wrap.
+        .report(false)
         .interact()
         .map_err(|e| match e {
             dialoguer::Error::IO(e) => AppError::from(e),
