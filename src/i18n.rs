@@ -90,12 +90,16 @@ impl Text {
                 .filter(|p| !self.args.iter().any(|(n, _)| n == p))
                 .collect::<Vec<_>>()
         );
-        fill(template, |name| {
-            self.args
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.clone())
-        })
+        fill_with(
+            template,
+            |name| {
+                self.args
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.clone())
+            },
+            lang == Lang::Ko,
+        )
     }
 }
 
@@ -106,6 +110,16 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
 
 /// Replaces `{name}` with what `lookup` gives; unknown names are left as they are.
 pub fn fill(template: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    fill_with(template, lookup, false)
+}
+
+/// `fill` for a Korean text: a particle pair right after a placeholder (`{name}을(를)`)
+/// becomes the form that fits the value filled in (`korean`).
+pub fn fill_korean(template: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    fill_with(template, lookup, true)
+}
+
+fn fill_with(template: &str, lookup: impl Fn(&str) -> Option<String>, korean: bool) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -114,15 +128,23 @@ pub fn fill(template: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
         match after.find('}') {
             Some(close) if is_name(&after[..close]) => {
                 let name = &after[..close];
+                rest = &after[close + 1..];
                 match lookup(name) {
-                    Some(value) => out.push_str(&value),
+                    Some(value) => {
+                        out.push_str(&value);
+                        if korean {
+                            if let Some((form, used)) = crate::korean::particle(&value, rest) {
+                                out.push_str(&form);
+                                rest = &rest[used..];
+                            }
+                        }
+                    }
                     None => {
                         out.push('{');
                         out.push_str(name);
                         out.push('}');
                     }
                 }
-                rest = &after[close + 1..];
             }
             _ => {
                 out.push('{');
@@ -257,5 +279,62 @@ mod tests {
     #[test]
     fn render_falls_back_to_the_key() {
         assert_eq!(Text::new("no.such.key").render(Lang::Ko), "no.such.key");
+    }
+}
+
+#[cfg(test)]
+mod korean_rendering {
+    use super::*;
+
+    /// Values a Korean message is filled with: the lab's own, and odd ones.
+    const VALUES: &[&str] = &[
+        "my-flowpolicy",
+        "MyVpc22-Log",
+        "my-flowlog-role",
+        "80",
+        "VPC",
+        "김민수",
+        "v1",
+        "ap-northeast-2",
+        "10",
+    ];
+
+    #[test]
+    fn no_korean_message_keeps_a_particle_pair_for_the_reader() {
+        let mut left = Vec::new();
+        for (key, template) in catalog(Lang::Ko) {
+            let names = placeholders(template);
+            for value in VALUES {
+                let args = names.iter().map(|n| (*n, value.to_string()));
+                let text = fill_korean(template, |name| {
+                    args.clone().find(|(n, _)| *n == name).map(|(_, v)| v)
+                });
+                for pair in ["을(를)", "이(가)", "은(는)", "과(와)", "(으)로", "(이)"] {
+                    if text.contains(pair) && !left.contains(key) {
+                        left.push(key.clone());
+                    }
+                }
+            }
+        }
+        assert!(left.is_empty(), "particle pairs left in: {left:#?}");
+    }
+
+    #[test]
+    fn particles_follow_the_value_in_real_messages() {
+        let missing = Text::new("policy.missing")
+            .arg("name", "my-flowpolicy")
+            .render(Lang::Ko);
+        assert!(missing.starts_with("my-flowpolicy라는"), "{missing}");
+        let wrong = Text::new("flow-log.wrong-log-group")
+            .arg("wanted", "MyVpc22-Log")
+            .arg("group", "other")
+            .render(Lang::Ko);
+        assert!(wrong.starts_with("MyVpc22-Log가 아니라"), "{wrong}");
+        let found = Text::new("traffic.found")
+            .arg("stream", "eni-1-all")
+            .arg("ip", "10.0.1.4")
+            .arg("port", 80)
+            .render(Lang::Ko);
+        assert!(found.contains("포트 80으로의"), "{found}");
     }
 }

@@ -18,6 +18,7 @@ pub mod flow_record;
 pub mod grade;
 pub mod i18n;
 pub mod iam;
+pub mod korean;
 pub mod lesson;
 pub mod probe;
 pub mod report;

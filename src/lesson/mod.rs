@@ -5,7 +5,7 @@ mod source;
 
 pub use source::Source;
 
-use crate::i18n::{Lang, fill, placeholders};
+use crate::i18n::{Lang, placeholders};
 use crate::steps::{Lab, LabStep, Permission, StepSpec};
 pub use crate::steps::{RUNTIME_VARIABLES, fill_runtime};
 
@@ -444,7 +444,10 @@ fn substitute(template: &str, values: &BTreeMap<String, String>) -> Result<Strin
             return Err(name.to_string());
         }
     }
-    Ok(fill(template, |name| values.get(name).cloned()))
+    // Korean particles after a variable (`{policy}을(를)`) fit the value filled in.
+    Ok(crate::i18n::fill_korean(template, |name| {
+        values.get(name).cloned()
+    }))
 }
 
 fn substitute_table(
@@ -539,6 +542,31 @@ mod tests {
         .expect_err("must fail");
         let msg = err.to_string();
         assert!(msg.contains("nope") && msg.contains("log_group"), "{msg}");
+    }
+
+    #[test]
+    fn korean_texts_get_the_particle_that_fits_each_variable() {
+        let lesson = shipped();
+        let policy = &lesson.steps[0].instructions.ko;
+        assert!(policy.contains("my-flowpolicy를"), "{policy}");
+        for step in &lesson.steps {
+            for text in std::iter::once(&step.instructions.ko)
+                .chain(std::iter::once(&step.title.ko))
+                .chain(step.hints.iter().map(|h| &h.text.ko))
+            {
+                for pair in ["을(를)", "이(가)", "은(는)", "(으)로"] {
+                    assert!(!text.contains(pair), "{}: {text}", step.id);
+                }
+            }
+        }
+        // With other names the particles follow them.
+        let other = Lesson::load(
+            &Source::Embedded,
+            "vpc-flow-logs",
+            &[("policy".to_string(), "정책1".to_string())],
+        )
+        .expect("loads");
+        assert!(other.steps[0].instructions.ko.contains("정책1을"));
     }
 
     #[test]
