@@ -40,7 +40,7 @@ impl ExitCode {
 
     pub fn from_status(status: Status) -> ExitCode {
         match status {
-            Status::Pass | Status::Warn => ExitCode::Pass,
+            Status::Pass | Status::Tip | Status::Warn => ExitCode::Pass,
             Status::Pending => ExitCode::Pending,
             Status::Error => ExitCode::CouldNotCheck,
             Status::Fail | Status::Skip => ExitCode::Fail,

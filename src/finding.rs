@@ -7,6 +7,9 @@ use serde::Serialize;
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
+    /// Advice that changes neither the status nor the score (least privilege, the confused
+    /// deputy, a shorter aggregation interval): the course's own way is right.
+    Tip,
     Warn,
     Fail,
     Pending,
@@ -18,6 +21,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
+            Status::Tip => "tip",
             Status::Warn => "warn",
             Status::Fail => "fail",
             Status::Pending => "pending",
@@ -26,15 +30,15 @@ impl Status {
         }
     }
 
-    /// Pass and warn both mean "done": a warning is advice, not a missing piece.
+    /// Pass, tip and warn all mean "done": a warning is advice, not a missing piece.
     pub fn is_done(self) -> bool {
-        matches!(self, Status::Pass | Status::Warn)
+        matches!(self, Status::Pass | Status::Tip | Status::Warn)
     }
 
     /// How a step's status follows from its findings: the worst one decides.
     fn severity(self) -> u8 {
         match self {
-            Status::Pass => 0,
+            Status::Pass | Status::Tip => 0,
             Status::Warn => 1,
             Status::Skip => 2,
             Status::Pending => 3,
@@ -46,6 +50,8 @@ impl Status {
     pub fn worst(statuses: impl IntoIterator<Item = Status>) -> Status {
         statuses
             .into_iter()
+            // A tip never makes a step anything but what its other findings say.
+            .map(|s| if s == Status::Tip { Status::Pass } else { s })
             .max_by_key(|s| s.severity())
             .unwrap_or(Status::Skip)
     }
@@ -80,6 +86,10 @@ impl Finding {
     pub fn pass(id: &str, message: Text) -> Finding {
         Finding::new(id, Status::Pass, message)
     }
+    pub fn tip(id: &str, message: Text) -> Finding {
+        Finding::new(id, Status::Tip, message)
+    }
+
     pub fn warn(id: &str, message: Text) -> Finding {
         Finding::new(id, Status::Warn, message)
     }

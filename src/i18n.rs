@@ -96,11 +96,27 @@ impl Text {
                 self.args
                     .iter()
                     .find(|(n, _)| *n == name)
-                    .map(|(_, v)| v.clone())
+                    .map(|(_, v)| neutralised(v))
             },
             lang == Lang::Ko,
         )
     }
+}
+
+/// A value as it may reach a terminal: text from AWS (tag values, names, error messages) can
+/// hold control characters and escape sequences that would recolour, move or rewrite the
+/// student's screen. Each becomes U+FFFD; line breaks stay.
+fn neutralised(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Whether the catalogue of `lang` has a message for `key`.
@@ -274,6 +290,16 @@ mod tests {
             .arg("minutes", 1)
             .render(Lang::En);
         assert!(minutes.contains("after 1 minute."), "{minutes}");
+    }
+
+    #[test]
+    fn terminal_escapes_in_values_are_neutralised() {
+        let text = Text::new("flow-log.name-other")
+            .arg("name", "\u{1b}[31mred\u{1b}]0;title\u{7}\r")
+            .arg("wanted", "my-flowlog")
+            .render(Lang::En);
+        assert!(!text.chars().any(|c| c.is_control()), "{text:?}");
+        assert!(text.contains("red"), "{text}");
     }
 
     #[test]

@@ -36,7 +36,7 @@ fn counts(v: &Verdict) -> (usize, usize, usize, usize) {
             Status::Fail => f += 1,
             Status::Error => e += 1,
             Status::Skip | Status::Pending => s += 1,
-            Status::Pass | Status::Warn => {}
+            Status::Pass | Status::Tip | Status::Warn => {}
         }
     }
     (t, f, e, s)
@@ -95,7 +95,7 @@ fn suite(name: &str, v: &Verdict, lang: Lang) -> String {
                 Status::Skip | Status::Pending => {
                     let _ = write!(out, "<skipped message=\"{}\"/>", esc(&message));
                 }
-                Status::Pass | Status::Warn => {}
+                Status::Pass | Status::Tip | Status::Warn => {}
             }
             let mut system_out = format!("[{}] {}", finding.status.as_str(), message);
             if let Some(r) = &finding.resource {

@@ -10,6 +10,7 @@ use std::fmt::Write;
 pub fn mark(status: Status) -> colored::ColoredString {
     match status {
         Status::Pass => "✔".green().bold(),
+        Status::Tip => "💡".normal(),
         Status::Warn => "!".yellow().bold(),
         Status::Fail => "✘".red().bold(),
         Status::Pending => "…".cyan().bold(),
@@ -21,6 +22,7 @@ pub fn mark(status: Status) -> colored::ColoredString {
 pub fn status_word(status: Status, lang: Lang) -> String {
     let key = match status {
         Status::Pass => "status.pass",
+        Status::Tip => "status.tip",
         Status::Warn => "status.warn",
         Status::Fail => "status.fail",
         Status::Pending => "status.pending",

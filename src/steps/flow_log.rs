@@ -272,7 +272,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     if let Some(wanted) = p.max_aggregation_interval {
         let actual = fl.max_aggregation_interval.unwrap_or(600);
         if actual > wanted {
-            out.push(on(Finding::warn(
+            out.push(on(Finding::tip(
                 "aggregation",
                 Text::new("flow-log.slow-aggregation")
                     .arg("seconds", actual)

@@ -197,7 +197,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             .any(|s| s.effect == Effect::Allow && s.has_wildcard_resource());
         if let (true, Some(narrow)) = (wildcard, &p.least_privilege_resource) {
             out.push(
-                Finding::warn(
+                Finding::tip(
                     "least-privilege",
                     Text::new("policy.wildcard-resource").arg("resource", env.fill(narrow)),
                 )

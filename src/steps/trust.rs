@@ -138,7 +138,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             ];
             if !guards_deputy(&document, &with_context.allow_statements) {
                 out.push(
-                    Finding::warn(
+                    Finding::tip(
                         "confused-deputy",
                         Text::new("trust.no-condition").arg("service", &p.service),
                     )
