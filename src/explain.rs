@@ -13,6 +13,9 @@ pub struct Known {
     pub private_ip: Option<String>,
     /// The public IP the student sent the request to.
     pub public_ip: Option<String>,
+    /// The record is the one of the lab's own test request: its fields can be told in the
+    /// lab's words ("the web server you sent curl to"); any other record is told as it is.
+    pub lab_request: bool,
 }
 
 /// One explained field: name, value (`-` when empty) and the sentence about it.
@@ -29,12 +32,12 @@ pub fn explain(record: &FlowRecord, known: &Known, lang: Lang) -> Vec<Explained>
         .map(|(field, value)| Explained {
             field: field.to_string(),
             value: value.map(str::to_string),
-            meaning: meaning(field, value, known).render(lang),
+            meaning: meaning(field, value, known, lang).render(lang),
         })
         .collect()
 }
 
-fn meaning(field: &str, value: Option<&str>, known: &Known) -> Text {
+fn meaning(field: &str, value: Option<&str>, known: &Known, lang: Lang) -> Text {
     let Some(v) = value else {
         return Text::new("explain.empty");
     };
@@ -43,10 +46,26 @@ fn meaning(field: &str, value: Option<&str>, known: &Known) -> Text {
             Text::new("explain.dstaddr-private")
                 .arg("public_ip", known.public_ip.as_deref().unwrap_or("?"))
         }
-        "protocol" => Text::new("explain.protocol").arg(
-            "name",
-            v.parse::<u8>().ok().and_then(protocol_name).unwrap_or("?"),
-        ),
+        "srcaddr" if known.lab_request => Text::new("explain.srcaddr-lab"),
+        "dstport" if known.lab_request => Text::new("explain.dstport-lab").arg("port", v),
+        "dstport" | "srcport" => match v.parse::<u16>().ok().and_then(service) {
+            Some(name) => Text::new(if field == "dstport" {
+                "explain.dstport-service"
+            } else {
+                "explain.srcport-service"
+            })
+            .arg("port", v)
+            .arg("service", name),
+            None if field == "dstport" => Text::new("explain.dstport"),
+            None => Text::new("explain.srcport"),
+        },
+        "protocol" => match v.parse::<u8>() {
+            Ok(6) => Text::new("explain.protocol-tcp"),
+            Ok(17) => Text::new("explain.protocol-udp"),
+            Ok(1) => Text::new("explain.protocol-icmp"),
+            Ok(n) => Text::new("explain.protocol").arg("name", protocol_name(n).unwrap_or("?")),
+            Err(_) => Text::new("explain.protocol").arg("name", "?"),
+        },
         "action" if v == "ACCEPT" => Text::new("explain.action-accept"),
         "action" if v == "REJECT" => Text::new("explain.action-reject"),
         "log-status" if v == "NODATA" => Text::new("explain.log-status-nodata"),
@@ -58,13 +77,34 @@ fn meaning(field: &str, value: Option<&str>, known: &Known) -> Text {
         })
         .arg(
             "time",
-            v.parse::<i64>().map(crate::time::utc).unwrap_or_default(),
+            v.parse::<i64>()
+                .map(|t| crate::time::for_reader(t, lang))
+                .unwrap_or_default(),
         ),
         _ => match KNOWN.iter().find(|(f, _)| *f == field) {
             Some((_, key)) => Text::new(key),
             None => Text::new("explain.other"),
         },
     }
+}
+
+/// The well-known service behind a port, for the ports a flow log shows most.
+fn service(port: u16) -> Option<&'static str> {
+    Some(match port {
+        22 => "SSH",
+        23 => "Telnet",
+        25 => "SMTP",
+        53 => "DNS",
+        80 => "HTTP",
+        123 => "NTP",
+        443 => "HTTPS",
+        445 => "SMB",
+        3306 => "MySQL",
+        3389 => "RDP",
+        5432 => "PostgreSQL",
+        8080 => "HTTP (alternative port)",
+        _ => return None,
+    })
 }
 
 /// Catalogue keys of the fields' plain meanings.
@@ -74,8 +114,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("interface-id", "explain.interface-id"),
     ("srcaddr", "explain.srcaddr"),
     ("dstaddr", "explain.dstaddr"),
-    ("srcport", "explain.srcport"),
-    ("dstport", "explain.dstport"),
     ("packets", "explain.packets"),
     ("bytes", "explain.bytes"),
     ("log-status", "explain.log-status"),
@@ -154,6 +192,7 @@ mod tests {
         let known = Known {
             private_ip: Some("172.31.16.21".into()),
             public_ip: Some("203.0.113.9".into()),
+            lab_request: false,
         };
         for lang in [Lang::En, Lang::Ko] {
             let rows = explain(&r, &known, lang);
@@ -171,6 +210,44 @@ mod tests {
             .find(|r| r.field == "protocol")
             .expect("protocol");
         assert!(proto.meaning.contains("TCP"));
+    }
+
+    #[test]
+    fn meanings_follow_the_values_and_the_lab_is_named_only_for_its_own_record() {
+        let line = |port: u16, proto: u8| {
+            parse(
+                &format!("2 123456789010 eni-1 198.51.100.7 10.0.1.4 40000 {port} {proto} 1 40 1418530010 1418530070 REJECT OK"),
+                None,
+            )
+            .expect("parses")
+        };
+        let meaning = |r: &FlowRecord, known: &Known, field: &str, lang: Lang| {
+            explain(r, known, lang)
+                .into_iter()
+                .find(|row| row.field == field)
+                .map(|row| row.meaning)
+                .unwrap_or_default()
+        };
+        let stranger = Known::default();
+        for (port, service) in [(22, "SSH"), (443, "HTTPS"), (3389, "RDP")] {
+            let m = meaning(&line(port, 6), &stranger, "dstport", Lang::En);
+            assert!(m.contains(service) && !m.contains("curl"), "{m}");
+        }
+        assert!(meaning(&line(53, 17), &stranger, "protocol", Lang::En).contains("UDP"));
+        assert!(meaning(&line(0, 1), &stranger, "protocol", Lang::En).contains("ICMP"));
+        assert!(!meaning(&line(80, 6), &stranger, "srcaddr", Lang::En).contains("your own"));
+        let lab = Known {
+            lab_request: true,
+            ..Known::default()
+        };
+        assert!(meaning(&line(80, 6), &lab, "dstport", Lang::En).contains("curl"));
+        assert!(meaning(&line(80, 6), &lab, "srcaddr", Lang::En).contains("your own"));
+        // Korean readers get Korea's time beside UTC.
+        let start = meaning(&line(80, 6), &stranger, "start", Lang::Ko);
+        assert!(
+            start.contains("2014-12-14 13:06:50 KST") && start.contains("04:06:50 UTC"),
+            "{start}"
+        );
     }
 
     #[test]

@@ -21,6 +21,17 @@ pub fn utc(secs: i64) -> String {
     }
 }
 
+/// A time as a reader wants it: UTC, and for a Korean reader Korea's time beside it.
+pub fn for_reader(secs: i64, lang: crate::i18n::Lang) -> String {
+    match lang {
+        crate::i18n::Lang::Ko => {
+            let kst = utc(secs + 9 * 3600).replace(" UTC", " KST");
+            format!("{kst} ({})", utc(secs))
+        }
+        crate::i18n::Lang::En => utc(secs),
+    }
+}
+
 /// `2026-12-01T18:00:00+09:00`, `2026-12-01T09:00:00Z`, with optional fractional seconds. A
 /// date that does not exist (`2026-02-31`) is `None`, not a day in the next month.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {

@@ -137,6 +137,7 @@ impl Wizard<'_> {
                     let known = explain::Known {
                         private_ip: eni.and_then(|e| e.private_ip.clone()),
                         public_ip: Some(public_ip.clone()),
+                        lab_request: true,
                     };
                     let rows = explain::explain(&record, &known, self.lang);
                     self.say(explain::table(&rows, self.lang));
