@@ -153,13 +153,9 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             .on(vpc_id),
         ];
     };
-    let recreate = Text::new("flow-log.fix-recreate").arg("id", &fl.id).arg(
-        "cli",
-        format!(
-            "aws ec2 delete-flow-logs --flow-log-ids {} && {create_cli}",
-            sh(&fl.id)
-        ),
-    );
+    let recreate = Text::new("flow-log.fix-recreate")
+        .arg("id", &fl.id)
+        .arg("cli", recreate_cli(&fl.id, &create_cli));
     let on = |f: Finding| f.on(&fl.id);
     let mut out = vec![on(Finding::pass(
         "exists",
@@ -262,11 +258,21 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             "Rate limited" => "flow-log.delivery-rate",
             _ => "flow-log.delivery-unknown",
         };
-        out.push(on(Finding::fail(
+        let finding = Finding::fail(
             "delivery",
             Text::new(key).arg("error", error).arg("role", &p.role),
-        )
-        .fix(recreate)));
+        );
+        // Throttling passes by itself: nothing to recreate. Otherwise the cause is in the
+        // role, its trust or its policy, and recreating helps only once those are right.
+        out.push(on(match error {
+            "Rate limited" => finding,
+            _ => finding.fix(
+                Text::new("flow-log.fix-delivery")
+                    .arg("role", &p.role)
+                    .arg("id", &fl.id)
+                    .arg("cli", recreate_cli(&fl.id, &create_cli)),
+            ),
+        }));
     }
 
     if let Some(wanted) = p.max_aggregation_interval {
@@ -281,6 +287,13 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         }
     }
     out
+}
+
+fn recreate_cli(id: &str, create_cli: &str) -> String {
+    format!(
+        "aws ec2 delete-flow-logs --flow-log-ids {} && {create_cli}",
+        sh(id)
+    )
 }
 
 fn name_cli(id: &str, name: &str) -> String {

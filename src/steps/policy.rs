@@ -124,7 +124,9 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                 "document",
                 Text::new("policy.no-document").arg("name", &p.name),
             )
-            .fix(create)
+            // The policy exists: what it needs is a readable version in force, not a second
+            // policy of the same name (IAM would refuse that).
+            .fix(version_fix(o, p, policy))
             .on(resource),
         );
         return out;
