@@ -10,7 +10,7 @@ use awslab::lesson::{Lesson, Source};
 use awslab::sandbox::SandboxInfo;
 use awslab::wizard::prompt::{Answer, Choice, Scripted};
 use awslab::wizard::{Options, Wizard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn lesson() -> Lesson {
     Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).unwrap_or_else(|e| panic!("{e}"))
@@ -51,9 +51,9 @@ async fn wizard(
 #[test]
 fn a_bad_from_step_is_a_usage_error_before_any_work() {
     let cache = TempDir::new();
-    let started = Instant::now();
     for lang in ["en", "ko"] {
         let run = awslab_in(&cache)
+            .env("AWSLAB_MOTO_SERVER", "/nonexistent/moto_server")
             .args([
                 "--lang",
                 lang,
@@ -69,13 +69,8 @@ fn a_bad_from_step_is_a_usage_error_before_any_work() {
         assert!(err.contains("nope") && err.contains("flow-log"), "{err}");
         assert!(run.stdout().is_empty(), "no intro: {}", run.stdout());
     }
-    // No sandbox was started: that takes seconds and leaves a state directory.
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
-    assert!(!cache.0.join("sandbox").join("state.json").exists());
+    // No sandbox was even tried: the emulator named here does not exist, so a sandbox started
+    // before the check would have ended the run with that error instead.
 }
 
 #[tokio::test(flavor = "multi_thread")]
