@@ -78,6 +78,9 @@ pub enum SandboxCommand {
     Status(SandboxStatusArgs),
     /// Stop the running sandbox, leaving no process behind
     Down,
+    /// Print the `export` lines that point the AWS CLI at the running sandbox
+    /// (`eval "$(awslab sandbox env)"`)
+    Env,
     /// Run a sandbox in the foreground (what `up` starts in the background)
     #[command(hide = true)]
     Serve(SandboxUpArgs),

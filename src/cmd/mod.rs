@@ -34,5 +34,6 @@ pub async fn dispatch(ctx: &Context, command: &Command) -> Result<ExitCode, AppE
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,
         Command::Sandbox(SandboxCommand::Status(args)) => sandbox::status(ctx, args),
         Command::Sandbox(SandboxCommand::Down) => sandbox::down(ctx),
+        Command::Sandbox(SandboxCommand::Env) => sandbox::env(ctx),
     }
 }

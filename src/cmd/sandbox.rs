@@ -144,6 +144,21 @@ pub fn status(ctx: &Context, args: &SandboxStatusArgs) -> Result<ExitCode, AppEr
     }
 }
 
+/// The shell lines that point the AWS CLI (and the SDKs) at the running sandbox, so that a
+/// student doing the lab by hand can paste the commands awslab shows.
+pub fn env(ctx: &Context) -> Result<ExitCode, AppError> {
+    match state::read()? {
+        Some(info) if state::running(&info) => {
+            ctx.print(&info.export_lines())?;
+            Ok(ExitCode::Pass)
+        }
+        _ => {
+            eprintln!("{}", Text::new("sandbox.none").render(ctx.lang));
+            Ok(ExitCode::Fail)
+        }
+    }
+}
+
 pub fn down(ctx: &Context) -> Result<ExitCode, AppError> {
     match state::read()? {
         // Only processes whose PID and start time both match the record are signalled: a PID

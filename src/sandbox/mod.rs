@@ -155,6 +155,18 @@ pub fn private_sandbox_used() -> bool {
 }
 
 impl SandboxInfo {
+    /// The `export` lines (POSIX shell) that point the AWS CLI and the SDKs at this sandbox:
+    /// what `awslab sandbox env` prints and the wizard shows, so commands work when pasted.
+    pub fn export_lines(&self) -> String {
+        format!(
+            "export AWS_ENDPOINT_URL={endpoint}\nexport AWS_ACCESS_KEY_ID={key}\nexport AWS_SECRET_ACCESS_KEY={secret}\nexport AWS_REGION={region}\nexport AWS_DEFAULT_REGION={region}\nunset AWS_PROFILE AWS_SESSION_TOKEN\n",
+            endpoint = self.endpoint,
+            key = ACCESS_KEY,
+            secret = SECRET_KEY,
+            region = self.region,
+        )
+    }
+
     /// Its web server standing in for the instance, as the checks name it.
     pub fn stand_in(&self) -> crate::aws::StandIn {
         crate::aws::StandIn {

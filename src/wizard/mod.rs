@@ -169,6 +169,11 @@ impl Wizard<'_> {
                 .to_string(),
         );
         self.say(self.r(mode));
+        if let Some(info) = self.sandbox {
+            // Said once, so that "I'll do it myself" with the AWS CLI reaches the sandbox.
+            self.say(self.r(self.t("wizard.sandbox-cli")));
+            self.say(info.export_lines().trim_end().dimmed().to_string());
+        }
         Ok(())
     }
 

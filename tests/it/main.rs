@@ -7,6 +7,7 @@ mod common;
 mod apply;
 mod architecture;
 mod audit;
+mod by_hand;
 mod cleanup;
 mod faults;
 mod grade;
