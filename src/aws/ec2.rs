@@ -50,6 +50,8 @@ pub struct Instance {
     pub state: Option<String>,
     pub public_ip: Option<String>,
     pub enis: Vec<Eni>,
+    /// Its security groups' ids: where an inbound rule for the lab's port goes.
+    pub security_groups: Vec<String>,
 }
 
 impl Instance {
@@ -170,6 +172,22 @@ impl Aws {
                                 .and_then(|s| s.name())
                                 .map(|n| n.as_str().to_string()),
                             public_ip: i.public_ip_address().map(str::to_string),
+                            // The instance's groups, else its interfaces' (an instance
+                            // launched with an interface spec lists them there).
+                            security_groups: {
+                                let mut ids: Vec<String> = i
+                                    .security_groups()
+                                    .iter()
+                                    .filter_map(|g| g.group_id().map(str::to_string))
+                                    .chain(i.network_interfaces().iter().flat_map(|n| {
+                                        n.groups()
+                                            .iter()
+                                            .filter_map(|g| g.group_id().map(str::to_string))
+                                    }))
+                                    .collect();
+                                ids.dedup();
+                                ids
+                            },
                             enis: i
                                 .network_interfaces()
                                 .iter()

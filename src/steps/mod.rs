@@ -94,7 +94,7 @@ impl StepSpec {
                 match (identity, observed) {
                     (Ok(identity), Ok(observed)) => {
                         let env = Env::new(lesson, aws, &identity);
-                        $kind::check(&observed, $p, &env)
+                        regional_fixes($kind::check(&observed, $p, &env), &aws.region)
                     }
                     (Err(e), _) | (_, Err(e)) => vec![read_error(&e)],
                 }
@@ -209,7 +209,18 @@ impl StepSpec {
                     observed,
                     findings,
                 };
-                $kind::apply(seen, $p, lesson $(, $extra)*).await
+                let region = seen.aws.region.clone();
+                $kind::apply(seen, $p, lesson $(, $extra)*)
+                    .await
+                    .map(|changes| {
+                        changes
+                            .into_iter()
+                            .map(|mut c| {
+                                c.cli = regional(&c.cli, &region);
+                                c
+                            })
+                            .collect()
+                    })
             }};
         }
         match self {
@@ -491,6 +502,39 @@ pub fn similar_names<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str>)
     out
 }
 
+/// Every `aws …` command in `cli` (several may be joined with `&&`) with `--region` added
+/// where it has none: a command pasted into a fresh shell must not depend on the student's
+/// configured default region.
+pub fn regional(cli: &str, region: &str) -> String {
+    cli.split(" && ")
+        .map(|command| {
+            if command.trim_start().starts_with("aws ") && !command.contains("--region") {
+                format!("{command} --region {}", sh(region))
+            } else {
+                command.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" && ")
+}
+
+/// The findings with `--region` in every CLI command their fixes show.
+fn regional_fixes(findings: Vec<Finding>, region: &str) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .map(|mut f| {
+            if let Some(fix) = &mut f.remediation {
+                for (name, value) in &mut fix.args {
+                    if *name == "cli" {
+                        *value = regional(value, region);
+                    }
+                }
+            }
+            f
+        })
+        .collect()
+}
+
 /// Shell-quotes a value for the AWS CLI commands shown as fixes.
 pub fn sh(value: &str) -> String {
     if !value.is_empty()
@@ -515,6 +559,19 @@ mod tests {
             similar_names("MyVpc22-Log", names),
             vec!["MyVpc22-Logs".to_string(), "myvpc22-log".to_string()]
         );
+    }
+
+    #[test]
+    fn every_command_gets_the_region_once() {
+        assert_eq!(
+            regional(
+                "aws ec2 delete-flow-logs --flow-log-ids fl-1 && aws ec2 create-flow-logs --x y",
+                "ap-northeast-2"
+            ),
+            "aws ec2 delete-flow-logs --flow-log-ids fl-1 --region ap-northeast-2 && aws ec2 create-flow-logs --x y --region ap-northeast-2"
+        );
+        let has = "aws logs create-log-group --log-group-name g --region us-east-1";
+        assert_eq!(regional(has, "ap-northeast-2"), has);
     }
 
     #[test]

@@ -168,7 +168,12 @@ pub async fn remove(aws: &Aws, removal: &Removal) -> Result<(), AwsError> {
 pub async fn plan(aws: &Aws, lesson: &Lab) -> Result<Vec<Removal>, AwsError> {
     let mut out: Vec<Removal> = Vec::new();
     for step in lesson.steps.iter().rev() {
-        for r in step.spec.plan_removal(aws, lesson, &step.id).await? {
+        for mut r in step.spec.plan_removal(aws, lesson, &step.id).await? {
+            r.cli = r
+                .cli
+                .iter()
+                .map(|c| super::regional(c, &aws.region))
+                .collect();
             if !out.iter().any(|o| o.key() == r.key()) {
                 out.push(r);
             }

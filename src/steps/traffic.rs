@@ -1,9 +1,9 @@
 //! Step kind `traffic`: the test request reached the instance and its access record arrived in
 //! the log stream of the instance's network interface.
 
-use super::Env;
 use super::Lab;
 use super::flow_log::{self, pick};
+use super::{Env, sh};
 use crate::aws::{Aws, AwsError, FlowLog, Instance, LogEvent};
 use crate::finding::Finding;
 use crate::flow_record::{Action, FlowRecord, LogFormat};
@@ -326,7 +326,9 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             .fix(Text::new("traffic.fix-rejected").arg("port", p.port).arg(
                 "cli",
                 format!(
-                    "aws ec2 authorize-security-group-ingress --group-id <security-group-id> --protocol tcp --port {} --cidr 0.0.0.0/0",
+                    "aws ec2 authorize-security-group-ingress --group-id {} --protocol tcp --port {} --cidr 0.0.0.0/0",
+                    // The instance's own group: no placeholder a shell would read as a redirect.
+                    sh(instance.security_groups.first().map_or("sg-unknown", String::as_str)),
                     p.port
                 ),
             ))

@@ -46,3 +46,49 @@ fn sandbox_env_without_a_sandbox_says_so() {
     assert!(run.stdout().is_empty());
     assert!(run.stderr().contains("sandbox up"), "{}", run.stderr());
 }
+
+/// Every `aws …` command in the remediations of a verdict.
+fn commands(v: &serde_json::Value) -> Vec<String> {
+    v["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["checks"].as_array().into_iter().flatten())
+        .filter_map(|c| c["remediation"].as_str())
+        .flat_map(|r| r.lines())
+        .filter_map(|l| l.find("aws ").map(|i| l[i..].to_string()))
+        .flat_map(|l| l.split(" && ").map(str::to_string).collect::<Vec<_>>())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_printed_command_names_its_region_and_no_placeholder() {
+    use crate::common::student::Lab;
+    let empty = Lab::new().await;
+    let rejected = Lab::configured().await;
+    rejected.deliver_access_record("REJECT").await;
+    let mut seen = Vec::new();
+    for lab in [&empty, &rejected] {
+        let (_, v) = lab.account.awslab().verify_json();
+        for command in commands(&v) {
+            assert!(command.contains(&format!("--region {REGION}")), "{command}");
+            assert!(
+                !command.contains('<'),
+                "a placeholder the shell would read: {command}"
+            );
+            seen.push(command);
+        }
+    }
+    assert!(
+        seen.iter().any(|c| c.starts_with("aws iam create-policy")),
+        "{seen:#?}"
+    );
+    let open_port = seen
+        .iter()
+        .find(|c| c.contains("authorize-security-group-ingress"))
+        .unwrap_or_else(|| panic!("{seen:#?}"));
+    assert!(
+        open_port.contains(&format!("--group-id {}", rejected.pre.security_group_id)),
+        "{open_port}"
+    );
+}
