@@ -491,26 +491,9 @@ fn cleanup_works_in_the_sandbox() {
 async fn on_a_terminal_each_look_alike_is_asked_about_on_its_own() {
     let lab = Lab::solved().await;
     let home = TempDir::new();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_awslab"));
-    cmd.args(["--lang", "en", "--no-color", "cleanup"])
-        .env_clear()
-        .env("HOME", &home.0)
-        .env("PATH", "/usr/bin:/bin")
-        .env("TERM", "xterm")
-        .env("AWS_REGION", REGION)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.0.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.0.join("credentials"))
-        .env("AWS_ACCESS_KEY_ID", lab.account.creds.access_key_id())
-        .env(
-            "AWS_SECRET_ACCESS_KEY",
-            lab.account.creds.secret_access_key(),
-        )
-        .env(
-            "AWS_SESSION_TOKEN",
-            lab.account.creds.session_token().unwrap_or_default(),
-        )
-        .env("AWS_ENDPOINT_URL", &moto().endpoint);
+    let cmd = lab
+        .account
+        .terminal_command(&home, &["--lang", "en", "--no-color", "cleanup"]);
     let answers = tokio::task::spawn_blocking(move || {
         let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
         // Nothing here was created by awslab: no question for all at once, one per resource,

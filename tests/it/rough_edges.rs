@@ -178,26 +178,9 @@ async fn no_to_the_cleanup_plan_ends_it_without_more_questions() {
         .await
         .unwrap_or_else(|e| panic!("create-tags: {e:?}"));
     let home = TempDir::new();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_awslab"));
-    cmd.args(["--lang", "en", "--no-color", "cleanup"])
-        .env_clear()
-        .env("HOME", &home.0)
-        .env("PATH", "/usr/bin:/bin")
-        .env("TERM", "xterm")
-        .env("AWS_REGION", REGION)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.0.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.0.join("credentials"))
-        .env("AWS_ACCESS_KEY_ID", lab.account.creds.access_key_id())
-        .env(
-            "AWS_SECRET_ACCESS_KEY",
-            lab.account.creds.secret_access_key(),
-        )
-        .env(
-            "AWS_SESSION_TOKEN",
-            lab.account.creds.session_token().unwrap_or_default(),
-        )
-        .env("AWS_ENDPOINT_URL", &moto().endpoint);
+    let cmd = lab
+        .account
+        .terminal_command(&home, &["--lang", "en", "--no-color", "cleanup"]);
     let transcript = tokio::task::spawn_blocking(move || {
         let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
         p.exp_string("[y/N]").expect("the plan's question");

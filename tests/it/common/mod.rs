@@ -159,6 +159,29 @@ impl Account {
     }
 
     /// The awslab binary, pointed at this account and nothing else.
+    /// The real binary as a student's terminal runs it (for a pseudo-terminal session): a clean
+    /// environment with this account's keys and the emulator as the endpoint.
+    pub fn terminal_command(&self, home: &TempDir, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_awslab"));
+        cmd.args(args)
+            .env_clear()
+            .env("HOME", &home.0)
+            .env("PATH", "/usr/bin:/bin")
+            .env("TERM", "xterm")
+            .env("AWS_REGION", REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", home.0.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.0.join("credentials"))
+            .env("AWS_ACCESS_KEY_ID", self.creds.access_key_id())
+            .env("AWS_SECRET_ACCESS_KEY", self.creds.secret_access_key())
+            .env(
+                "AWS_SESSION_TOKEN",
+                self.creds.session_token().unwrap_or_default(),
+            )
+            .env("AWS_ENDPOINT_URL", &moto().endpoint);
+        cmd
+    }
+
     pub fn awslab(&self) -> Awslab {
         let mut cmd = Awslab::bare();
         cmd.env("AWS_ACCESS_KEY_ID", self.creds.access_key_id())
