@@ -151,36 +151,6 @@ fn latin(word: &str) -> Coda {
     }
 }
 
-/// Replaces every particle pair that follows one of `values` in `text` (a lesson's text after
-/// its variables were filled in) with the fitting form.
-pub fn after_values(text: &str, values: &[&str]) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let rest = &text[i..];
-        let hit = values
-            .iter()
-            .filter(|v| !v.is_empty() && rest.starts_with(**v))
-            .max_by_key(|v| v.len());
-        match hit {
-            Some(v) => {
-                out.push_str(v);
-                i += v.len();
-                if let Some((form, used)) = particle(v, &text[i..]) {
-                    out.push_str(&form);
-                    i += used;
-                }
-            }
-            None => {
-                let c = rest.chars().next().unwrap_or(' ');
-                out.push(c);
-                i += c.len_utf8();
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,12 +216,14 @@ mod tests {
     #[test]
     fn text_without_a_pair_is_left_alone() {
         assert_eq!(particle("80", "번 포트"), None);
-        assert_eq!(
-            after_values(
-                "정책 my-flowpolicy을(를) 만들고 포트 80(으)로 보냅니다",
-                &["my-flowpolicy", "80"]
-            ),
-            "정책 my-flowpolicy를 만들고 포트 80으로 보냅니다"
+        let filled = crate::i18n::fill_korean(
+            "정책 {p}을(를) 만들고 포트 {n}(으)로 보냅니다",
+            |k| match k {
+                "p" => Some("my-flowpolicy".to_string()),
+                "n" => Some("80".to_string()),
+                _ => None,
+            },
         );
+        assert_eq!(filled, "정책 my-flowpolicy를 만들고 포트 80으로 보냅니다");
     }
 }

@@ -20,7 +20,7 @@ pub use ec2::{Eni, FlowLog, Instance, Vpc};
 pub use error::{AwsError, ErrorKind, classify, code_of};
 pub use iam::{ManagedPolicy, PolicyText, Role};
 pub use logs::{LogEvent, LogGroup};
-pub use propagation::{Notice, PROPAGATION_LIMIT, Waiting};
+pub use propagation::{Notice, Waiting};
 pub use write::{
     LESSON_TAG, MAX_POLICY_VERSIONS, NewFlowLog, NewPolicyVersion, PolicyVersionInfo,
     oldest_non_default,

@@ -177,10 +177,6 @@ impl Consent {
     pub fn covers(&self, resource: &str) -> bool {
         self.0.iter().any(|r| r == resource)
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl StepSpec {

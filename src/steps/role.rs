@@ -169,27 +169,21 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             // The lab's policy may be fine on its own and still be overruled by another one,
             // held back by the boundary, or hang on a condition that cannot be decided.
             if !effective.denied.is_empty() {
+                let denies_alone = |d: &PolicyDocument| {
+                    let alone = Permissions {
+                        identity: vec![("", d)],
+                        boundary: None,
+                    };
+                    !permission_gaps(&alone, env, &role.arn).denied.is_empty()
+                };
                 let deniers: Vec<&str> = parsed
                     .iter()
-                    .filter(|(t, d)| {
-                        let alone = Permissions {
-                            identity: vec![(t.name.as_str(), d)],
-                            boundary: None,
-                        };
-                        t.name != p.policy
-                            && !permission_gaps(&alone, env, &role.arn).denied.is_empty()
-                    })
+                    .filter(|(t, d)| t.name != p.policy && denies_alone(d))
                     .map(|(t, _)| t.name.as_str())
                     .chain(
                         boundary
-                            .as_ref()
-                            .filter(|(_, d)| {
-                                let alone = Permissions {
-                                    identity: vec![("", d)],
-                                    boundary: None,
-                                };
-                                !permission_gaps(&alone, env, &role.arn).denied.is_empty()
-                            })
+                            .iter()
+                            .filter(|(_, d)| denies_alone(d))
                             .map(|(n, _)| *n),
                     )
                     .collect();
@@ -288,18 +282,19 @@ enum Trust<'a> {
 
 /// The asset of the lesson's trust step for this role, if it has one.
 pub fn trust_document_name<'a>(p: &Params, lesson: &'a Lab) -> Option<&'a str> {
+    trust_step(p, lesson).map(|t| t.document.as_str())
+}
+
+/// The lesson's trust step for this role, if it has one.
+fn trust_step<'a>(p: &Params, lesson: &'a Lab) -> Option<&'a super::trust::Params> {
     lesson.steps.iter().find_map(|s| match &s.spec {
-        StepSpec::Trust(t) if t.role == p.name => Some(t.document.as_str()),
+        StepSpec::Trust(t) if t.role == p.name => Some(t),
         _ => None,
     })
 }
 
 fn trust_for<'a>(p: &Params, lesson: &'a Lab) -> Result<Trust<'a>, AwsError> {
-    let step = lesson.steps.iter().find_map(|s| match &s.spec {
-        StepSpec::Trust(t) if t.role == p.name => Some(t),
-        _ => None,
-    });
-    Ok(match step {
+    Ok(match trust_step(p, lesson) {
         Some(t) => Trust::Asset {
             name: &t.document,
             text: asset(lesson, &t.document, "iam:CreateRole")?,
@@ -517,14 +512,7 @@ pub async fn plan_removal(
 /// Who the role's trust policy lets in besides the service the lesson's trust step names for
 /// it (or, without one, the flow logs service).
 fn foreign_principals(role: &Role, p: &Params, lesson: &Lab) -> Vec<String> {
-    let service = lesson
-        .steps
-        .iter()
-        .find_map(|s| match &s.spec {
-            StepSpec::Trust(t) if t.role == p.name => Some(t.service.as_str()),
-            _ => None,
-        })
-        .unwrap_or(DEFAULT_SERVICE);
+    let service = trust_step(p, lesson).map_or(DEFAULT_SERVICE, |t| t.service.as_str());
     let Some(Ok(document)) = role.trust_document.as_deref().map(iam::parse_document) else {
         // An unreadable trust policy cannot show anyone else in; the role is judged by the rest.
         return Vec::new();
