@@ -5,17 +5,14 @@
 //! `InvalidParameter: Unable to assume given IAM role`. For that long after a policy is
 //! created, attaching it answers `NoSuchEntity`. Everything else is forwarded as it is.
 //!
-//! One request per client connection: the request is read whole (head and Content-Length
-//! body), forwarded with `Connection: close`, and moto's answer relayed the same way.
+//! Requests are relayed one per connection by `relay`.
 
+use super::relay::{forward, read_request};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-
-/// Requests larger than this are not the lab's; the connection is closed.
-const MAX_REQUEST: usize = 1 << 20;
 
 #[derive(Default)]
 struct Changes {
@@ -71,26 +68,11 @@ async fn handle(
         client.write_all(&refusal).await?;
         return client.shutdown().await;
     }
-    let mut request = with_connection_close(&head);
-    request.extend_from_slice(&body);
-    let mut server = TcpStream::connect(upstream).await?;
-    server.write_all(&request).await?;
-    let mut answer = Vec::new();
-    server.read_to_end(&mut answer).await?;
-    let succeeded = answer.starts_with(b"HTTP/1.1 200") || answer.starts_with(b"HTTP/1.0 200");
-    if succeeded {
+    let status = forward(&mut client, upstream, &head, &body).await?;
+    if status.starts_with("HTTP/1.1 200") || status.starts_with("HTTP/1.0 200") {
         remember(&action, &form, changes);
     }
-    let relayed = match answer.windows(4).position(|w| w == b"\r\n\r\n") {
-        Some(end) => {
-            let mut out = with_connection_close(&String::from_utf8_lossy(&answer[..end]));
-            out.extend_from_slice(&answer[end + 4..]);
-            out
-        }
-        None => answer,
-    };
-    client.write_all(&relayed).await?;
-    client.shutdown().await
+    Ok(())
 }
 
 /// AWS's answer while the change a request depends on has not propagated, if it has not.
@@ -173,64 +155,6 @@ fn form_value(form: &str, key: &str) -> Option<String> {
                 .into_owned()
         })
     })
-}
-
-/// The request head and body, read whole.
-async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        let n = client.read(&mut chunk).await?;
-        if n == 0 || buf.len() > MAX_REQUEST {
-            return Ok(None);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let length: usize = head
-        .lines()
-        .skip(1)
-        .find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse().ok())?
-        })
-        .unwrap_or(0);
-    if length > MAX_REQUEST {
-        return Ok(None);
-    }
-    let mut body = buf[head_end + 4..].to_vec();
-    while body.len() < length {
-        let n = client.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    body.truncate(length);
-    Ok(Some((head, body)))
-}
-
-/// A message head with its connection headers replaced by `Connection: close`, and the blank
-/// line that ends it.
-fn with_connection_close(head: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(head.len() + 24);
-    for (i, line) in head.split("\r\n").enumerate() {
-        let name = line.split(':').next().unwrap_or("").trim();
-        if i > 0
-            && (name.eq_ignore_ascii_case("connection") || name.eq_ignore_ascii_case("keep-alive"))
-        {
-            continue;
-        }
-        out.extend_from_slice(line.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"Connection: close\r\n\r\n");
-    out
 }
 
 #[cfg(test)]

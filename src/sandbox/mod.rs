@@ -6,6 +6,7 @@
 pub mod deliver;
 mod iam_lag;
 pub mod moto;
+pub mod relay;
 pub mod state;
 pub mod web;
 

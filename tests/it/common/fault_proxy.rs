@@ -5,14 +5,14 @@
 //! records every operation it forwarded and every fault it injected.
 //!
 //! It runs on its own thread with its own tokio runtime, so sync and async tests can use it.
-//! Requests are small: the whole request (headers and Content-Length body) is read, forwarded to
-//! moto with `Connection: close`, and moto's answer relayed; every client connection carries one
-//! request and is then closed.
+//! Requests are relayed one per connection by the sandbox's own `relay`, the one that stands
+//! between awslab and moto for `--iam-delay`.
 
+use awslab::sandbox::relay;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,8 +82,9 @@ pub fn throttle_first(n: u32) -> Rule {
     Arc::new(move |r: &Request| (r.nth <= n).then_some(Fault::Throttle))
 }
 
-/// With probability `p` (deterministic in `seed`, the account, the operation and its count, so
-/// the same requests fail whatever order concurrent requests arrive in), one of `faults`. Never
+/// With probability `p` (deterministic in `seed`, the operation and its count, so the same
+/// requests fail whatever order concurrent requests arrive in; not in the account, whose keys
+/// are made anew each run, so that a seed injects the same faults every run), one of `faults`. Never
 /// more than `max_in_a_row` faults in a row for one operation, so the SDK's retries (5 attempts)
 /// always get through.
 pub fn random(seed: u64, p: f64, faults: Vec<Fault>, max_in_a_row: u32) -> Rule {
@@ -92,12 +93,7 @@ pub fn random(seed: u64, p: f64, faults: Vec<Fault>, max_in_a_row: u32) -> Rule 
             return None;
         }
         let mut h = seed ^ 0x9e37_79b9_7f4a_7c15;
-        for b in r
-            .key_id
-            .bytes()
-            .chain(r.call().bytes())
-            .chain(r.nth.to_le_bytes())
-        {
+        for b in r.call().bytes().chain(r.nth.to_le_bytes()) {
             h = splitmix(h ^ u64::from(b));
         }
         let x = (h >> 11) as f64 / (1u64 << 53) as f64;
@@ -217,39 +213,6 @@ impl Drop for FaultProxy {
     }
 }
 
-/// The request head and body, read whole.
-async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        let n = client.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if buf.len() > 1 << 20 {
-            return Ok(None);
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let length: usize = header(&head, "content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = buf[head_end + 4..].to_vec();
-    while body.len() < length {
-        let n = client.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    body.truncate(length);
-    Ok(Some((head, body)))
-}
-
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines().skip(1).find_map(|line| {
         let (k, v) = line.split_once(':')?;
@@ -347,7 +310,7 @@ async fn handle(
     rule: &Rule,
     state: &Mutex<State>,
 ) -> std::io::Result<()> {
-    let Some((head, body)) = read_request(&mut client).await? else {
+    let Some((head, body)) = relay::read_request(&mut client).await? else {
         return Ok(());
     };
     let (service, operation, key_id) = identify(&head, &body);
@@ -404,39 +367,6 @@ async fn handle(
         .unwrap_or_else(|p| p.into_inner())
         .forwarded
         .push(call);
-    let mut request = with_connection_close(&head);
-    request.extend_from_slice(&body);
-    let mut server = TcpStream::connect(upstream).await?;
-    server.write_all(&request).await?;
-    let mut answer = Vec::new();
-    server.read_to_end(&mut answer).await?;
-    // One request per client connection: say so, so the client does not reuse it.
-    let relayed = match answer.windows(4).position(|w| w == b"\r\n\r\n") {
-        Some(end) => {
-            let mut out = with_connection_close(&String::from_utf8_lossy(&answer[..end]));
-            out.extend_from_slice(&answer[end + 4..]);
-            out
-        }
-        None => answer,
-    };
-    client.write_all(&relayed).await?;
-    client.shutdown().await
-}
-
-/// A message head with its connection headers replaced by `Connection: close`, and the blank
-/// line that ends it.
-fn with_connection_close(head: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(head.len() + 24);
-    for (i, line) in head.split("\r\n").enumerate() {
-        let name = line.split(':').next().unwrap_or("").trim();
-        if i > 0
-            && (name.eq_ignore_ascii_case("connection") || name.eq_ignore_ascii_case("keep-alive"))
-        {
-            continue;
-        }
-        out.extend_from_slice(line.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"Connection: close\r\n\r\n");
-    out
+    relay::forward(&mut client, upstream, &head, &body).await?;
+    Ok(())
 }
