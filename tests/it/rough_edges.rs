@@ -9,7 +9,6 @@ use awslab::aws::Aws;
 use awslab::lesson::{Lesson, Source};
 use awslab::sandbox::SandboxInfo;
 use awslab::wizard::prompt::{Answer, Choice, Scripted};
-use awslab::wizard::{Options, Wizard};
 use std::time::Duration;
 
 fn lesson() -> Lesson {
@@ -22,30 +21,11 @@ async fn wizard(
     from: Option<&str>,
     answers: Vec<Answer>,
 ) -> String {
-    let lesson = lesson();
-    let aws = Aws::from_sdk(lab.account.sdk.clone());
     let mut prompt = Scripted::new(answers);
-    let mut out = Vec::new();
-    let _ = Wizard {
-        lesson: &lesson,
-        aws: &aws,
-        sandbox,
-        prompt: &mut prompt,
-        out: &mut out,
-        lang: awslab::i18n::Lang::En,
-        opts: Options {
-            from: from.map(str::to_string),
-            yes: false,
-            wait: Some(Duration::from_secs(1)),
-            poll: Duration::from_millis(200),
-            spinner: false,
-            probe_url: None,
-        },
-    }
-    .run()
-    .await
-    .unwrap_or_else(|e| panic!("wizard failed: {e}"));
-    String::from_utf8_lossy(&out).into_owned()
+    let opts = crate::common::wizard::options(from, Duration::from_secs(1));
+    crate::common::wizard::run(lab, sandbox, &mut prompt, opts)
+        .await
+        .1
 }
 
 #[test]

@@ -11,7 +11,6 @@ use awslab::lesson::{Lesson, Source};
 use awslab::steps::Consent;
 use awslab::steps::removal::{self, Target};
 use awslab::wizard::prompt::{Answer, Choice, Scripted};
-use awslab::wizard::{Options, Wizard};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -610,30 +609,10 @@ async fn apply_attaches_a_policy_made_with_a_path_by_its_own_arn() {
 /// The wizard from the flow log step on `lab`'s account, with scripted answers; its transcript
 /// and the questions it asked.
 async fn wizard_at_flow_log(lab: &Lab, answers: Vec<Answer>) -> (String, Vec<String>) {
-    let lesson = lesson();
-    let aws = Aws::from_sdk(lab.account.sdk.clone());
     let mut prompt = Scripted::new(answers);
-    let mut out = Vec::new();
-    let _ = Wizard {
-        lesson: &lesson,
-        aws: &aws,
-        sandbox: None,
-        prompt: &mut prompt,
-        out: &mut out,
-        lang: awslab::i18n::Lang::En,
-        opts: Options {
-            from: Some("flow-log".to_string()),
-            yes: false,
-            wait: Some(Duration::from_secs(1)),
-            poll: Duration::from_millis(200),
-            spinner: false,
-            probe_url: None,
-        },
-    }
-    .run()
-    .await
-    .unwrap_or_else(|e| panic!("wizard failed: {e}"));
-    (String::from_utf8_lossy(&out).into_owned(), prompt.asked)
+    let opts = crate::common::wizard::options(Some("flow-log"), Duration::from_secs(1));
+    let (_, out) = crate::common::wizard::run(lab, None, &mut prompt, opts).await;
+    (out, prompt.asked)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,46 +4,17 @@
 use crate::common::sandbox::*;
 use crate::common::student::*;
 use crate::common::*;
-use awslab::aws::Aws;
-use awslab::lesson::{Lesson, Source};
 use awslab::wizard::prompt::{Answer, Choice, Scripted};
-use awslab::wizard::{Options, Outcome, Wizard};
+use awslab::wizard::{Options, Outcome};
 use std::time::Duration;
 
-fn lesson() -> Lesson {
-    Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson loads")
-}
-
 fn opts() -> Options {
-    Options {
-        from: None,
-        yes: false,
-        wait: Some(Duration::from_secs(3)),
-        poll: Duration::from_millis(200),
-        spinner: false,
-        probe_url: None,
-    }
+    crate::common::wizard::options(None, Duration::from_secs(3))
 }
 
-/// Runs the wizard on `lab`'s account with scripted answers; returns outcome, transcript and
-/// the prompts asked.
+/// Runs the wizard on `lab`'s account with scripted answers; returns outcome and transcript.
 async fn wizard(lab: &Lab, prompt: &mut Scripted, opts: Options) -> (Outcome, String) {
-    let lesson = lesson();
-    let aws = Aws::from_sdk(lab.account.sdk.clone());
-    let mut out = Vec::new();
-    let outcome = Wizard {
-        lesson: &lesson,
-        aws: &aws,
-        sandbox: None,
-        prompt,
-        out: &mut out,
-        lang: awslab::i18n::Lang::En,
-        opts,
-    }
-    .run()
-    .await
-    .unwrap_or_else(|e| panic!("wizard failed: {e}"));
-    (outcome, String::from_utf8_lossy(&out).into_owned())
+    crate::common::wizard::run(lab, None, prompt, opts).await
 }
 
 fn doit(n: usize) -> Vec<Answer> {

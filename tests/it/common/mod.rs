@@ -8,6 +8,7 @@
 pub mod fault_proxy;
 pub mod sandbox;
 pub mod student;
+pub mod wizard;
 
 use aws_sdk_sts::config::Credentials;
 use std::net::{TcpListener, TcpStream};
