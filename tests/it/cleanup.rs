@@ -6,26 +6,13 @@
 use crate::common::sandbox::Sandbox;
 use crate::common::student::*;
 use crate::common::*;
-use awslab::aws::Aws;
 use awslab::aws::record::is_read;
-use awslab::lesson::{Lesson, Source};
 use serde_json::Value;
-
-fn lesson() -> Lesson {
-    Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// Every step applied through the library, as `awslab run --auto` does: everything tagged.
 async fn built_by_awslab() -> Lab {
     let lab = Lab::new().await;
-    let lesson = lesson();
-    let aws = Aws::from_sdk(lab.account.sdk.clone());
-    for step in &lesson.steps {
-        step.spec
-            .apply(&aws, &lesson.lab, &awslab::steps::Consent::none())
-            .await
-            .unwrap_or_else(|e| panic!("apply {}: {e}", step.id));
-    }
+    lab.apply_steps(usize::MAX).await;
     lab.deliver_access_record("ACCEPT").await;
     lab
 }

@@ -6,13 +6,7 @@
 use crate::common::sandbox::Sandbox;
 use crate::common::student::*;
 use crate::common::*;
-use awslab::aws::Aws;
 use awslab::aws::record::is_read;
-use awslab::lesson::{Lesson, Source};
-
-fn lesson() -> Lesson {
-    Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// `awslab --sandbox run --auto --yes` in `sandbox`; the run and the AWS calls it made.
 fn auto_run(sandbox: &Sandbox) -> (Run, Vec<String>) {
@@ -128,14 +122,7 @@ async fn an_auto_run_on_a_half_done_wrong_lab_fixes_only_what_is_wrong() {
 async fn interrupted_after(done: usize) {
     let sandbox = Sandbox::up();
     let lab = sandbox.lab();
-    let lesson = lesson();
-    let aws = Aws::from_sdk(lab.account.sdk.clone());
-    for step in lesson.steps.iter().take(done) {
-        step.spec
-            .apply(&aws, &lesson.lab, &awslab::steps::Consent::none())
-            .await
-            .unwrap_or_else(|e| panic!("apply {}: {e}", step.id));
-    }
+    lab.apply_steps(done).await;
     let (run, calls) = auto_run(&sandbox);
     assert_eq!(
         run.code(),

@@ -131,14 +131,7 @@ async fn no_to_the_cleanup_plan_ends_it_without_more_questions() {
     let lab = Lab::new().await;
     // Built by awslab, then the flow log renamed: the plan asks once for all, and would ask
     // about the renamed flow log on its own.
-    let lesson = lesson();
-    let aws = Aws::from_sdk(lab.account.sdk.clone());
-    for step in &lesson.steps {
-        step.spec
-            .apply(&aws, &lesson.lab, &awslab::steps::Consent::none())
-            .await
-            .unwrap_or_else(|e| panic!("apply {}: {e}", step.id));
-    }
+    lab.apply_steps(usize::MAX).await;
     let id = lab
         .flow_log_ids()
         .await

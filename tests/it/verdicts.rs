@@ -156,14 +156,7 @@ async fn auto_run_leaves_other_flow_logs_on_the_vpc_alone() {
 
 /// The lab as `run --auto` builds it: every resource tagged.
 async fn built_by_awslab(lab: &Lab) {
-    let lesson = lesson();
-    let aws = Aws::from_sdk(lab.account.sdk.clone());
-    for step in &lesson.steps {
-        step.spec
-            .apply(&aws, &lesson.lab, &Consent::none())
-            .await
-            .unwrap_or_else(|e| panic!("apply {}: {e}", step.id));
-    }
+    lab.apply_steps(usize::MAX).await;
 }
 
 fn resources(out: &Value) -> Vec<&Value> {

@@ -86,6 +86,21 @@ impl Lab {
         }
     }
 
+    /// The lesson's first `count` steps as awslab does them for the student ("do it for me",
+    /// `run --auto`): everything it creates carries the lesson tag.
+    pub async fn apply_steps(&self, count: usize) {
+        let lesson =
+            awslab::lesson::Lesson::load(&awslab::lesson::Source::Embedded, "vpc-flow-logs", &[])
+                .unwrap_or_else(|e| panic!("lesson: {e}"));
+        let aws = awslab::aws::Aws::from_sdk(self.account.sdk.clone());
+        for step in lesson.steps.iter().take(count) {
+            step.spec
+                .apply(&aws, &lesson.lab, &awslab::steps::Consent::none())
+                .await
+                .unwrap_or_else(|e| panic!("apply {}: {e}", step.id));
+        }
+    }
+
     /// Steps 1 to 5 as the course says, on an account that already has the prerequisites.
     pub async fn configure(&self) {
         self.create_policy(POLICY, &flow_policy()).await;
