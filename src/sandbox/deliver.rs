@@ -146,17 +146,15 @@ impl Simulator {
                 .filter_map(|t| iam::parse_document(t.document.as_deref()?).ok())
                 .collect();
             let boundary = match role.boundary.as_deref() {
+                None => None,
                 Some(arn) => match aws.policy_default_document(arn).await? {
-                    // A boundary that cannot be read allows nothing that can be shown.
-                    Some(text) => Some(iam::parse_document(&text).ok()),
-                    None => Some(None),
+                    Some(text) => match iam::parse_document(&text) {
+                        Ok(doc) => Some(doc),
+                        // A boundary that cannot be read allows nothing that can be shown.
+                        Err(_) => continue,
+                    },
+                    None => continue,
                 },
-                None => None,
-            };
-            let boundary = match boundary {
-                Some(None) => continue,
-                Some(Some(doc)) => Some(doc),
-                None => None,
             };
             if may_write(&docs, boundary.as_ref(), &env, group, &role.arn) {
                 out.push(fl);
