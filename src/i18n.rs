@@ -346,6 +346,19 @@ mod korean_rendering {
     }
 
     #[test]
+    fn a_filled_sentence_takes_the_forms_of_its_values() {
+        let filled = fill_korean(
+            "정책 {p}을(를) 만들고 포트 {n}(으)로 보냅니다",
+            |k| match k {
+                "p" => Some("my-flowpolicy".to_string()),
+                "n" => Some("80".to_string()),
+                _ => None,
+            },
+        );
+        assert_eq!(filled, "정책 my-flowpolicy를 만들고 포트 80으로 보냅니다");
+    }
+
+    #[test]
     fn particles_follow_the_value_in_real_messages() {
         let missing = Text::new("policy.missing")
             .arg("name", "my-flowpolicy")

@@ -216,14 +216,10 @@ mod tests {
     #[test]
     fn text_without_a_pair_is_left_alone() {
         assert_eq!(particle("80", "번 포트"), None);
-        let filled = crate::i18n::fill_korean(
-            "정책 {p}을(를) 만들고 포트 {n}(으)로 보냅니다",
-            |k| match k {
-                "p" => Some("my-flowpolicy".to_string()),
-                "n" => Some("80".to_string()),
-                _ => None,
-            },
+        // The pair is replaced, what follows it kept: "(으)로의" → "으로의".
+        assert_eq!(
+            particle("80", "(으)로의 요청"),
+            Some(("으로".to_string(), "(으)로".len()))
         );
-        assert_eq!(filled, "정책 my-flowpolicy를 만들고 포트 80으로 보냅니다");
     }
 }
