@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The project's test command: installs the moto emulator (pinned, into .venv) when it is not
-# there yet, then runs every test against it on loopback. Extra arguments go to `cargo test`.
+# The project's test command: installs the moto emulator (pinned, into .venv) and the AWS CLI
+# (pinned, into .venv-awscli) when they are not there yet, then runs every test against the
+# emulator on loopback. Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/moto-venv.sh
 export AWSLAB_MOTO_SERVER="$PWD/.venv/bin/moto_server"
+source scripts/awscli-venv.sh
+export AWSLAB_AWS_CLI="$PWD/.venv-awscli/bin/aws"
 
 cargo test --locked "$@"

@@ -57,6 +57,9 @@ impl Status {
     }
 }
 
+/// The arguments of a remediation that are shell commands, in the order a student runs them.
+pub const COMMAND_ARGS: &[&str] = &["cli", "follow"];
+
 #[derive(Debug, Clone)]
 pub struct Finding {
     /// Stable id, `<step>.<check>`, for JSON, JUnit and the instructor's report.
@@ -106,6 +109,17 @@ impl Finding {
     pub fn fix(mut self, remediation: Text) -> Finding {
         self.remediation = Some(remediation);
         self
+    }
+
+    /// The shell commands its fix shows (the remediation's `cli` and `follow`), exactly as printed: what a
+    /// student pastes, and what tools take from `--format json`.
+    pub fn commands(&self) -> Vec<String> {
+        self.remediation
+            .iter()
+            .flat_map(|r| r.args.iter())
+            .filter(|(name, _)| COMMAND_ARGS.contains(name))
+            .map(|(_, value)| value.clone())
+            .collect()
     }
 
     pub fn at(mut self, created: Option<i64>) -> Finding {

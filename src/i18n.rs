@@ -269,6 +269,26 @@ mod tests {
         }
     }
 
+    /// A command is pasted whole: it stands alone on its line after `$ `, where a student (and
+    /// the test that runs every printed command) finds where it starts and ends.
+    #[test]
+    fn commands_stand_alone_on_their_lines() {
+        for lang in [Lang::En, Lang::Ko] {
+            for (key, text) in catalog(lang) {
+                for name in crate::finding::COMMAND_ARGS {
+                    let placeholder = format!("{{{name}}}");
+                    for line in text.lines().filter(|l| l.contains(&placeholder)) {
+                        assert_eq!(
+                            line,
+                            format!("$ {placeholder}"),
+                            "{lang:?} {key}: a command must be a line of its own"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn fill_replaces_known_names_only() {
         let out = fill("a {x} b {y} {not a name} {", |n| {

@@ -32,6 +32,24 @@ pub fn for_reader(secs: i64, lang: crate::i18n::Lang) -> String {
     }
 }
 
+/// The time of day a reader goes by, for "checked at": KST for a Korean reader, else UTC.
+pub fn clock(secs: i64, lang: crate::i18n::Lang) -> String {
+    let (shifted, zone) = match lang {
+        crate::i18n::Lang::Ko => (secs + 9 * 3600, "KST"),
+        crate::i18n::Lang::En => (secs, "UTC"),
+    };
+    let t = utc(shifted);
+    match t.split(' ').nth(1) {
+        Some(hms) if t.ends_with(" UTC") => format!("{hms} {zone}"),
+        _ => t,
+    }
+}
+
+/// Now, in unix seconds.
+pub fn now_unix() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
 /// `2026-12-01T18:00:00+09:00`, `2026-12-01T09:00:00Z`, with optional fractional seconds. A
 /// date that does not exist (`2026-02-31`) is `None`, not a day in the next month.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {

@@ -141,6 +141,10 @@ pub struct RunArgs {
     /// public IPs belong to real hosts, so without this option nothing is sent there
     #[arg(long, value_name = "URL")]
     pub probe_url: Option<String>,
+    /// Folder for the lab's documents, which the printed `file://` commands read
+    /// [default: ./awslab-<lesson>]
+    #[arg(long, value_name = "DIR")]
+    pub lab_dir: Option<PathBuf>,
     /// For a sandbox this run starts itself (none was running)
     #[command(flatten)]
     pub realism: RealismArgs,
@@ -257,6 +261,18 @@ pub enum LessonCommand {
     /// Validate lessons: schema, texts in both languages, points, assets; then prove in a
     /// private sandbox that every check fails on an empty account and passes once done
     Check(LessonCheckArgs),
+    /// Write the lesson's documents (policy and trust policy JSON) into the lab folder, where
+    /// the printed `file://` commands read them
+    Files(LessonFilesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LessonFilesArgs {
+    /// Lesson whose documents to write [default: the only one available]
+    pub lesson: Option<String>,
+    /// Folder to write them to [default: ./awslab-<lesson>]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

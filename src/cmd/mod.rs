@@ -9,6 +9,7 @@ pub mod context;
 pub mod explain;
 pub mod grade;
 pub mod lesson_check;
+pub mod lesson_files;
 pub mod lessons;
 pub mod run;
 pub mod sandbox;
@@ -30,6 +31,7 @@ pub async fn dispatch(ctx: &Context, command: &Command) -> Result<ExitCode, AppE
         Command::Lessons(args) => lessons::run(ctx, args),
         Command::Cleanup(args) => cleanup::run(ctx, args).await,
         Command::Lesson(LessonCommand::Check(args)) => lesson_check::run(ctx, args).await,
+        Command::Lesson(LessonCommand::Files(args)) => lesson_files::run(ctx, args),
         Command::Sandbox(SandboxCommand::Up(args)) => sandbox::up(ctx, args).await,
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,
         Command::Sandbox(SandboxCommand::Status(args)) => sandbox::status(ctx, args),

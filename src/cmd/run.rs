@@ -3,10 +3,12 @@
 use crate::aws::{Aws, ErrorKind, Waiting};
 use crate::cmd::cli::RunArgs;
 use crate::cmd::context::Context;
+use crate::cmd::lesson_files;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::i18n::Text;
 use crate::sandbox;
+use crate::steps::Lab;
 use crate::wizard::prompt::{Auto, Prompter, Terminal};
 use crate::wizard::{Options, Outcome, Wizard};
 use std::io::IsTerminal;
@@ -19,7 +21,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         ));
     }
     // Every argument is checked before any work: the intro, the account, a sandbox.
-    let lesson = ctx.lesson(args.lesson.as_deref())?;
+    let mut lesson = ctx.lesson(args.lesson.as_deref())?;
     if let Some(from) = args.from.as_deref() {
         if lesson.step(from).is_none() {
             return Err(crate::wizard::bad_from(&lesson, from, ctx.lang));
@@ -43,6 +45,20 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         warmup: Duration::from_secs(args.realism.warmup),
         iam_delay: Duration::from_secs(args.realism.iam_delay),
         ..sandbox::Realism::default()
+    };
+    // The documents go where the printed `file://` commands read them (absolute, so a command
+    // pasted into a fresh shell in any folder finds them). `--auto` prints nothing to paste.
+    let files = match args.auto {
+        true => None,
+        false => {
+            let dir = args
+                .lab_dir
+                .clone()
+                .unwrap_or_else(|| Lab::default_files(&lesson.id).into());
+            let written = lesson_files::write(&lesson.lab, &dir)?;
+            lesson.lab.files = written.dir.display().to_string();
+            Some(lesson_files::said(&written, ctx.lang))
+        }
     };
     let connection = ctx.connect_with(&lesson, sandbox, realism).await?;
     // The endpoint may also come from AWS_ENDPOINT_URL or the profile: judge the one in use.
@@ -91,6 +107,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
             poll,
             spinner: std::io::stderr().is_terminal(),
             probe_url,
+            files,
         },
     };
     let outcome = wizard.run().await?;

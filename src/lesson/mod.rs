@@ -1,6 +1,7 @@
 //! A lesson: the lab as data (`lessons/<id>/lesson.toml`), loaded, checked and with its
 //! variables resolved, ready for the engine to walk.
 
+pub mod files;
 mod source;
 
 pub use source::Source;
@@ -386,6 +387,7 @@ impl Lesson {
         }
 
         let lab = Lab {
+            files: Lab::default_files(&raw.id),
             id: raw.id.clone(),
             assets,
             permissions,

@@ -22,6 +22,7 @@ pub fn verdict(v: &Verdict, lang: Lang) -> Value {
                 "status": f.status,
                 "message": f.message.render(lang),
                 "remediation": f.remediation.as_ref().map(|r| r.render(lang)),
+                "commands": f.commands(),
                 "resource": f.resource,
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),

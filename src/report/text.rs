@@ -92,6 +92,18 @@ pub fn render(v: &Verdict, lesson: &Lesson, lang: Lang) -> String {
             }
         }
     }
+    // A command pasted from here must find its document: say where `file://` points.
+    let reads_files = v
+        .steps
+        .iter()
+        .flat_map(|s| &s.findings)
+        .any(|f| !f.status.is_done() && f.commands().iter().any(|c| c.contains("file://")));
+    if reads_files && v.fatal.is_none() {
+        let note = Text::new("report.files-note")
+            .arg("dir", crate::steps::Lab::default_files(&v.lesson))
+            .render(lang);
+        let _ = writeln!(out, "\n{}", note.dimmed());
+    }
     out.push('\n');
     let summary = Text::new("report.summary")
         .arg("earned", v.earned)

@@ -297,6 +297,23 @@ pub struct Lab {
     pub assets: BTreeMap<String, String>,
     pub permissions: Vec<Permission>,
     pub steps: Vec<LabStep>,
+    /// The folder the printed commands read the lab's documents from (`file://…`): where the
+    /// wizard wrote them, or `awslab-<id>` (what `awslab lesson files` writes) elsewhere.
+    pub files: String,
+}
+
+impl Lab {
+    /// The folder a lab's documents are written to unless the student names another.
+    pub fn default_files(id: &str) -> String {
+        format!("awslab-{id}")
+    }
+
+    /// A lab document as an AWS CLI argument that works when pasted: `file://` plus its path
+    /// in the lab folder, shell-quoted.
+    pub fn file_arg(&self, asset: &str) -> String {
+        let dir = self.files.trim_end_matches('/');
+        sh(&format!("file://{dir}/{asset}"))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -521,7 +538,7 @@ fn regional_fixes(findings: Vec<Finding>, region: &str) -> Vec<Finding> {
         .map(|mut f| {
             if let Some(fix) = &mut f.remediation {
                 for (name, value) in &mut fix.args {
-                    if *name == "cli" {
+                    if crate::finding::COMMAND_ARGS.contains(name) {
                         *value = regional(value, region);
                     }
                 }

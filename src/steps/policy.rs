@@ -100,7 +100,7 @@ async fn right_version(
 pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let create = Text::new("policy.fix-create")
         .arg("name", &p.name)
-        .arg("cli", create_cli(p));
+        .arg("cli", create_cli(p, env.lesson));
     let Some(policy) = &o.policy else {
         let message = if o.similar.is_empty() {
             Text::new("policy.missing").arg("name", &p.name)
@@ -126,7 +126,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             )
             // The policy exists: what it needs is a readable version in force, not a second
             // policy of the same name (IAM would refuse that).
-            .fix(version_fix(o, p, policy))
+            .fix(version_fix(o, p, policy, env.lesson))
             .on(resource),
         );
         return out;
@@ -141,7 +141,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                         .arg("name", &p.name)
                         .arg("error", e),
                 )
-                .fix(version_fix(o, p, policy))
+                .fix(version_fix(o, p, policy, env.lesson))
                 .on(resource),
             );
             return out;
@@ -161,7 +161,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     .arg("version", &version)
                     .arg("actions", gaps.denied.join(", ")),
             )
-            .fix(version_fix(o, p, policy))
+            .fix(version_fix(o, p, policy, env.lesson))
             .on(resource),
         );
     } else if !gaps.missing.is_empty() {
@@ -173,14 +173,14 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     .arg("version", &version)
                     .arg("actions", gaps.missing.join(", ")),
             )
-            .fix(version_fix(o, p, policy))
+            .fix(version_fix(o, p, policy, env.lesson))
             .on(resource),
         );
     } else if let Some(why) = gaps.why_undecided {
         // Fail closed: a condition awslab cannot decide does not earn the step.
         out.push(
             Finding::fail("actions", why)
-                .fix(version_fix(o, p, policy))
+                .fix(version_fix(o, p, policy, env.lesson))
                 .on(resource),
         );
     } else {
@@ -237,7 +237,7 @@ pub async fn apply(
                 Text::new("apply.policy-created")
                     .arg("name", &p.name)
                     .arg("document", &p.document),
-                format!("{} --tags {}", create_cli(p), iam_tags_cli(lesson)),
+                format!("{} --tags {}", create_cli(p, lesson), iam_tags_cli(lesson)),
             ));
         }
         Some(policy) if failed("actions") && observed.right_version.is_some() => {
@@ -274,7 +274,7 @@ pub async fn apply(
                     .arg("name", &p.name)
                     .arg("version", &made.version)
                     .arg("document", &p.document),
-                new_version_cli(p, policy),
+                new_version_cli(p, policy, lesson),
             ));
         }
         _ => {}
@@ -297,26 +297,26 @@ fn lab_role_arn(p: &Params, env: &Env) -> String {
     format!("arn:aws:iam::{}:role/{role}", env.account)
 }
 
-fn create_cli(p: &Params) -> String {
+fn create_cli(p: &Params, lab: &Lab) -> String {
     format!(
-        "aws iam create-policy --policy-name {} --policy-document file://{}",
+        "aws iam create-policy --policy-name {} --policy-document {}",
         sh(&p.name),
-        sh(&p.document)
+        lab.file_arg(&p.document)
     )
 }
 
-fn new_version_cli(p: &Params, policy: &ManagedPolicy) -> String {
+fn new_version_cli(p: &Params, policy: &ManagedPolicy, lab: &Lab) -> String {
     format!(
-        "aws iam create-policy-version --policy-arn {} --policy-document file://{} --set-as-default",
+        "aws iam create-policy-version --policy-arn {} --policy-document {} --set-as-default",
         sh(&policy.arn),
-        sh(&p.document)
+        lab.file_arg(&p.document)
     )
 }
 
-fn new_version_fix(p: &Params, policy: &ManagedPolicy) -> Text {
+fn new_version_fix(p: &Params, policy: &ManagedPolicy, lab: &Lab) -> Text {
     Text::new("policy.fix-version")
         .arg("name", &p.name)
-        .arg("cli", new_version_cli(p, policy))
+        .arg("cli", new_version_cli(p, policy, lab))
 }
 
 fn set_default_cli(policy: &ManagedPolicy, version: &str) -> String {
@@ -329,13 +329,13 @@ fn set_default_cli(policy: &ManagedPolicy, version: &str) -> String {
 
 /// The fix for a version in force that falls short: make the right older version the default
 /// again when there is one, else a new version with the lab's document.
-fn version_fix(o: &Observed, p: &Params, policy: &ManagedPolicy) -> Text {
+fn version_fix(o: &Observed, p: &Params, policy: &ManagedPolicy, lab: &Lab) -> Text {
     match &o.right_version {
         Some(v) => Text::new("policy.fix-set-default")
             .arg("name", &p.name)
             .arg("version", v)
             .arg("cli", set_default_cli(policy, v)),
-        None => new_version_fix(p, policy),
+        None => new_version_fix(p, policy, lab),
     }
 }
 

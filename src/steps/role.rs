@@ -89,9 +89,9 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     .arg(
                         "cli",
                         format!(
-                            "aws iam create-role --role-name {name} --assume-role-policy-document file://{doc} && aws iam attach-role-policy --role-name {name} --policy-arn {arn}",
+                            "aws iam create-role --role-name {name} --assume-role-policy-document {doc} && aws iam attach-role-policy --role-name {name} --policy-arn {arn}",
                             name = sh(&p.name),
-                            doc = sh(document),
+                            doc = env.lesson.file_arg(document),
                             arn = sh(&policy_arn),
                         ),
                     )
@@ -354,7 +354,7 @@ pub async fn apply(
                 Text::new("apply.role-created")
                     .arg("name", &p.name)
                     .arg("document", name),
-                format!("file://{}", sh(name)),
+                lesson.file_arg(name),
             ),
             Trust::Service(service) => {
                 let document = service_trust_document(&service);

@@ -348,17 +348,22 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         Some(s) => Text::new("traffic.waiting-sandbox").arg("seconds", s.delay_seconds),
         None => Text::new("traffic.waiting"),
     };
-    let fix = match (env.stand_in, fl.created.map(|c| env.now - c)) {
+    let (fix, url) = match (env.stand_in, fl.created.map(|c| env.now - c)) {
         // The sandbox's instance answers on loopback; the emulator's public IP is a real host's.
-        (Some(s), _) => Text::new("traffic.fix-waiting-sandbox")
-            .arg("url", &s.url)
-            .arg("seconds", s.delay_seconds),
+        (Some(s), _) => (
+            Text::new("traffic.fix-waiting-sandbox").arg("seconds", s.delay_seconds),
+            s.url.clone(),
+        ),
         // A new flow log captures nothing for its first minutes: a request sent then left no
         // record, and waiting longer for it does not help; another request does.
-        (None, Some(age)) if (0..NEW_FLOW_LOG_SECS).contains(&age) => {
-            Text::new("traffic.fix-waiting-new").arg("minutes", age / 60)
-        }
-        (None, _) => Text::new("traffic.fix-waiting"),
+        (None, Some(age)) if (0..NEW_FLOW_LOG_SECS).contains(&age) => (
+            Text::new("traffic.fix-waiting-new").arg("minutes", age / 60),
+            instance_url(public_ip, p.port),
+        ),
+        (None, _) => (
+            Text::new("traffic.fix-waiting"),
+            instance_url(public_ip, p.port),
+        ),
     };
     out.push(
         Finding::pending(
@@ -370,13 +375,32 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                 .arg("ip", private_ip),
         )
         .fix(
-            fix.arg("public_ip", public_ip)
-                .arg("port", p.port)
-                .arg("region", env.region),
+            fix.arg("cli", format!("curl {}", sh(&url)))
+                .arg("follow", follow_cli(group, &eni.id, env.region)),
         )
         .on(format!("{}/{}", group, eni.id)),
     );
     out
+}
+
+/// The instance's web server as the test request addresses it.
+fn instance_url(public_ip: &str, port: u16) -> String {
+    if port == 80 {
+        format!("http://{public_ip}/")
+    } else {
+        format!("http://{public_ip}:{port}/")
+    }
+}
+
+/// The command that shows the instance's stream as records arrive (AWS CLI v2): what the
+/// console's log stream page shows, without leaving the terminal.
+pub fn follow_cli(group: &str, eni: &str, region: &str) -> String {
+    format!(
+        "aws logs tail {} --log-stream-name-prefix {} --since 15m --follow --region {}",
+        sh(group),
+        sh(eni),
+        sh(region)
+    )
 }
 
 #[cfg(test)]

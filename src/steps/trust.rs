@@ -70,7 +70,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     };
     let fix = Text::new("trust.fix")
         .arg("role", &p.role)
-        .arg("cli", update_cli(p));
+        .arg("cli", update_cli(p, env.lesson));
     let document = match role.trust_document.as_deref().map(iam::parse_document) {
         Some(Ok(d)) => d,
         Some(Err(e)) => {
@@ -244,7 +244,7 @@ pub async fn apply(
             .arg("role", &p.role)
             .arg("document", &p.document)
             .arg("service", &p.service),
-        update_cli(p),
+        update_cli(p, lesson),
     )])
 }
 
@@ -253,11 +253,11 @@ fn trust_name(p: &Params) -> String {
     format!("{} (trust policy)", p.role)
 }
 
-fn update_cli(p: &Params) -> String {
+fn update_cli(p: &Params, lab: &Lab) -> String {
     format!(
-        "aws iam update-assume-role-policy --role-name {} --policy-document file://{}",
+        "aws iam update-assume-role-policy --role-name {} --policy-document {}",
         sh(&p.role),
-        sh(&p.document)
+        lab.file_arg(&p.document)
     )
 }
 

@@ -3,6 +3,7 @@
 
 use super::prompt::Choice;
 use super::{StepEnd, Wizard, now_ms, watch};
+use crate::aws::Instance;
 use crate::aws::{AwsError, FlowLog};
 use crate::error::AppError;
 use crate::explain;
@@ -10,7 +11,7 @@ use crate::finding::Status;
 use crate::lesson::Step;
 use crate::probe;
 use crate::report::text::mark;
-use crate::steps::traffic;
+use crate::steps::{sh, traffic};
 use colored::Colorize;
 use std::time::Duration;
 
@@ -107,7 +108,11 @@ impl Wizard<'_> {
                 } else {
                     shown.clone()
                 };
-                self.say(format!("$ curl {target}").bold().to_string());
+                self.say(format!("$ curl {}", sh(&target)).bold().to_string());
+                if let Some(follow) = follow_cli(o.flow_log.as_ref(), &instance, &self.aws.region) {
+                    self.say(self.r(self.t("wizard.follow")));
+                    self.say(format!("$ {follow}"));
+                }
                 let msg = self.r(self.t("wizard.press-enter-sent"));
                 self.prompt.pause(&msg)?;
             }
@@ -141,6 +146,20 @@ impl Wizard<'_> {
                     };
                     let rows = explain::explain(&record, &known, self.lang);
                     self.say(explain::table(&rows, self.lang));
+                    // Where the student finds it again without awslab: the console, a shell.
+                    let group = o.flow_log.as_ref().and_then(|f| f.log_group.clone());
+                    self.say(
+                        self.r(self
+                            .t("wizard.where-to-look")
+                            .arg("region", &self.aws.region)
+                            .arg("group", group.unwrap_or_default())
+                            .arg("stream", &event.stream)),
+                    );
+                    if let Some(follow) =
+                        follow_cli(o.flow_log.as_ref(), &instance, &self.aws.region)
+                    {
+                        self.say(format!("$ {follow}"));
+                    }
                     return Ok(StepEnd::Done);
                 }
                 watch::Watched::Rejected { event } => {
@@ -252,4 +271,11 @@ impl Wizard<'_> {
         }
         result
     }
+}
+
+/// The command that follows the instance's stream, when the flow log and the ENI are known.
+fn follow_cli(flow_log: Option<&FlowLog>, instance: &Instance, region: &str) -> Option<String> {
+    let group = flow_log?.log_group.as_deref()?;
+    let eni = instance.primary_eni()?;
+    Some(traffic::follow_cli(group, &eni.id, region))
 }

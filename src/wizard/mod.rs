@@ -5,6 +5,7 @@
 //! account itself, so quitting loses nothing: the next run resumes at the first step not done.
 
 mod last_step;
+mod myself;
 pub mod prompt;
 pub mod watch;
 
@@ -36,6 +37,8 @@ pub struct Options {
     /// Where "do it for me" sends the test request outside the sandbox, instead of the
     /// instance's public IP (`run --probe-url`, already checked).
     pub probe_url: Option<String>,
+    /// Where the lab's documents were written, as the student is told (None: not written).
+    pub files: Option<String>,
 }
 
 pub enum Outcome {
@@ -169,6 +172,9 @@ impl Wizard<'_> {
                 .to_string(),
         );
         self.say(self.r(mode));
+        if let Some(files) = self.opts.files.clone() {
+            self.say(wrap(&files, text_columns()));
+        }
         if let Some(info) = self.sandbox {
             // Said once, so that "I'll do it myself" with the AWS CLI reaches the sandbox.
             self.say(self.r(self.t("wizard.sandbox-cli")));
@@ -254,11 +260,13 @@ impl Wizard<'_> {
                     }
                     self.do_it(step).await?
                 }
-                Choice::Myself => {
-                    self.show_fixes(step).await;
-                    let msg = self.r(self.t("wizard.press-enter"));
-                    self.prompt.pause(&msg)?;
-                }
+                Choice::Myself => match self.watch_step(step).await? {
+                    myself::Watched::Done => return Ok(StepEnd::Done),
+                    myself::Watched::Menu => {
+                        attempts += 1;
+                        continue;
+                    }
+                },
                 Choice::Hint => {
                     self.hint(step, &mut hint);
                     continue;
@@ -365,34 +373,10 @@ impl Wizard<'_> {
         Ok(())
     }
 
-    /// "I'll do it myself": what the check currently says needs doing, with the console path
-    /// and the CLI command.
-    async fn show_fixes(&mut self, step: &Step) {
+    /// The live verdict of one step.
+    async fn step_verdict(&self, step: &Step) -> StepVerdict {
         let v = self.verify().await;
-        let Some(sv) = v.steps.iter().find(|s| s.id == step.id) else {
-            return;
-        };
-        let fixes: Vec<String> = sv
-            .findings
-            .iter()
-            .filter(|f| !f.status.is_done())
-            .filter_map(|f| f.remediation.as_ref().map(|r| r.render(self.lang)))
-            .collect();
-        if fixes.is_empty() {
-            if let Some(h) = step.hints.first() {
-                self.say(h.get(self.lang, self.sandbox.is_some()));
-            }
-        }
-        for fix in fixes {
-            self.say(fix);
-        }
-    }
-
-    /// Verifies the live state and shows this step's verdict.
-    async fn check_step(&mut self, step: &Step) -> StepVerdict {
-        let v = self.verify().await;
-        let sv = v
-            .steps
+        v.steps
             .iter()
             .find(|s| s.id == step.id)
             .cloned()
@@ -402,12 +386,15 @@ impl Wizard<'_> {
                 points: step.points,
                 earned: 0,
                 findings: Vec::new(),
-            });
-        for f in &sv.findings {
-            if f.status == Status::Pass {
-                continue;
-            }
-            self.say(format!(
+            })
+    }
+
+    /// What is not right in a step, each with its fix while the step is not done: the lines
+    /// the check and the watch show.
+    fn findings_lines(&self, sv: &StepVerdict) -> Vec<String> {
+        let mut lines = Vec::new();
+        for f in sv.findings.iter().filter(|f| f.status != Status::Pass) {
+            lines.push(format!(
                 "  {} {}",
                 mark(f.status),
                 f.message.render(self.lang)
@@ -415,10 +402,24 @@ impl Wizard<'_> {
             if !sv.status.is_done() {
                 if let Some(fix) = &f.remediation {
                     for line in fix.render(self.lang).lines() {
-                        self.say(format!("      {line}").cyan().to_string());
+                        lines.push(format!("      {line}").cyan().to_string());
                     }
                 }
             }
+        }
+        lines
+    }
+
+    /// Verifies the live state and shows this step's verdict.
+    async fn check_step(&mut self, step: &Step) -> StepVerdict {
+        let sv = self.step_verdict(step).await;
+        self.show_step(&sv);
+        sv
+    }
+
+    fn show_step(&mut self, sv: &StepVerdict) {
+        for line in self.findings_lines(sv) {
+            self.say(line);
         }
         let verdict = status_word(sv.status, self.lang);
         self.say(format!(
@@ -426,7 +427,6 @@ impl Wizard<'_> {
             mark(sv.status),
             self.r(self.t("wizard.step-verdict").arg("status", verdict))
         ));
-        sv
     }
 
     fn summary(&mut self, v: &Verdict, took: Duration) {

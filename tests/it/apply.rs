@@ -181,9 +181,9 @@ async fn empty_account_converges_and_everything_created_carries_the_lesson_tag()
     let role = changes_of(&all, "role");
     assert_eq!(role.len(), 2, "{}", describe(role));
     assert!(
-        role[0]
-            .cli
-            .contains("--assume-role-policy-document file://trust-policy.json"),
+        role[0].cli.contains(
+            "--assume-role-policy-document file://awslab-vpc-flow-logs/trust-policy.json"
+        ),
         "{}",
         role[0].cli
     );

@@ -264,12 +264,12 @@ async fn the_role_fix_is_the_whole_step_and_shows_the_trust_policy_it_uses() {
             .unwrap_or("")
             .to_string();
         assert!(
-            fix.contains("--assume-role-policy-document file://trust-policy.json")
-                && fix.contains(&format!(
-                    "aws iam attach-role-policy --role-name {ROLE} --policy-arn {}",
-                    lab.policy_arn(POLICY)
-                ))
-                && fix.contains(console),
+            fix.contains(
+                "--assume-role-policy-document file://awslab-vpc-flow-logs/trust-policy.json"
+            ) && fix.contains(&format!(
+                "aws iam attach-role-policy --role-name {ROLE} --policy-arn {}",
+                lab.policy_arn(POLICY)
+            )) && fix.contains(console),
             "{fix}"
         );
     }

@@ -18,6 +18,7 @@ pub fn options(from: Option<&str>, wait: Duration) -> Options {
         poll: Duration::from_millis(200),
         spinner: false,
         probe_url: None,
+        files: None,
     }
 }
 
