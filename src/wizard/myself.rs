@@ -35,7 +35,8 @@ impl Wizard<'_> {
         let (first, most) = self.watch_intervals();
         let mut every = first;
         let mut shown: Option<Vec<String>> = None;
-        self.say(self.r(self.t("wizard.watching")).dimmed().to_string());
+        let intro = super::wrap(&self.r(self.t("wizard.watching")), super::text_columns());
+        self.say(intro.dimmed().to_string());
         loop {
             let sv = self.step_verdict(step).await;
             if sv.status.is_done() {

@@ -1,7 +1,15 @@
 //! The student who does the steps by hand: what awslab prints must work when pasted.
 
 use crate::common::sandbox::Sandbox;
+use crate::common::wizard::{Shared, options, printed_commands, run_lesson};
 use crate::common::*;
+use awslab::finding::Status;
+use awslab::i18n::Lang;
+use awslab::lesson::{Lesson, Source};
+use awslab::sandbox::SandboxInfo;
+use awslab::wizard::prompt::{Answer, Choice, Prompter, Scripted, Watch};
+use std::path::PathBuf;
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sandbox_env_points_other_tools_at_the_sandbox() {
@@ -47,18 +55,276 @@ fn sandbox_env_without_a_sandbox_says_so() {
     assert!(run.stderr().contains("sandbox up"), "{}", run.stderr());
 }
 
-/// Every `aws …` command in the remediations of a verdict.
+/// Every `aws …` command of the fixes of a verdict (`--format json`'s `commands`), each part
+/// of a `&&` chain on its own.
 fn commands(v: &serde_json::Value) -> Vec<String> {
+    check_commands(v, |_| true)
+        .iter()
+        .flat_map(|l| l.split(" && ").map(str::to_string).collect::<Vec<_>>())
+        .filter(|c| c.starts_with("aws "))
+        .collect()
+}
+
+/// The commands of the fixes of the checks `pick` chooses, as printed.
+fn check_commands(v: &serde_json::Value, pick: impl Fn(&str) -> bool) -> Vec<String> {
     v["steps"]
         .as_array()
         .into_iter()
         .flatten()
         .flat_map(|s| s["checks"].as_array().into_iter().flatten())
-        .filter_map(|c| c["remediation"].as_str())
-        .flat_map(|r| r.lines())
-        .filter_map(|l| l.find("aws ").map(|i| l[i..].to_string()))
-        .flat_map(|l| l.split(" && ").map(str::to_string).collect::<Vec<_>>())
+        .filter(|c| pick(c["id"].as_str().unwrap_or_default()))
+        .flat_map(|c| c["commands"].as_array().into_iter().flatten())
+        .filter_map(|c| c.as_str().map(str::to_string))
         .collect()
+}
+
+/// The AWS CLI the tests paste commands into (scripts/test.sh installs it).
+fn aws_cli() -> PathBuf {
+    let path = std::env::var_os("AWSLAB_AWS_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-awscli/bin/aws"));
+    assert!(
+        path.is_file(),
+        "the AWS CLI is not at {}: the by-hand tests run every printed command with it. Run the \
+         tests with ./scripts/test.sh, which installs it (or set AWSLAB_AWS_CLI)",
+        path.display()
+    );
+    path
+}
+
+/// A fresh shell as a student opens one: the sandbox's `export` lines pasted first, the AWS
+/// CLI and curl on the PATH, in a folder of its own (not the lab folder: `file://` paths must
+/// work from anywhere).
+struct Shell {
+    exports: String,
+    cwd: TempDir,
+    home: TempDir,
+    path: String,
+}
+
+impl Shell {
+    fn new(exports: String) -> Shell {
+        let cli = aws_cli();
+        let bin = cli
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        Shell {
+            exports,
+            cwd: TempDir::new(),
+            home: TempDir::new(),
+            path: format!("{bin}:/usr/bin:/bin"),
+        }
+    }
+
+    /// Runs `command` as pasted; its output, or the test fails naming it.
+    fn run(&self, command: &str) -> String {
+        let script = format!("set -e\n{}\n{command}\n", self.exports);
+        let out = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(&self.cwd.0)
+            .env_clear()
+            .env("HOME", &self.home.0)
+            .env("PATH", &self.path)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("bash");
+        assert!(
+            out.status.success(),
+            "a printed command failed when pasted:\n$ {command}\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+/// A student who answers "I'll do it myself" at every step and pastes every command awslab
+/// printed since they last looked, exactly as printed, then presses Enter.
+struct Student {
+    out: Shared,
+    seen: usize,
+    shell: Shell,
+    ran: Vec<String>,
+    /// `aws logs tail` is AWS CLI v2 only; the CLI the tests install is v1.
+    v2_only: Vec<String>,
+    looks: u32,
+}
+
+impl Student {
+    fn paste_new(&mut self) {
+        let text = self.out.text();
+        let new = text.get(self.seen..).unwrap_or_default().to_string();
+        self.seen = text.len();
+        for command in printed_commands(&new) {
+            if command.starts_with("aws logs tail ") {
+                self.v2_only.push(command);
+            } else {
+                self.shell.run(&command);
+                self.ran.push(command);
+            }
+        }
+    }
+}
+
+impl Prompter for Student {
+    fn choose(&mut self, _: &str, _: &[(Choice, String)]) -> std::io::Result<Choice> {
+        self.looks += 1;
+        Ok(if self.looks > 40 {
+            Choice::Quit
+        } else {
+            Choice::Myself
+        })
+    }
+    fn confirm(&mut self, _: &str) -> std::io::Result<bool> {
+        Ok(false)
+    }
+    fn pause(&mut self, _: &str) -> std::io::Result<()> {
+        self.paste_new();
+        Ok(())
+    }
+    fn watch_key(&mut self) -> std::io::Result<Option<Watch>> {
+        self.looks += 1;
+        if self.looks > 40 {
+            return Ok(Some(Watch::Menu));
+        }
+        self.paste_new();
+        Ok(Some(Watch::Now))
+    }
+}
+
+/// The issue's proof: a whole lab done by hand in Korean, in the sandbox, with every command
+/// the wizard prints pasted as it is into a fresh shell, reaches pass.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lab_done_by_hand_in_korean_with_every_printed_command_passes() {
+    let sandbox = Sandbox::up();
+    let info: SandboxInfo =
+        serde_json::from_value(sandbox.info.clone()).expect("sandbox up --format json");
+    let folder = TempDir::new();
+    let mut lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+    let written = awslab::lesson::files::write(&lesson.lab, &folder.0.join("awslab-vpc-flow-logs"))
+        .expect("lab folder");
+    lesson.lab.files = written.dir.display().to_string();
+
+    let out = Shared::default();
+    let mut student = Student {
+        out: out.clone(),
+        seen: 0,
+        shell: Shell::new(info.export_lines()),
+        ran: Vec::new(),
+        v2_only: Vec::new(),
+        looks: 0,
+    };
+    let mut writer = out.clone();
+    let outcome = run_lesson(
+        &lesson,
+        &sandbox.lab().account.sdk,
+        Some(&info),
+        &mut student,
+        options(None, Duration::from_secs(30)),
+        Lang::Ko,
+        &mut writer,
+    )
+    .await;
+    let transcript = out.text();
+    assert_eq!(
+        outcome.verdict().status,
+        Status::Pass,
+        "{transcript}\nran: {:#?}",
+        student.ran
+    );
+    // What was pasted is what the steps need, in the lesson's documents from the lab folder.
+    for expected in [
+        "aws iam create-policy ",
+        "aws iam create-role ",
+        "aws logs create-log-group ",
+        "aws ec2 create-flow-logs ",
+        "curl ",
+    ] {
+        assert!(
+            student.ran.iter().any(|c| c.starts_with(expected)),
+            "{expected} was not printed and run: {:#?}\n{transcript}",
+            student.ran
+        );
+    }
+    assert!(
+        student.ran.iter().any(|c| c.contains(&format!(
+            "file://{}/flow-policy.json",
+            written.dir.display()
+        ))),
+        "{:#?}",
+        student.ran
+    );
+    // Where to look afterwards: the command that follows the instance's stream, with the real
+    // group, ENI and region (AWS CLI v2; the v1 CLI installed here has no `logs tail`).
+    let follow = format!(
+        "aws logs tail MyVpc22-Log --log-stream-name-prefix {} --since 15m --follow --region {}",
+        info.eni_id, info.region
+    );
+    assert!(
+        student.v2_only.iter().any(|c| c == &follow),
+        "{follow}\n{:#?}",
+        student.v2_only
+    );
+    assert!(
+        !transcript.contains("을(를)") && !transcript.contains("(으)로"),
+        "{transcript}"
+    );
+}
+
+/// "I'll do it myself", then nothing pressed: the student creates the log group from another
+/// terminal with the AWS CLI, and the wizard notices by itself and moves on.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_wizard_moves_on_when_a_step_done_in_another_terminal_passes() {
+    let sandbox = Sandbox::up();
+    let info: SandboxInfo =
+        serde_json::from_value(sandbox.info.clone()).expect("sandbox up --format json");
+    let (_, v) = sandbox.cmd().args(["--sandbox"]).verify_json();
+    let create = check_commands(&v, |id| id == "log-group.exists");
+    assert_eq!(create.len(), 1, "{v:#}");
+    let shell = Shell::new(info.export_lines());
+    let elsewhere = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(3));
+        shell.run(&create[0])
+    });
+    let mut prompt = Scripted::new([
+        Answer::Choose(Choice::Myself),
+        Answer::Watch,
+        Answer::Choose(Choice::Quit),
+    ]);
+    let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+    let out = Shared::default();
+    let mut writer = out.clone();
+    let started = std::time::Instant::now();
+    run_lesson(
+        &lesson,
+        &sandbox.lab().account.sdk,
+        Some(&info),
+        &mut prompt,
+        options(Some("log-group"), Duration::from_secs(30)),
+        Lang::En,
+        &mut writer,
+    )
+    .await;
+    elsewhere.join().expect("the other terminal");
+    let transcript = out.text();
+    // Passed by itself: no Enter was asked for, the next step's menu came, within seconds.
+    assert!(transcript.contains("This step: pass"), "{transcript}");
+    assert!(
+        !prompt.asked.iter().any(|q| q.contains("Enter")),
+        "{:?}",
+        prompt.asked
+    );
+    assert_eq!(prompt.asked.len(), 2, "{:?}", prompt.asked);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    // What was still wrong was shown once, not again at every check.
+    assert_eq!(
+        transcript
+            .matches("There is no log group named MyVpc22-Log")
+            .count(),
+        1,
+        "{transcript}"
+    );
 }
 
 #[tokio::test]

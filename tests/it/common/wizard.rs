@@ -5,8 +5,10 @@ use super::student::Lab;
 use awslab::aws::Aws;
 use awslab::lesson::{Lesson, Source};
 use awslab::sandbox::SandboxInfo;
-use awslab::wizard::prompt::Scripted;
+use awslab::wizard::prompt::{Prompter, Scripted};
 use awslab::wizard::{Options, Outcome, Wizard};
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 /// The options the tests run with: short waits, no spinner, starting at `from`.
@@ -32,19 +34,88 @@ pub async fn run(
 ) -> (Outcome, String) {
     let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[])
         .unwrap_or_else(|e| panic!("lesson: {e}"));
-    let aws = Aws::from_sdk(lab.account.sdk.clone());
     let mut out = Vec::new();
-    let outcome = Wizard {
-        lesson: &lesson,
+    let outcome = run_lesson(
+        &lesson,
+        &lab.account.sdk,
+        sandbox,
+        prompt,
+        opts,
+        awslab::i18n::Lang::En,
+        &mut out,
+    )
+    .await;
+    (outcome, String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The wizard of `lesson` on the account of `sdk`, in `lang`, writing to `out`.
+pub async fn run_lesson(
+    lesson: &Lesson,
+    sdk: &aws_types::SdkConfig,
+    sandbox: Option<&SandboxInfo>,
+    prompt: &mut dyn Prompter,
+    opts: Options,
+    lang: awslab::i18n::Lang,
+    out: &mut dyn std::io::Write,
+) -> Outcome {
+    let aws = Aws::from_sdk(sdk.clone());
+    Wizard {
+        lesson,
         aws: &aws,
         sandbox,
         prompt,
-        out: &mut out,
-        lang: awslab::i18n::Lang::En,
+        out,
+        lang,
         opts,
     }
     .run()
     .await
-    .unwrap_or_else(|e| panic!("wizard failed: {e}"));
-    (outcome, String::from_utf8_lossy(&out).into_owned())
+    .unwrap_or_else(|e| panic!("wizard failed: {e}"))
+}
+
+/// A transcript the test reads while the wizard still writes to it (from a prompter, say).
+#[derive(Clone, Default)]
+pub struct Shared(pub Rc<RefCell<Vec<u8>>>);
+
+impl Shared {
+    /// Everything written so far, without colours.
+    pub fn text(&self) -> String {
+        strip_ansi(&String::from_utf8_lossy(&self.0.borrow()))
+    }
+}
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Text without terminal colour codes (ESC [ … letter).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The commands printed in `text` for a student to paste: every line that starts with `$ `.
+pub fn printed_commands(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("$ "))
+        .map(|c| c.trim_end().to_string())
+        .collect()
 }
