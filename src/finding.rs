@@ -57,8 +57,7 @@ impl Status {
     }
 }
 
-/// The arguments of a remediation that are shell commands, in the order a student runs them.
-pub const COMMAND_ARGS: &[&str] = &["cli", "follow"];
+pub use crate::i18n::COMMAND_ARGS;
 
 #[derive(Debug, Clone)]
 pub struct Finding {

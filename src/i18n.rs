@@ -41,6 +41,10 @@ impl Lang {
     }
 }
 
+/// The arguments of a message that are shell commands (a fix's `cli`, then `follow`), in the
+/// order a student runs them. Each stands alone on its line after `$ ` (a test checks).
+pub const COMMAND_ARGS: &[&str] = &["cli", "follow"];
+
 /// A message to be rendered later: a catalogue key and named arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Text {
@@ -275,7 +279,7 @@ mod tests {
     fn commands_stand_alone_on_their_lines() {
         for lang in [Lang::En, Lang::Ko] {
             for (key, text) in catalog(lang) {
-                for name in crate::finding::COMMAND_ARGS {
+                for name in COMMAND_ARGS {
                     let placeholder = format!("{{{name}}}");
                     for line in text.lines().filter(|l| l.contains(&placeholder)) {
                         assert_eq!(

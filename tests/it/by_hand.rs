@@ -272,20 +272,27 @@ async fn a_lab_done_by_hand_in_korean_with_every_printed_command_passes() {
     );
 }
 
-/// "I'll do it myself", then nothing pressed: the student creates the log group from another
-/// terminal with the AWS CLI, and the wizard notices by itself and moves on.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_wizard_moves_on_when_a_step_done_in_another_terminal_passes() {
+/// A sandbox with the lab not started, and the command `verify` prints to create the log group.
+fn sandbox_and_log_group_command() -> (Sandbox, SandboxInfo, String) {
     let sandbox = Sandbox::up();
     let info: SandboxInfo =
         serde_json::from_value(sandbox.info.clone()).expect("sandbox up --format json");
     let (_, v) = sandbox.cmd().args(["--sandbox"]).verify_json();
     let create = check_commands(&v, |id| id == "log-group.exists");
     assert_eq!(create.len(), 1, "{v:#}");
+    let command = create[0].clone();
+    (sandbox, info, command)
+}
+
+/// "I'll do it myself", then nothing pressed: the student creates the log group from another
+/// terminal with the AWS CLI, and the wizard notices by itself and moves on.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_wizard_moves_on_when_a_step_done_in_another_terminal_passes() {
+    let (sandbox, info, create) = sandbox_and_log_group_command();
     let shell = Shell::new(info.export_lines());
     let elsewhere = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(3));
-        shell.run(&create[0])
+        shell.run(&create)
     });
     let mut prompt = Scripted::new([
         Answer::Choose(Choice::Myself),
@@ -356,5 +363,49 @@ async fn every_printed_command_names_its_region_and_no_placeholder() {
     assert!(
         open_port.contains(&format!("--group-id {}", rejected.pre.security_group_id)),
         "{open_port}"
+    );
+}
+
+/// The watch in a real terminal: "I'll do it myself" picked with the arrow keys, the step done
+/// from another terminal with the AWS CLI while nothing is pressed, the wizard on to the next
+/// step by itself; there, `m` and Enter go back to the menu.
+#[test]
+fn in_a_terminal_the_watch_moves_on_by_itself_and_m_brings_back_the_menu() {
+    let (sandbox, info, create) = sandbox_and_log_group_command();
+    let folder = TempDir::new();
+    let cmd = sandbox.terminal(
+        &folder,
+        &["--sandbox", "run", "--lang", "en", "--from", "log-group"],
+    );
+    let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
+    let myself = |p: &mut rexpect::session::PtySession, missing: &str| {
+        p.exp_string("What would you like to do?")
+            .expect("the step's question");
+        p.send("\x1b[B").expect("down to I'll do it myself");
+        p.send_line("").expect("enter");
+        p.exp_string(missing).expect("what is missing");
+    };
+    myself(&mut p, "There is no log group named MyVpc22-Log");
+    p.exp_string("next check in").expect("the watch's line");
+    let shell = Shell::new(info.export_lines());
+    shell.run(&create);
+    p.exp_string("This step: pass")
+        .expect("the watch saw the step done, with no key pressed");
+    myself(&mut p, "There is no flow log on MyVpc22");
+    p.send_line("m").expect("m: the menu");
+    p.exp_string("What would you like to do?")
+        .expect("back at the menu");
+    for _ in 0..4 {
+        p.send("\x1b[B").expect("down");
+    }
+    p.send_line("").expect("quit");
+    p.exp_eof().expect("exits");
+    // The lab folder the printed commands read from, where the wizard ran.
+    assert!(
+        folder
+            .0
+            .join("awslab-vpc-flow-logs/flow-policy.json")
+            .is_file(),
+        "the lab folder was written"
     );
 }

@@ -300,12 +300,12 @@ async fn hints_written_for_aws_read_right_in_the_sandbox() {
     );
     assert!(out.contains("a few seconds after the request"), "{out}");
     assert!(
-        !out.contains("<EC2 public IP>") && !out.contains("5 minutes late"),
+        !out.contains("EC2 console → Instances") && !out.contains("5 minutes late"),
         "{out}"
     );
     let out = wizard(&lab, None, Some("traffic"), answers).await;
     assert!(
-        out.contains("<EC2 public IP>"),
+        out.contains("EC2 console → Instances"),
         "on AWS the AWS hint: {out}"
     );
 }

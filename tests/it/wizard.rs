@@ -231,13 +231,9 @@ fn without_a_terminal_the_wizard_refuses_to_prompt() {
 #[test]
 fn the_wizard_can_be_driven_by_keystrokes() {
     let sandbox = Sandbox::up();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_awslab"));
-    cmd.args(["--sandbox", "run", "--lang", "en"])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("TERM", "xterm")
-        .env("AWSLAB_CACHE_DIR", &sandbox.cache.0)
-        .env("AWSLAB_MOTO_SERVER", find_moto_server());
+    let folder = TempDir::new();
+    // In a folder of its own: the wizard writes the lab folder where it runs.
+    let cmd = sandbox.terminal(&folder, &["--sandbox", "run", "--lang", "en"]);
     let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
     p.exp_string("What would you like to do?")
         .expect("first question");

@@ -106,6 +106,22 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    /// `awslab <args>` on this sandbox as a student starts it at a terminal, in `folder` (where
+    /// the wizard writes the lab folder), for a pty.
+    pub fn terminal(&self, folder: &TempDir, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_awslab"));
+        cmd.args(args)
+            .current_dir(&folder.0)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("TERM", "xterm")
+            .env("AWSLAB_CACHE_DIR", &self.cache.0)
+            .env("AWSLAB_MOTO_SERVER", find_moto_server());
+        cmd
+    }
+}
+
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = awslab_in(&self.cache).args(["sandbox", "down"]).run();
