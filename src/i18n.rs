@@ -293,6 +293,20 @@ mod tests {
         }
     }
 
+    /// A particle written for one sound after a placeholder is wrong for half the values.
+    #[test]
+    fn korean_particles_after_placeholders_are_written_as_pairs() {
+        let wrong: Vec<String> = catalog(Lang::Ko)
+            .iter()
+            .flat_map(|(key, text)| {
+                crate::korean::fixed_particles(text)
+                    .into_iter()
+                    .map(move |p| format!("{key}: {p}"))
+            })
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
     #[test]
     fn fill_replaces_known_names_only() {
         let out = fill("a {x} b {y} {not a name} {", |n| {

@@ -55,6 +55,35 @@ pub fn particle(value: &str, rest: &str) -> Option<(String, usize)> {
     None
 }
 
+/// Particles whose form depends on the sound before them, as they would be written for one
+/// sound only (`{port}를` is wrong after 80, 팔십).
+const ONE_SOUND: &[&str] = &["을", "를", "이", "가", "은", "는", "과", "와", "로", "으로"];
+
+/// The placeholders in a Korean text followed by a particle written for one sound only
+/// (`{port}를`), where the pair must be written (`{port}을(를)`) for the value to choose.
+pub fn fixed_particles(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(close) = rest.find('}') {
+        let open = rest[..close].rfind('{');
+        let after = &rest[close + 1..];
+        if let Some(open) = open {
+            let name = &rest[open + 1..close];
+            let is_name =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let pair = particle("가", after).is_some();
+            let bare = ONE_SOUND
+                .iter()
+                .find(|p| after.starts_with(**p) && !after[p.len()..].starts_with('('));
+            if let (true, false, Some(p)) = (is_name, pair, bare) {
+                found.push(format!("{{{name}}}{p}"));
+            }
+        }
+        rest = after;
+    }
+    found
+}
+
 /// How `value` ends when read aloud in Korean.
 pub fn coda(value: &str) -> Coda {
     let trimmed = value.trim_end_matches(|c: char| !c.is_alphanumeric());
@@ -158,6 +187,23 @@ mod tests {
     fn with(value: &str, pair: &str) -> String {
         let (form, used) = particle(value, pair).unwrap_or_else(|| panic!("no pair in {pair}"));
         format!("{value}{form}{}", &pair[used..])
+    }
+
+    #[test]
+    fn particles_written_for_one_sound_are_found() {
+        assert_eq!(fixed_particles("TCP {port}를 허용"), vec!["{port}를"]);
+        assert_eq!(fixed_particles("{name}이라는 역할"), vec!["{name}이"]);
+        assert_eq!(fixed_particles("{group}로 전달"), vec!["{group}로"]);
+        for fine in [
+            "{port}을(를) 허용",
+            "{name}(이)라는",
+            "{group}(으)로",
+            "{policy}이(가)",
+            "{count}개, {seconds}초, {name}의, {region}에서",
+            "JSON {\"a\": 1}이 아닌", // not a placeholder
+        ] {
+            assert!(fixed_particles(fine).is_empty(), "{fine}");
+        }
     }
 
     #[test]

@@ -297,6 +297,20 @@ fn check_raw(file: &str, raw: &toml::Table) -> Vec<Problem> {
         };
         for lang in ["ko", "en"] {
             let message = match table.get(lang) {
+                Some(toml::Value::String(s)) if lang == "ko" && !s.trim().is_empty() => {
+                    for wrong in crate::korean::fixed_particles(s) {
+                        out.push(Problem::new(
+                            file,
+                            format!("{field}.ko"),
+                            format!(
+                                "'{wrong}': a particle written for one sound; write the pair \
+                                 (을(를), 이(가), 은(는), 과(와), (으)로, (이)라는) and awslab \
+                                 picks the form that fits the value"
+                            ),
+                        ));
+                    }
+                    continue;
+                }
                 Some(toml::Value::String(s)) if !s.trim().is_empty() => continue,
                 Some(toml::Value::String(_)) => "is empty",
                 Some(_) => "must be a string",

@@ -95,6 +95,16 @@ fn a_text_without_korean_is_refused() {
 }
 
 #[test]
+fn a_korean_particle_written_for_one_sound_is_refused() {
+    // `{policy}를` reads wrong for a name that ends in a consonant: the pair lets awslab choose.
+    assert_refused(
+        "one-sound-particle",
+        "steps[0] (policy).title.ko",
+        "'{policy}를': a particle written for one sound",
+    );
+}
+
+#[test]
 fn a_dependency_on_a_later_step_is_refused() {
     assert_refused(
         "later-dependency",
