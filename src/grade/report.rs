@@ -448,7 +448,7 @@ mod tests {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
         assert_eq!(&rows[0][0], "'=HYPERLINK(\"http://x\",\"y\")");
-        assert_eq!(rows[0].iter().last(), Some("'@SUM(1,2)"));
+        assert_eq!(rows[0].iter().next_back(), Some("'@SUM(1,2)"));
         assert_eq!(&rows[1][0], "'-2+3");
         assert_eq!(&rows[2][0], "'\tx");
         assert_eq!(&rows[3][0], "kim");

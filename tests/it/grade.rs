@@ -27,7 +27,7 @@ struct Case {
 
 async fn seed(student: &'static str, state: &'static str) -> Case {
     let lab = Lab::new().await;
-    let (score, status) = lab.into_state(state).await;
+    let (score, status) = lab.put_in_state(state).await;
     Case {
         student,
         lab,

@@ -130,7 +130,7 @@ impl Lab {
 
     /// Puts this lab (the prerequisites only) into a state a class shows; the score and status
     /// verify must give it.
-    pub async fn into_state(&self, state: &str) -> (u64, &'static str) {
+    pub async fn put_in_state(&self, state: &str) -> (u64, &'static str) {
         match state {
             "solved" => {
                 self.configure().await;
