@@ -164,8 +164,9 @@ fn page(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
     histogram(&mut body, class, lang);
     completion(&mut body, class, &steps, lang);
     let _ = writeln!(body, "</div>");
-    failing(&mut body, class, lang);
+    // Who is where before what went wrong: the table is what an instructor scans first.
     students(&mut body, class, &steps, lang);
+    failing(&mut body, class, lang);
     left_out(&mut body, class, lang);
 
     let style_hash = sha256_base64(STYLE);
@@ -463,7 +464,12 @@ fn students(body: &mut String, class: &Class, steps: &[StepColumn], lang: Lang) 
     columns.push((t("grade.head-late"), String::new(), "num"));
     columns.push((t("grade.head-error"), String::new(), "text"));
     for (i, (label, title, kind)) in columns.iter().enumerate() {
-        let class_attr = if *kind == "num" { " class=\"num\"" } else { "" };
+        // Only step columns carry a title (the step's): they are centred like their cells.
+        let class_attr = match (*kind, title.is_empty()) {
+            ("num", true) => " class=\"num\"",
+            ("num", false) => " class=\"step\"",
+            _ => "",
+        };
         let title_attr = if title.is_empty() {
             String::new()
         } else {
@@ -481,7 +487,7 @@ fn students(body: &mut String, class: &Class, steps: &[StepColumn], lang: Lang) 
         let _ = write!(
             body,
             "<tbody><tr class=\"student\"><td class=\"name\" data-sort=\"{name}\">{name}</td>\
-             <td data-sort=\"{account}\"><code>{account}</code></td>\
+             <td class=\"account\" data-sort=\"{account}\"><code>{account}</code></td>\
              <td class=\"num\" data-sort=\"{score}\" data-field=\"score\">{score} / {possible}</td>",
             name = esc(&s.student),
             account = esc(s.account.as_deref().unwrap_or("-")),
@@ -493,7 +499,7 @@ fn students(body: &mut String, class: &Class, steps: &[StepColumn], lang: Lang) 
                 Some(step) => {
                     let _ = write!(
                         body,
-                        "<td class=\"num\" data-sort=\"{}\" data-step=\"{}\" data-status=\"{}\" data-earned=\"{}\">{} <span class=\"pts\">{}/{}</span></td>",
+                        "<td class=\"step\" data-sort=\"{}\" data-step=\"{}\" data-status=\"{}\" data-earned=\"{}\">{} <span class=\"pts\">{}/{}</span></td>",
                         rank(step.status),
                         esc(&step.id),
                         step.status.as_str(),
@@ -518,11 +524,14 @@ fn students(body: &mut String, class: &Class, steps: &[StepColumn], lang: Lang) 
         } else {
             String::new()
         };
+        // The whole error is in the cell's title and under the row; the cell keeps the row short.
+        let error = s.error.as_deref().unwrap_or("");
         let _ = writeln!(
             body,
-            "<td class=\"num\" data-sort=\"{}\" data-field=\"late\">{late}</td><td class=\"error-text\" data-sort=\"{error}\">{error}</td></tr>",
+            "<td class=\"num\" data-sort=\"{}\" data-field=\"late\">{late}</td><td class=\"error-text\" data-sort=\"{full}\" title=\"{full}\">{short}</td></tr>",
             u8::from(s.late),
-            error = esc(s.error.as_deref().unwrap_or("")),
+            full = esc(error),
+            short = esc(&shortened(error, 60)),
         );
         findings(body, s, columns.len(), lang);
         let _ = writeln!(body, "</tbody>");
@@ -530,15 +539,24 @@ fn students(body: &mut String, class: &Class, steps: &[StepColumn], lang: Lang) 
     let _ = writeln!(body, "</table></div></section>");
 }
 
-/// A student's checks that are not plainly passed, folded under their row.
+/// `text` cut to `chars` characters, with an ellipsis when cut.
+fn shortened(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// A student's checks that are not plainly passed, folded under their row; an error repeated by
+/// every step (an account that could not be read) once.
 fn findings(body: &mut String, s: &Student, span: usize, lang: Lang) {
-    let shown: Vec<&Check> = s
-        .verify
-        .steps
-        .iter()
-        .flat_map(|v| &v.checks)
-        .filter(|c| c.status != Status::Pass)
-        .collect();
+    let mut shown: Vec<&Check> = Vec::new();
+    for c in s.verify.steps.iter().flat_map(|v| &v.checks) {
+        if c.status != Status::Pass && !shown.iter().any(|d| d.id == c.id && d.message == c.message)
+        {
+            shown.push(c);
+        }
+    }
     let _ = write!(
         body,
         "<tr class=\"findings\"><td colspan=\"{span}\"><details><summary>{}</summary><ul>",

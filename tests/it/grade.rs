@@ -388,3 +388,40 @@ async fn print_policy_covers_exactly_what_verify_calls() {
         );
     }
 }
+
+/// The sample class of scripts/report-screenshot.sh, drawn again from its grades.json
+/// (`--from-json`): the page in the language the file was graded in, the same numbers.
+#[test]
+fn the_sample_class_is_drawn_from_its_grades_json() {
+    for (lang, heading) in [("ko", "학생별 결과"), ("en", "Students")] {
+        let fixture = format!(
+            "{}/tests/fixtures/report/grades.{lang}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let dir = TempDir::new();
+        let run = Awslab::bare()
+            .args(["grade", "--from-json", &fixture, "--out"])
+            .args([&dir.0])
+            .run();
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        let html = std::fs::read_to_string(dir.0.join("report.html")).expect("report.html");
+        let json: Value =
+            serde_json::from_str(&std::fs::read_to_string(&fixture).expect("fixture"))
+                .expect("fixture is JSON");
+        crate::common::page::assert_matches_grades(&html, &json);
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")));
+        let headings = crate::common::page::texts(&html, "h2");
+        assert!(headings.iter().any(|h| h == heading), "{headings:?}");
+    }
+    let dir = TempDir::new();
+    let bad = dir.0.join("grades.json");
+    std::fs::write(&bad, "{\"students\": 3}").expect("write");
+    let run = Awslab::bare()
+        .args(["grade", "--from-json"])
+        .args([&bad])
+        .args(["--out"])
+        .args([&dir.0])
+        .run();
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(run.stderr().contains("not grades.json"), "{}", run.stderr());
+}
