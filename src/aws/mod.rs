@@ -9,6 +9,7 @@ pub mod http;
 mod iam;
 mod logs;
 mod memo;
+mod organizations;
 mod propagation;
 pub mod record;
 pub mod seed;
@@ -20,6 +21,7 @@ pub use ec2::{Eni, FlowLog, Instance, Vpc};
 pub use error::{AwsError, ErrorKind, classify, code_of};
 pub use iam::{ManagedPolicy, PolicyText, Role};
 pub use logs::{LogEvent, LogGroup};
+pub use organizations::OrgAccount;
 pub use propagation::{Notice, Waiting};
 pub use write::{
     LESSON_TAG, MAX_POLICY_VERSIONS, NewFlowLog, NewPolicyVersion, PolicyVersionInfo,
@@ -72,6 +74,7 @@ pub struct Aws {
     iam: aws_sdk_iam::Client,
     ec2: aws_sdk_ec2::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
+    organizations: aws_sdk_organizations::Client,
     sts: aws_sdk_sts::Client,
     identity: Memo<Identity>,
     local_policies: Memo<Vec<ManagedPolicy>>,
@@ -155,6 +158,11 @@ impl Aws {
             ),
             logs: aws_sdk_cloudwatchlogs::Client::from_conf(
                 aws_sdk_cloudwatchlogs::config::Builder::from(&sdk)
+                    .interceptor(recorder.clone())
+                    .build(),
+            ),
+            organizations: aws_sdk_organizations::Client::from_conf(
+                aws_sdk_organizations::config::Builder::from(&sdk)
                     .interceptor(recorder.clone())
                     .build(),
             ),

@@ -27,6 +27,7 @@ fn prefix(service: &str) -> &str {
         "cloudwatchlogs" | "cloudwatch logs" | "logs" => "logs",
         "ec2" => "ec2",
         "iam" => "iam",
+        "organizations" => "organizations",
         "sts" => "sts",
         _ => service,
     }
@@ -111,16 +112,55 @@ pub const VERIFY_ACTIONS: &[&str] = &[
     "sts:GetCallerIdentity",
 ];
 
-/// The least IAM policy a grading role needs in each student account.
-pub fn grading_policy() -> serde_json::Value {
+/// How `grade` finds the class in AWS Organizations, which decides what it reads there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrganizationRoster {
+    /// Every member account (`--organization`).
+    Whole,
+    /// The accounts under some organizational units (`--ou`), with `recursive` their nested ones.
+    Units { recursive: bool },
+}
+
+/// Every Organizations operation `grade` may send for `roster` (`name_tag`: names from a tag),
+/// with the instructor's own credentials.
+pub fn organization_actions(roster: OrganizationRoster, name_tag: bool) -> Vec<&'static str> {
+    let mut actions = vec!["organizations:DescribeOrganization"];
+    match roster {
+        OrganizationRoster::Whole => actions.push("organizations:ListAccounts"),
+        OrganizationRoster::Units { recursive } => {
+            actions.push("organizations:ListAccountsForParent");
+            if recursive {
+                actions.push("organizations:ListOrganizationalUnitsForParent");
+            }
+        }
+    }
+    if name_tag {
+        actions.push("organizations:ListTagsForResource");
+    }
+    actions
+}
+
+/// The least IAM policy grading needs: the first statement for the grading role in each
+/// student account; a second, when the class comes from AWS Organizations, for the
+/// instructor's own credentials, which list it.
+pub fn grading_policy(organization: &[&str]) -> serde_json::Value {
+    let mut statements = vec![serde_json::json!({
+        "Sid": "AwslabGradeReadOnly",
+        "Effect": "Allow",
+        "Action": VERIFY_ACTIONS,
+        "Resource": "*"
+    })];
+    if !organization.is_empty() {
+        statements.push(serde_json::json!({
+            "Sid": "AwslabGradeListOrganization",
+            "Effect": "Allow",
+            "Action": organization,
+            "Resource": "*"
+        }));
+    }
     serde_json::json!({
         "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "AwslabGradeReadOnly",
-            "Effect": "Allow",
-            "Action": VERIFY_ACTIONS,
-            "Resource": "*"
-        }]
+        "Statement": statements
     })
 }
 
@@ -147,5 +187,32 @@ mod tests {
             assert!(!is_read(write), "{write}");
         }
         assert_eq!(prefix("CloudWatchLogs"), "logs");
+    }
+
+    #[test]
+    fn the_organization_statement_lists_only_what_the_options_read() {
+        assert_eq!(
+            grading_policy(&[])["Statement"].as_array().map(Vec::len),
+            Some(1)
+        );
+        let units = organization_actions(OrganizationRoster::Units { recursive: false }, false);
+        assert_eq!(
+            units,
+            [
+                "organizations:DescribeOrganization",
+                "organizations:ListAccountsForParent"
+            ]
+        );
+        let nested = organization_actions(OrganizationRoster::Units { recursive: true }, true);
+        assert!(nested.contains(&"organizations:ListOrganizationalUnitsForParent"));
+        assert!(nested.contains(&"organizations:ListTagsForResource"));
+        let whole = organization_actions(OrganizationRoster::Whole, false);
+        assert!(whole.contains(&"organizations:ListAccounts"));
+        assert!(whole.iter().all(|a| is_read(a)), "{whole:?}");
+        let policy = grading_policy(&whole);
+        assert_eq!(
+            policy["Statement"][1]["Action"][1],
+            "organizations:ListAccounts"
+        );
     }
 }

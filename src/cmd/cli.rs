@@ -182,12 +182,35 @@ fn parse_poll(s: &str) -> Result<f64, String> {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("org").args(["organization", "ou"]).multiple(true)))]
 pub struct GradeArgs {
     /// Lesson to grade [default: the only one available]
     pub lesson: Option<String>,
-    /// CSV with a header: student, and role_arn (+ external_id), account_id or profile; optional region
-    #[arg(long, value_name = "FILE", required_unless_present = "print_policy")]
+    /// CSV with a header: student, and role_arn (+ external_id), account_id or profile; optional
+    /// region. With --organization or --ou it is merged by account id, and its names win
+    #[arg(long, value_name = "FILE")]
     pub roster: Option<PathBuf>,
+    /// Grade every active member account of your AWS organization (listed with your own
+    /// credentials: the management account or a delegated administrator)
+    #[arg(long, conflicts_with = "ou")]
+    pub organization: bool,
+    /// Grade the active accounts in this organizational unit, e.g. ou-ab12-cdef3456, or a root
+    /// r-ab12 (repeatable)
+    #[arg(long, value_name = "OU_ID", value_parser = parse_unit)]
+    pub ou: Vec<String>,
+    /// With --ou: also the accounts in the units nested under it, at any depth
+    #[arg(long, requires = "ou")]
+    pub recursive: bool,
+    /// With --organization or --ou: name each student by this tag of their account (else the
+    /// account name)
+    #[arg(long, value_name = "KEY", requires = "org")]
+    pub name_tag: Option<String>,
+    /// With --organization or --ou: grade the organization's management account too
+    #[arg(long, requires = "org")]
+    pub include_management: bool,
+    /// Draw report.html again from a saved grades.json, into --out (for the report's screenshots)
+    #[arg(long, value_name = "FILE", hide = true, requires = "out")]
+    pub from_json: Option<PathBuf>,
     /// Accounts graded at the same time
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
@@ -204,13 +227,14 @@ pub struct GradeArgs {
     /// Grade nothing if any roster row is malformed
     #[arg(long)]
     pub strict: bool,
-    /// Write grades.csv, grades.json, junit.xml and report.md here
+    /// Write grades.csv, grades.json, junit.xml, report.md and report.html here
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// What to print to standard output
     #[arg(long, value_enum, default_value = "text")]
     pub format: GradeFormat,
-    /// Print the read-only IAM policy a grading role needs in each student account
+    /// Print the read-only IAM policy a grading role needs in each student account (with
+    /// --organization or --ou, also what your own credentials need to list the class)
     #[arg(long)]
     pub print_policy: bool,
 }
@@ -300,6 +324,28 @@ pub enum Output {
     Json,
 }
 
+/// An OU id (`ou-` root part, `-`, 8 to 32 characters) or a root id (`r-`, 4 to 32), as AWS
+/// Organizations writes them.
+fn parse_unit(s: &str) -> Result<String, String> {
+    let part = |p: &str, min: usize| {
+        (min..=32).contains(&p.len())
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    };
+    let valid = match s.split('-').collect::<Vec<_>>().as_slice() {
+        ["ou", root, unit] => part(root, 4) && part(unit, 8),
+        ["r", root] => part(root, 4),
+        _ => false,
+    };
+    if valid {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "'{s}' is not an organizational unit id (ou-ab12-cdef3456) or root id (r-ab12)"
+        ))
+    }
+}
+
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
     let (key, value) = s
         .split_once('=')
@@ -335,5 +381,21 @@ mod tests {
         assert!(parse_key_value("novalue").is_err());
         assert!(parse_key_value("=x").is_err());
         assert!(parse_key_value("k=a\u{7}").is_err());
+    }
+
+    #[test]
+    fn unit_ids_are_checked() {
+        assert!(parse_unit("ou-ab12-cdef3456").is_ok());
+        assert!(parse_unit("r-ab12").is_ok());
+        for bad in [
+            "ou-ab12",
+            "OU-AB12-CDEF3456",
+            "ou-ab12-cdef",
+            "r-",
+            "x",
+            "ou-ab12-cdef3456-x",
+        ] {
+            assert!(parse_unit(bad).is_err(), "{bad}");
+        }
     }
 }

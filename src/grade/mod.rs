@@ -2,6 +2,8 @@
 //! engine (the same checks and scores as `verify`), failures kept per account, late work
 //! flagged against a deadline.
 
+pub mod html;
+pub mod organization;
 pub mod report;
 pub mod roster;
 
@@ -55,17 +57,18 @@ pub async fn grade(
     opts: &Options,
     done: &(dyn Fn() + Sync),
 ) -> Vec<Graded> {
-    let mut graded: Vec<Graded> = futures::stream::iter(rows)
-        .map(|row| async move {
+    let mut graded: Vec<(usize, Graded)> = futures::stream::iter(rows.iter().enumerate())
+        .map(|(i, row)| async move {
             let g = grade_one(base, row, lesson, opts).await;
             done();
-            g
+            (i, g)
         })
         .buffer_unordered(opts.jobs.max(1))
         .collect()
         .await;
-    graded.sort_by_key(|g| g.line);
-    graded
+    // In the order of `rows`: roster lines first, then the organization's accounts by name.
+    graded.sort_by_key(|(i, _)| *i);
+    graded.into_iter().map(|(_, g)| g).collect()
 }
 
 async fn grade_one(
@@ -89,10 +92,7 @@ async fn grade_one(
                 Text::new("grade.account-timeout").arg("seconds", opts.account_timeout.as_secs());
             let finding = Finding::new("timeout", Status::Error, why.clone());
             // The account id, when the roster gives it: it never answered.
-            let account = match &row.access {
-                Access::Account { id, .. } => Some(id.clone()),
-                _ => None,
-            };
+            let account = row.account_id().map(str::to_string);
             return Graded {
                 student: row.student.clone(),
                 line: row.line,

@@ -1,21 +1,48 @@
 //! The class's grades as instructors and learning platforms use them: a terminal table,
-//! grades.csv, grades.json, junit.xml and report.md.
+//! grades.csv, grades.json, junit.xml, report.md and report.html (`html`).
+//!
+//! Names, tag values and messages come from student accounts and rosters. Each output keeps them
+//! inert in its own way: grades.csv disarms spreadsheet formulas, report.md escapes Markdown and
+//! HTML, report.html escapes HTML.
 
 use super::Graded;
+use super::organization::Skipped;
 use super::roster::RowError;
 use crate::finding::Status;
 use crate::i18n::{Lang, Text};
 use crate::lesson::Lesson;
+use crate::report::text::status_word;
 use crate::report::{json as verdict_json, junit};
-use std::collections::BTreeMap;
 use std::fmt::Write;
+
+/// One grading run: what every report is drawn from.
+pub struct Outcome<'a> {
+    pub lesson: &'a Lesson,
+    pub graded: &'a [Graded],
+    /// Roster rows that were not graded because they are malformed.
+    pub rejected: &'a [RowError],
+    /// Accounts of the organization that were not graded, with why.
+    pub skipped: &'a [Skipped],
+    pub deadline: Option<&'a str>,
+    pub lang: Lang,
+}
+
+/// A cell as a spreadsheet may read it: text that would start a formula gets a leading `'`, as
+/// OWASP advises against CSV injection. The CSV writer quotes what needs quoting afterwards.
+fn csv_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
 
 pub fn csv(lesson: &Lesson, graded: &[Graded]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["student".to_string(), "account".to_string()];
     header.extend(lesson.steps.iter().map(|s| s.id.clone()));
     header.extend(["total", "possible", "status", "late", "error"].map(String::from));
-    let _ = w.write_record(&header);
+    let _ = w.write_record(header.iter().map(|h| csv_cell(h)));
     for g in graded {
         let mut row = vec![g.student.clone(), g.account.clone().unwrap_or_default()];
         row.extend(g.verdict.steps.iter().map(|s| s.earned.to_string()));
@@ -24,37 +51,39 @@ pub fn csv(lesson: &Lesson, graded: &[Graded]) -> String {
         row.push(g.verdict.status.as_str().to_string());
         row.push(g.late().to_string());
         row.push(g.error.clone().unwrap_or_default());
-        let _ = w.write_record(&row);
+        let _ = w.write_record(row.iter().map(|c| csv_cell(c)));
     }
     w.into_inner()
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default()
 }
 
-pub fn json(
-    lesson: &Lesson,
-    graded: &[Graded],
-    rejected: &[RowError],
-    deadline: Option<&str>,
-    lang: Lang,
-) -> String {
+pub fn json(o: &Outcome) -> String {
     let value = serde_json::json!({
-        "lesson": lesson.id,
-        "deadline": deadline,
-        "students": graded.iter().map(|g| serde_json::json!({
+        "lesson": o.lesson.id,
+        "lang": o.lang.code(),
+        "deadline": o.deadline,
+        "students": o.graded.iter().map(|g| serde_json::json!({
             "student": g.student,
             "account": g.account,
             "score": g.score(),
             "late": g.late(),
             "late_steps": g.late_steps,
             "error": g.error,
-            "verify": verdict_json::verdict(&g.verdict, lang),
+            "verify": verdict_json::verdict(&g.verdict, o.lang),
         })).collect::<Vec<_>>(),
-        "roster_errors": rejected,
+        "roster_errors": o.rejected,
+        "skipped": o.skipped.iter().map(|s| s.to_json(o.lang)).collect::<Vec<_>>(),
     });
     let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// report.html, drawn from the same document as grades.json.
+pub fn html(o: &Outcome) -> String {
+    // `json` wrote it a moment ago; it parses unless serde_json contradicts itself.
+    super::html::render(&json(o), Some(o.lesson), o.lang).unwrap_or_default()
 }
 
 pub fn junit(graded: &[Graded], lang: Lang) -> String {
@@ -65,8 +94,9 @@ pub fn junit(graded: &[Graded], lang: Lang) -> String {
     junit::document(&suites, lang)
 }
 
-pub fn table(lesson: &Lesson, graded: &[Graded], lang: Lang) -> String {
+pub fn table(o: &Outcome) -> String {
     use crate::report::{pad, width};
+    let (lesson, graded, lang) = (o.lesson, o.graded, o.lang);
     let head = |key: &'static str| Text::new(key).render(lang);
     let (student, account, score, late, error) = (
         head("grade.head-student"),
@@ -88,7 +118,12 @@ pub fn table(lesson: &Lesson, graded: &[Graded], lang: Lang) -> String {
         .steps
         .iter()
         .map(|s| width(&s.id))
-        .chain([9])
+        .chain(
+            graded
+                .iter()
+                .flat_map(|g| &g.verdict.steps)
+                .map(|s| width(&status_word(s.status, lang))),
+        )
         .max()
         .unwrap_or(9);
     let mut out = String::new();
@@ -113,7 +148,7 @@ pub fn table(lesson: &Lesson, graded: &[Graded], lang: Lang) -> String {
             g.score()
         );
         for s in &g.verdict.steps {
-            let _ = write!(out, "  {}", pad(s.status.as_str(), step_w));
+            let _ = write!(out, "  {}", pad(&status_word(s.status, lang), step_w));
         }
         let _ = writeln!(
             out,
@@ -124,6 +159,15 @@ pub fn table(lesson: &Lesson, graded: &[Graded], lang: Lang) -> String {
     }
     let _ = writeln!(out, "\n{}", summary_line(graded, lang));
     out
+}
+
+/// An account the organization has that was not graded, and why (for standard error).
+pub fn skipped_line(s: &Skipped, lang: Lang) -> String {
+    Text::new("grade.skipped")
+        .arg("name", &s.name)
+        .arg("account", &s.account)
+        .arg("reason", s.why.render(lang))
+        .render(lang)
 }
 
 fn summary_line(graded: &[Graded], lang: Lang) -> String {
@@ -151,24 +195,68 @@ fn summary_line(graded: &[Graded], lang: Lang) -> String {
         .render(lang)
 }
 
+/// Text from an account or a roster as Markdown shows it, never as markup: HTML, links, images,
+/// emphasis, code and table cells are escaped with backslashes (CommonMark's escapes), a line
+/// start that would open a heading, list or quote too, and line breaks become spaces.
+pub fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.chars().enumerate() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '!' | '~' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | '-' | '+' | '=' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    // "1. " or "1) " at the start would open a numbered list.
+    let digits = out.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 && out[digits..].starts_with(['.', ')']) {
+        out.insert(digits, '\\');
+    }
+    out
+}
+
+/// `text` as a fenced code block that no line of it can close: the fence is longer than any
+/// run of backticks inside.
+fn code_block(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    format!("{fence}\n{text}\n{fence}")
+}
+
 /// The class summary an instructor discusses: how scores spread, which checks failed most
 /// often and how to fix them.
-pub fn markdown(lesson: &Lesson, graded: &[Graded], rejected: &[RowError], lang: Lang) -> String {
+pub fn markdown(o: &Outcome) -> String {
+    let (lesson, graded, lang) = (o.lesson, o.graded, o.lang);
+    let t = |key: &'static str| Text::new(key).render(lang);
     let mut out = String::new();
     let _ = writeln!(
         out,
         "# {} — {}\n",
-        lesson.title.get(lang),
-        Text::new("grade.md-title").render(lang)
+        md(lesson.title.get(lang)),
+        t("grade.md-title")
     );
     let _ = writeln!(out, "{}\n", summary_line(graded, lang));
 
+    let _ = writeln!(out, "## {}\n", t("grade.md-distribution"));
     let _ = writeln!(
         out,
-        "## {}\n",
-        Text::new("grade.md-distribution").render(lang)
+        "| {} | {} |\n|---|---|",
+        t("grade.md-head-range"),
+        t("grade.md-head-students")
     );
-    let _ = writeln!(out, "| score | students |\n|---|---|");
     for low in (0..=100).step_by(20) {
         let high = if low == 100 { 100 } else { low + 19 };
         let n = graded
@@ -178,8 +266,14 @@ pub fn markdown(lesson: &Lesson, graded: &[Graded], rejected: &[RowError], lang:
         let _ = writeln!(out, "| {low}–{high} | {n} {} |", "█".repeat(n));
     }
 
-    let _ = writeln!(out, "\n## {}\n", Text::new("grade.md-steps").render(lang));
-    let _ = writeln!(out, "| step | done | of |\n|---|---|---|");
+    let _ = writeln!(out, "\n## {}\n", t("grade.md-steps"));
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} |\n|---|---|---|",
+        t("grade.md-head-step"),
+        t("grade.md-head-done"),
+        t("grade.md-head-of")
+    );
     let readable: Vec<&Graded> = graded.iter().filter(|g| g.error.is_none()).collect();
     for (i, step) in lesson.steps.iter().enumerate() {
         let done = readable
@@ -189,68 +283,80 @@ pub fn markdown(lesson: &Lesson, graded: &[Graded], rejected: &[RowError], lang:
         let _ = writeln!(
             out,
             "| {} | {done} | {} |",
-            step.title.get(lang),
+            md(step.title.get(lang)),
             readable.len()
         );
     }
 
-    // Most common failing checks, each with one student's message and fix as the example.
-    let mut failing: BTreeMap<&str, (usize, String, String)> = BTreeMap::new();
-    for g in &readable {
-        for f in g.verdict.steps.iter().flat_map(|s| &s.findings) {
-            if f.status == Status::Fail {
-                let entry = failing.entry(f.id.as_str()).or_insert_with(|| {
-                    (
-                        0,
-                        f.message.render(lang),
-                        f.remediation
-                            .as_ref()
-                            .map(|r| r.render(lang))
-                            .unwrap_or_default(),
-                    )
-                });
-                entry.0 += 1;
-            }
-        }
-    }
-    let mut failing: Vec<_> = failing.into_iter().collect();
-    failing.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
-    let _ = writeln!(out, "\n## {}\n", Text::new("grade.md-failing").render(lang));
+    // The same grouping as the page's, from the same document.
+    let class: Option<super::html::Class> = serde_json::from_str(&json(o)).ok();
+    let failing = class
+        .as_ref()
+        .map(super::html::common_failures)
+        .unwrap_or_default();
+    let _ = writeln!(out, "\n## {}\n", t("grade.md-failing"));
     if failing.is_empty() {
         let _ = writeln!(out, "-");
     }
-    for (id, (n, message, fix)) in failing.iter().take(10) {
-        let _ = writeln!(out, "### `{id}` — {n}\n\n{message}\n");
-        if !fix.is_empty() {
-            let _ = writeln!(out, "```\n{fix}\n```\n");
+    for (id, message, fix, who) in failing.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "### `{id}` — {}\n\n{}\n",
+            Text::new("grade.students")
+                .arg("count", who.len())
+                .render(lang),
+            md(message)
+        );
+        if let Some(fix) = fix.as_deref().filter(|f| !f.is_empty()) {
+            let _ = writeln!(out, "{}\n", code_block(fix));
         }
+        let names: Vec<String> = who.iter().map(|n| md(n)).collect();
+        let _ = writeln!(out, "{}: {}\n", t("grade.html-who"), names.join(", "));
     }
 
     let unreadable: Vec<&Graded> = graded.iter().filter(|g| g.error.is_some()).collect();
-    if !unreadable.is_empty() || !rejected.is_empty() {
-        let _ = writeln!(
-            out,
-            "## {}\n",
-            Text::new("grade.md-unreadable").render(lang)
-        );
+    if !unreadable.is_empty() || !o.rejected.is_empty() {
+        let _ = writeln!(out, "## {}\n", t("grade.md-unreadable"));
         for g in unreadable {
+            let place = match (&g.account, g.line) {
+                (_, line) if line > 0 => Text::new("grade.line").arg("line", line).render(lang),
+                (Some(account), _) => account.clone(),
+                (None, _) => String::from("-"),
+            };
             let _ = writeln!(
                 out,
-                "- {} (line {}): {}",
-                g.student,
-                g.line,
-                g.error.as_deref().unwrap_or("")
+                "- {} ({}): {}",
+                md(&g.student),
+                md(&place),
+                md(g.error.as_deref().unwrap_or(""))
             );
         }
-        for r in rejected {
-            let _ = writeln!(out, "- line {}: {}", r.line, r.message);
+        for r in o.rejected {
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                Text::new("grade.line").arg("line", r.line).render(lang),
+                md(&r.message)
+            );
+        }
+    }
+    if !o.skipped.is_empty() {
+        let _ = writeln!(out, "\n## {}\n", t("grade.html-skipped-title"));
+        for s in o.skipped {
+            let _ = writeln!(
+                out,
+                "- {} (`{}`): {}",
+                md(&s.name),
+                s.account,
+                md(&s.why.render(lang))
+            );
         }
     }
     let late: Vec<&Graded> = graded.iter().filter(|g| g.late()).collect();
     if !late.is_empty() {
-        let _ = writeln!(out, "\n## {}\n", Text::new("grade.md-late").render(lang));
+        let _ = writeln!(out, "\n## {}\n", t("grade.md-late"));
         for g in late {
-            let _ = writeln!(out, "- {}: {}", g.student, g.late_steps.join(", "));
+            let _ = writeln!(out, "- {}: {}", md(&g.student), g.late_steps.join(", "));
         }
     }
     out
@@ -300,7 +406,14 @@ mod tests {
             graded("Alexandra Lee", &lesson),
             graded("이", &lesson),
         ];
-        let table = table(&lesson, &class, Lang::Ko);
+        let table = table(&Outcome {
+            lesson: &lesson,
+            graded: &class,
+            rejected: &[],
+            skipped: &[],
+            deadline: None,
+            lang: Lang::Ko,
+        });
         let lines: Vec<&str> = table.lines().take(4).collect();
         assert!(lines[0].starts_with("학생"), "{table}");
         // The account column starts at the same display column on every line.
@@ -317,6 +430,46 @@ mod tests {
         assert!(
             columns.windows(2).all(|w| w[0] == w[1]),
             "{columns:?}\n{table}"
+        );
+    }
+
+    #[test]
+    fn formula_cells_are_disarmed_and_stay_quoted() {
+        let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+        let mut hostile = graded("=HYPERLINK(\"http://x\",\"y\")", &lesson);
+        hostile.error = Some("@SUM(1,2)".into());
+        let class = [
+            hostile,
+            graded("-2+3", &lesson),
+            graded("\tx", &lesson),
+            graded("kim", &lesson),
+        ];
+        let text = csv(&lesson, &class);
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        assert_eq!(&rows[0][0], "'=HYPERLINK(\"http://x\",\"y\")");
+        assert_eq!(rows[0].iter().next_back(), Some("'@SUM(1,2)"));
+        assert_eq!(&rows[1][0], "'-2+3");
+        assert_eq!(&rows[2][0], "'\tx");
+        assert_eq!(&rows[3][0], "kim");
+        assert_eq!(rows[0].len(), rows[3].len(), "quoting keeps the columns");
+    }
+
+    #[test]
+    fn markdown_syntax_from_accounts_is_escaped() {
+        assert_eq!(md("<script>"), "\\<script\\>");
+        assert_eq!(
+            md("[x](javascript:alert(1))"),
+            "\\[x\\](javascript:alert(1))"
+        );
+        assert_eq!(md("a | b\nc"), "a \\| b c");
+        assert_eq!(md("# title"), "\\# title");
+        assert_eq!(md("1. first"), "1\\. first");
+        assert_eq!(md("my-flowpolicy"), "my-flowpolicy");
+        let block = code_block("```\nrm -rf /\n```");
+        assert!(
+            block.starts_with("````\n") && block.ends_with("\n````"),
+            "{block}"
         );
     }
 }

@@ -21,10 +21,22 @@ pub enum Access {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
+    /// The roster line, or 0 for an account found in AWS Organizations.
     pub line: usize,
     pub student: String,
     pub access: Access,
     pub region: Option<String>,
+}
+
+impl Row {
+    /// The account this row reaches, when its way in names one.
+    pub fn account_id(&self) -> Option<&str> {
+        match &self.access {
+            Access::Account { id, .. } => Some(id),
+            Access::Role { arn, .. } => arn.split(':').nth(4),
+            Access::Profile(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

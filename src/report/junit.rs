@@ -112,23 +112,7 @@ fn suite(name: &str, v: &Verdict, lang: Lang) -> String {
     out
 }
 
-/// XML escaping, dropping characters XML 1.0 cannot carry at all.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::escape_markup as esc;
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,26 @@ pub enum Format {
     Junit,
 }
 
+/// Escaping for XML and HTML alike, text and quoted attribute values: markup characters become
+/// references, and control characters (which XML 1.0 cannot carry and HTML parsers reject) and
+/// the two non-characters are dropped; tabs and line breaks stay.
+pub fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Columns a text takes on a terminal: Hangul and other wide characters take two, colour codes
 /// none. Every aligned table measures with this, never with `chars().count()`.
 pub fn width(text: &str) -> usize {

@@ -4,7 +4,6 @@
 
 use crate::common::student::*;
 use crate::common::*;
-use aws_sdk_ec2::types::TrafficType;
 use futures::future::join_all;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -27,80 +26,8 @@ struct Case {
 }
 
 async fn seed(student: &'static str, state: &'static str) -> Case {
-    let (lab, score, status) = match state {
-        "solved" => (Lab::solved().await, 100, "pass"),
-        "pending" => (Lab::configured().await, 80, "pending"),
-        "empty" => (Lab::new().await, 0, "fail"),
-        "policy-missing-action" => {
-            let lab = Lab::configured().await;
-            lab.new_default_version(POLICY, &flow_policy().replace("\"logs:PutLogEvents\",", ""))
-                .await;
-            (lab, 65, "fail")
-        }
-        "trust-ec2" => {
-            let lab = Lab::new().await;
-            lab.create_policy(POLICY, &flow_policy()).await;
-            lab.create_role(ROLE, &trust_for("ec2.amazonaws.com")).await;
-            lab.attach(ROLE, POLICY).await;
-            lab.create_log_group(GROUP).await;
-            lab.create_flow_log(FlowLogSpec::default()).await;
-            (lab, 65, "fail")
-        }
-        "not-attached" => {
-            let lab = Lab::new().await;
-            lab.create_policy(POLICY, &flow_policy()).await;
-            lab.create_role(ROLE, &trust_policy()).await;
-            lab.create_log_group(GROUP).await;
-            lab.create_flow_log(FlowLogSpec::default()).await;
-            (lab, 65, "fail")
-        }
-        "no-log-group" => {
-            let lab = Lab::new().await;
-            lab.create_policy(POLICY, &flow_policy()).await;
-            lab.create_role(ROLE, &trust_policy()).await;
-            lab.attach(ROLE, POLICY).await;
-            (lab, 45, "fail")
-        }
-        "wrong-group" => {
-            let lab = Lab::new().await;
-            lab.create_policy(POLICY, &flow_policy()).await;
-            lab.create_role(ROLE, &trust_policy()).await;
-            lab.attach(ROLE, POLICY).await;
-            lab.create_log_group(GROUP).await;
-            lab.create_log_group("Other").await;
-            lab.create_flow_log(FlowLogSpec {
-                group: "Other",
-                ..Default::default()
-            })
-            .await;
-            (lab, 55, "fail")
-        }
-        "reject-only" => {
-            let lab = Lab::new().await;
-            lab.create_policy(POLICY, &flow_policy()).await;
-            lab.create_role(ROLE, &trust_policy()).await;
-            lab.attach(ROLE, POLICY).await;
-            lab.create_log_group(GROUP).await;
-            lab.create_flow_log(FlowLogSpec {
-                traffic: TrafficType::Reject,
-                ..Default::default()
-            })
-            .await;
-            (lab, 55, "fail")
-        }
-        "rejected-record" => {
-            let lab = Lab::configured().await;
-            lab.deliver_access_record("REJECT").await;
-            (lab, 80, "fail")
-        }
-        "policy-typo" => {
-            let lab = Lab::new().await;
-            lab.create_policy("my-flowpolicy2", &flow_policy()).await;
-            lab.create_log_group(GROUP).await;
-            (lab, 10, "fail")
-        }
-        other => panic!("unknown state {other}"),
-    };
+    let lab = Lab::new().await;
+    let (score, status) = lab.put_in_state(state).await;
     Case {
         student,
         lab,
@@ -249,6 +176,23 @@ async fn a_class_of_twenty_three_is_graded_in_one_run() {
         "fixes are included: {md}"
     );
     assert!(md.contains("s23"), "unreadable accounts are listed: {md}");
+    assert!(md.contains("| score | students |"), "{md}");
+
+    // report.html: the same numbers as grades.json, every student a row.
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    crate::common::page::assert_matches_grades(&html, &json);
+    let fixes = crate::common::page::texts(&html, "ol.failing pre");
+    assert!(
+        fixes
+            .iter()
+            .any(|f| f.contains("aws iam attach-role-policy")),
+        "fixes are on the page: {fixes:?}"
+    );
+    let unreadable = crate::common::page::texts(&html, "#unreadable + ul li");
+    assert!(
+        unreadable.iter().any(|l| l.contains("s23")),
+        "{unreadable:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -443,4 +387,41 @@ async fn print_policy_covers_exactly_what_verify_calls() {
             "the policy allows {action}, which verify never needed here"
         );
     }
+}
+
+/// The sample class of scripts/report-screenshot.sh, drawn again from its grades.json
+/// (`--from-json`): the page in the language the file was graded in, the same numbers.
+#[test]
+fn the_sample_class_is_drawn_from_its_grades_json() {
+    for (lang, heading) in [("ko", "학생별 결과"), ("en", "Students")] {
+        let fixture = format!(
+            "{}/tests/fixtures/report/grades.{lang}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let dir = TempDir::new();
+        let run = Awslab::bare()
+            .args(["grade", "--from-json", &fixture, "--out"])
+            .args([&dir.0])
+            .run();
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        let html = std::fs::read_to_string(dir.0.join("report.html")).expect("report.html");
+        let json: Value =
+            serde_json::from_str(&std::fs::read_to_string(&fixture).expect("fixture"))
+                .expect("fixture is JSON");
+        crate::common::page::assert_matches_grades(&html, &json);
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")));
+        let headings = crate::common::page::texts(&html, "h2");
+        assert!(headings.iter().any(|h| h == heading), "{headings:?}");
+    }
+    let dir = TempDir::new();
+    let bad = dir.0.join("grades.json");
+    std::fs::write(&bad, "{\"students\": 3}").expect("write");
+    let run = Awslab::bare()
+        .args(["grade", "--from-json"])
+        .args([&bad])
+        .args(["--out"])
+        .args([&dir.0])
+        .run();
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(run.stderr().contains("not grades.json"), "{}", run.stderr());
 }

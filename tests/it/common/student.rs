@@ -62,7 +62,11 @@ impl Default for FlowLogSpec<'_> {
 impl Lab {
     /// A new account holding only what the instructor prepared.
     pub async fn new() -> Lab {
-        let account = Account::new().await;
+        Lab::in_account(Account::new().await).await
+    }
+
+    /// `account` with what the instructor prepares (its VPC and instance) and nothing else.
+    pub async fn in_account(account: Account) -> Lab {
         let pre = seed::prerequisites(&account.sdk, VPC, 80)
             .await
             .unwrap_or_else(|e| panic!("seeding prerequisites: {e}"));
@@ -122,6 +126,90 @@ impl Lab {
         let lab = Lab::configured().await;
         lab.deliver_access_record("ACCEPT").await;
         lab
+    }
+
+    /// Puts this lab (the prerequisites only) into a state a class shows; the score and status
+    /// verify must give it.
+    pub async fn put_in_state(&self, state: &str) -> (u64, &'static str) {
+        match state {
+            "solved" => {
+                self.configure().await;
+                self.deliver_access_record("ACCEPT").await;
+                (100, "pass")
+            }
+            "pending" => {
+                self.configure().await;
+                (80, "pending")
+            }
+            "empty" => (0, "fail"),
+            "policy-missing-action" => {
+                self.configure().await;
+                self.new_default_version(
+                    POLICY,
+                    &flow_policy().replace("\"logs:PutLogEvents\",", ""),
+                )
+                .await;
+                (65, "fail")
+            }
+            "trust-ec2" => {
+                self.create_policy(POLICY, &flow_policy()).await;
+                self.create_role(ROLE, &trust_for("ec2.amazonaws.com"))
+                    .await;
+                self.attach(ROLE, POLICY).await;
+                self.create_log_group(GROUP).await;
+                self.create_flow_log(FlowLogSpec::default()).await;
+                (65, "fail")
+            }
+            "not-attached" => {
+                self.create_policy(POLICY, &flow_policy()).await;
+                self.create_role(ROLE, &trust_policy()).await;
+                self.create_log_group(GROUP).await;
+                self.create_flow_log(FlowLogSpec::default()).await;
+                (65, "fail")
+            }
+            "no-log-group" => {
+                self.create_policy(POLICY, &flow_policy()).await;
+                self.create_role(ROLE, &trust_policy()).await;
+                self.attach(ROLE, POLICY).await;
+                (45, "fail")
+            }
+            "wrong-group" => {
+                self.create_policy(POLICY, &flow_policy()).await;
+                self.create_role(ROLE, &trust_policy()).await;
+                self.attach(ROLE, POLICY).await;
+                self.create_log_group(GROUP).await;
+                self.create_log_group("Other").await;
+                self.create_flow_log(FlowLogSpec {
+                    group: "Other",
+                    ..Default::default()
+                })
+                .await;
+                (55, "fail")
+            }
+            "reject-only" => {
+                self.create_policy(POLICY, &flow_policy()).await;
+                self.create_role(ROLE, &trust_policy()).await;
+                self.attach(ROLE, POLICY).await;
+                self.create_log_group(GROUP).await;
+                self.create_flow_log(FlowLogSpec {
+                    traffic: TrafficType::Reject,
+                    ..Default::default()
+                })
+                .await;
+                (55, "fail")
+            }
+            "rejected-record" => {
+                self.configure().await;
+                self.deliver_access_record("REJECT").await;
+                (80, "fail")
+            }
+            "policy-typo" => {
+                self.create_policy("my-flowpolicy2", &flow_policy()).await;
+                self.create_log_group(GROUP).await;
+                (10, "fail")
+            }
+            other => panic!("unknown state {other}"),
+        }
     }
 
     pub fn policy_arn(&self, name: &str) -> String {
