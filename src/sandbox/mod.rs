@@ -252,7 +252,15 @@ pub async fn start(
         pre.instance_id,
         pre.public_ip.as_deref().unwrap_or("?")
     );
-    let web_task = tokio::spawn(web::serve(listener, body, tx));
+    // The stand-in lets in what the instance's security group and network ACL let in.
+    let gate: web::Gate = {
+        let (sdk, vpc) = (sdk.clone(), vpc_name.clone());
+        std::sync::Arc::new(move |client| {
+            let (sdk, vpc) = (sdk.clone(), vpc.clone());
+            Box::pin(async move { deliver::admits(&sdk, &vpc, port, client).await })
+        })
+    };
+    let web_task = tokio::spawn(web::serve(listener, body, tx, gate));
     let simulator = deliver::Simulator {
         sdk,
         lesson: lesson.clone(),
