@@ -29,6 +29,25 @@ pub fn dependency_problem(ids: &[&str], at: usize, dep: &str) -> Option<String> 
         ))
     }
 }
+/// The rule for `proved_by`: a step is proved only by steps listed after it (what undoes it
+/// comes later). The answer is why `proof` of step `at` breaks it, if it does.
+pub fn proof_problem(ids: &[&str], at: usize, proof: &str) -> Option<String> {
+    if ids.get(at + 1..).is_some_and(|after| after.contains(&proof)) {
+        None
+    } else if ids.get(at) == Some(&proof) {
+        Some(format!("'{proof}' is this step itself"))
+    } else if ids.get(..at).is_some_and(|before| before.contains(&proof)) {
+        Some(format!(
+            "'{proof}' comes earlier: a step is proved only by steps listed after it"
+        ))
+    } else {
+        Some(format!(
+            "no step '{proof}' in this lesson (steps: {})",
+            ids.join(", ")
+        ))
+    }
+}
+
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -92,6 +111,9 @@ struct LessonFile {
     schema: u32,
     title: Localized,
     summary: Localized,
+    /// Lessons that must be done first: this one starts from where they end.
+    #[serde(default)]
+    depends_on: Vec<String>,
     #[serde(default)]
     variables: BTreeMap<String, VariableFile>,
     #[serde(default)]
@@ -135,6 +157,8 @@ struct StepFile {
     points: u32,
     #[serde(default)]
     depends: Vec<String>,
+    #[serde(default)]
+    proved_by: Vec<String>,
     title: Localized,
     instructions: Localized,
     #[serde(default)]
@@ -184,6 +208,9 @@ pub struct Step {
     pub spec: StepSpec,
     pub points: u32,
     pub depends: Vec<String>,
+    /// Later steps whose being done proves this one was done: a step the lesson itself undoes
+    /// further on (close a port, then open it again) counts as done once one of them is.
+    pub proved_by: Vec<String>,
     pub title: Localized,
     pub instructions: Localized,
     pub hints: Vec<Hint>,
@@ -194,6 +221,8 @@ pub struct Lesson {
     pub id: String,
     pub title: Localized,
     pub summary: Localized,
+    /// Lessons to finish first, by id.
+    pub depends_on: Vec<String>,
     pub variables: BTreeMap<String, Variable>,
     pub steps: Vec<Step>,
     pub grading: Grading,
@@ -204,18 +233,36 @@ pub struct Lesson {
 }
 
 impl Lesson {
-    /// Picks the lesson to use: the named one, or the only one there is.
+    /// Picks the lesson to use: the named one, else the course's first: the only lesson that
+    /// depends on no other (with one lesson, that one).
     pub fn resolve_id(source: &Source, id: Option<&str>) -> Result<String, LessonError> {
         if let Some(id) = id {
             return Ok(id.to_string());
         }
         let ids = source.lesson_ids()?;
-        match ids.as_slice() {
-            [only] => Ok(only.clone()),
-            [] => Err(LessonError::Unknown {
+        if let [only] = ids.as_slice() {
+            return Ok(only.clone());
+        }
+        let mut first = Vec::new();
+        for id in &ids {
+            let (_, text) = source.lesson_file(id)?;
+            // Only `depends_on` is read here; a broken file is reported when it is loaded.
+            let depends = text
+                .parse::<toml::Table>()
+                .ok()
+                .and_then(|t| t.get("depends_on").cloned())
+                .and_then(|d| d.as_array().map(|a| !a.is_empty()))
+                .unwrap_or(false);
+            if !depends {
+                first.push(id.clone());
+            }
+        }
+        match (first.as_slice(), ids.is_empty()) {
+            (_, true) => Err(LessonError::Unknown {
                 id: String::new(),
                 available: Vec::new(),
             }),
+            ([only], _) => Ok(only.clone()),
             _ => Err(LessonError::Ambiguous(ids)),
         }
     }
@@ -330,6 +377,11 @@ impl Lesson {
                     return Err(field_error(format!("{at}.depends"), message));
                 }
             }
+            for proof in &s.proved_by {
+                if let Some(message) = proof_problem(&ids, i, proof) {
+                    return Err(field_error(format!("{at}.proved_by"), message));
+                }
+            }
             let mut with = s.with.clone();
             substitute_table(&mut with, &values).map_err(|(path, name)| {
                 field_error(
@@ -382,6 +434,7 @@ impl Lesson {
                 spec,
                 points: s.points,
                 depends: s.depends,
+                proved_by: s.proved_by,
             });
         }
 
@@ -405,6 +458,7 @@ impl Lesson {
             summary: raw
                 .summary
                 .map(|t| substitute(t, &values).unwrap_or_else(|_| t.into())),
+            depends_on: raw.depends_on,
             variables,
             grading: raw.grading,
             steps,
