@@ -5,7 +5,9 @@ use crate::cmd::cli::RunArgs;
 use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
+use crate::finding::Status;
 use crate::i18n::Text;
+use crate::lesson::Lesson;
 use crate::sandbox;
 use crate::wizard::prompt::{Auto, Prompter, Terminal};
 use crate::wizard::{Options, Outcome, Wizard};
@@ -77,6 +79,71 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         None if connection.sandbox.is_some() => Duration::from_millis(500),
         None => Duration::from_secs(5),
     };
+    let opts = |from: Option<String>| Options {
+        from,
+        yes: args.yes,
+        wait: args.wait.map(|m| Duration::from_secs_f64(m * 60.0)),
+        poll,
+        spinner: std::io::stderr().is_terminal(),
+        probe_url: probe_url.clone(),
+    };
+    // A lesson that starts where others end: those first, each checked, and done now if the
+    // student agrees (always with --auto).
+    for id in &lesson.depends_on {
+        let before = Lesson::load(&ctx.source, id, &[])?;
+        let verdict = crate::engine::verify(&aws.fresh(), &before).await;
+        if let Some(e) = verdict.fatal {
+            return Err(e.into());
+        }
+        if verdict.status == Status::Pass {
+            println!(
+                "{}",
+                Text::new("wizard.prerequisite-done")
+                    .arg("lesson", before.title.get(ctx.lang))
+                    .render(ctx.lang)
+            );
+            continue;
+        }
+        let question = Text::new("wizard.prerequisite-first")
+            .arg("lesson", before.title.get(ctx.lang))
+            .arg("id", &before.id)
+            .arg("earned", verdict.earned)
+            .arg("possible", verdict.possible)
+            .render(ctx.lang);
+        println!("{question}");
+        let go = prompt.automatic()
+            || prompt.confirm(&Text::new("wizard.prerequisite-confirm").render(ctx.lang))?;
+        if !go {
+            println!(
+                "{}",
+                Text::new("wizard.prerequisite-declined")
+                    .arg("id", &before.id)
+                    .render(ctx.lang)
+            );
+            return Ok(ExitCode::from_status(verdict.status));
+        }
+        let outcome = Wizard {
+            lesson: &before,
+            aws: &aws,
+            sandbox: connection.sandbox.as_ref(),
+            prompt: &mut *prompt,
+            out: &mut stdout,
+            lang: ctx.lang,
+            opts: opts(None),
+        }
+        .run()
+        .await?;
+        if !matches!(&outcome, Outcome::Finished(v) if v.status == Status::Pass) {
+            println!(
+                "{}",
+                Text::new("wizard.prerequisite-unfinished")
+                    .arg("id", &before.id)
+                    .arg("next", &lesson.id)
+                    .render(ctx.lang)
+            );
+            return Ok(ExitCode::from_status(outcome.verdict().status));
+        }
+    }
     let mut wizard = Wizard {
         lesson: &lesson,
         aws: &aws,
@@ -84,14 +151,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         prompt,
         out: &mut stdout,
         lang: ctx.lang,
-        opts: Options {
-            from: args.from.clone(),
-            yes: args.yes,
-            wait: args.wait.map(|m| Duration::from_secs_f64(m * 60.0)),
-            poll,
-            spinner: std::io::stderr().is_terminal(),
-            probe_url,
-        },
+        opts: opts(args.from.clone()),
     };
     let outcome = wizard.run().await?;
     Ok(match outcome {

@@ -467,6 +467,36 @@ impl Lesson {
         })
     }
 
+    /// The lessons this one starts from (its `depends_on`, theirs first), loaded from
+    /// `source` with no overrides, each once.
+    pub fn prerequisites(&self, source: &Source) -> Result<Vec<Lesson>, LessonError> {
+        fn walk(
+            source: &Source,
+            ids: &[String],
+            depth: usize,
+            out: &mut Vec<Lesson>,
+        ) -> Result<(), LessonError> {
+            for id in ids {
+                if out.iter().any(|l| &l.id == id) {
+                    continue;
+                }
+                let lesson = Lesson::load(source, id, &[])?;
+                // A chain this long is a cycle: what it has loaded so far is what there is.
+                if depth < 8 {
+                    walk(source, &lesson.depends_on, depth + 1, out)?;
+                }
+                if !out.iter().any(|l| l.id == lesson.id) {
+                    out.push(lesson);
+                }
+            }
+            Ok(())
+        }
+        let mut out = Vec::new();
+        walk(source, &self.depends_on, 0, &mut out)?;
+        out.retain(|l| l.id != self.id);
+        Ok(out)
+    }
+
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
     }

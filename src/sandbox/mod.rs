@@ -221,9 +221,12 @@ pub fn sdk_config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
     crate::aws::static_sdk_config(endpoint, region, ACCESS_KEY, SECRET_KEY, "awslab-sandbox")
 }
 
-/// Starts a sandbox in this process: emulator, seed, stand-in server, simulator.
+/// Starts a sandbox in this process: emulator, seed, stand-in server, simulator. `before` are
+/// the lessons `lesson` starts from: the simulator judges delivery with the trust step of
+/// whichever of them sets up the flow log's role.
 pub async fn start(
     lesson: &Lesson,
+    before: &[Lesson],
     region: &str,
     realism: Realism,
     show_progress: bool,
@@ -261,9 +264,13 @@ pub async fn start(
         })
     };
     let web_task = tokio::spawn(web::serve(listener, body, tx, gate));
+    let delivery = std::iter::once(lesson)
+        .chain(before)
+        .find(|l| l.steps.iter().any(|s| matches!(s.spec, StepSpec::Trust(_))))
+        .unwrap_or(lesson);
     let simulator = deliver::Simulator {
         sdk,
-        lesson: lesson.clone(),
+        lesson: delivery.clone(),
         pre: pre.clone(),
         vpc_name,
         port,
