@@ -122,14 +122,17 @@ pub async fn send(url: &str) -> Result<u16, ProbeError> {
         }),
         Ok(resp) => Ok(resp.status().as_u16()),
         Err(e) if e.is_timeout() => Err(ProbeError::Timeout(e.to_string())),
-        Err(e) if e.is_connect() || reset(&e) => Err(ProbeError::Refused(e.to_string())),
-        Err(e) => Err(ProbeError::Other(e.to_string())),
+        Err(e) if e.is_connect() => Err(ProbeError::Refused(e.to_string())),
+        Err(e) => match reset(&e) {
+            Some(why) => Err(ProbeError::Refused(why)),
+            None => Err(ProbeError::Other(e.to_string())),
+        },
     }
 }
 
-/// Whether the connection was reset: the sandbox's stand-in turns away a request its security
-/// group does not let in that way, and some firewalls answer so.
-fn reset(e: &reqwest::Error) -> bool {
+/// Why the connection was reset, if it was: the sandbox's stand-in turns away a request its
+/// security group does not let in that way, and some firewalls answer so.
+fn reset(e: &reqwest::Error) -> Option<String> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
@@ -137,12 +140,12 @@ fn reset(e: &reqwest::Error) -> bool {
                 io.kind(),
                 std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
             ) {
-                return true;
+                return Some(io.to_string());
             }
         }
         source = err.source();
     }
-    false
+    None
 }
 
 #[cfg(test)]

@@ -135,6 +135,8 @@ pub struct Change {
     pub destructive: bool,
     /// For a destructive change: the resource it touches, the one a consent must name.
     pub resource: Option<String>,
+    /// For a destructive change: the question to put, when not "delete and create again?".
+    pub question: Option<Text>,
 }
 
 impl Change {
@@ -144,6 +146,7 @@ impl Change {
             cli,
             destructive: false,
             resource: None,
+            question: None,
         }
     }
 
@@ -153,7 +156,14 @@ impl Change {
             cli,
             destructive: true,
             resource: Some(resource.to_string()),
+            question: None,
         }
+    }
+
+    /// The same change, put to the user with `question`.
+    pub fn asking(mut self, question: Text) -> Change {
+        self.question = Some(question);
+        self
     }
 }
 

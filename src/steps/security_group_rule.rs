@@ -376,7 +376,10 @@ pub async fn apply(
                     )
                 };
                 if !consent.covers(&resource) {
-                    changes.push(change("apply.sg-rule-remove"));
+                    changes.push(
+                        change("apply.sg-rule-remove")
+                            .asking(Text::new("apply.sg-rule-remove-confirm")),
+                    );
                     continue;
                 }
                 // Written down before it is removed, so the rule is never lost.

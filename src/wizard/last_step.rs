@@ -109,7 +109,7 @@ impl Wizard<'_> {
                         self.say(
                             self.r(self
                                 .t("wizard.probe-blocked-expected")
-                                .arg("url", &shown)
+                                .arg("url", command)
                                 .arg("port", p.port)
                                 .arg("detail", e.to_string())),
                         );
@@ -256,7 +256,7 @@ impl Wizard<'_> {
         } else {
             AWS_RESEND
         };
-        if resend_to.is_some() {
+        if resend_to.is_some() && p.expect == [Action::Accept] {
             self.say(
                 self.r(self.t("wizard.resending").arg("seconds", every.as_secs()))
                     .dimmed()

@@ -85,7 +85,12 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
                 Text::new("cleanup.no-terminal").render(lang),
             ));
         }
-        let question = Text::new("cleanup.confirm-all")
+        let restores = items.iter().any(|i| i.removal.target.restores());
+        let question = Text::new(if restores {
+            "cleanup.confirm-changes"
+        } else {
+            "cleanup.confirm-all"
+        })
             .arg("count", deleting)
             .render(lang);
         if !confirm(&question)? {
@@ -136,7 +141,11 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
             Outcome::Deleted => format!(
                 "{} {}",
                 "✓".green(),
-                Text::new("cleanup.deleted")
+                Text::new(if item.removal.target.restores() {
+                    "cleanup.restored"
+                } else {
+                    "cleanup.deleted"
+                })
                     .arg("resource", describe(&item.removal, lang))
                     .render(lang)
             ),
