@@ -85,11 +85,10 @@ pub fn sg_rule_admits(
     port: u16,
     requester: Requester,
 ) -> bool {
-    let protocol = match rule.protocol.to_ascii_lowercase().as_str() {
-        "-1" | "all" => true,
-        "tcp" | "6" => true,
-        _ => false,
-    };
+    let protocol = matches!(
+        rule.protocol.to_ascii_lowercase().as_str(),
+        "-1" | "all" | "tcp" | "6"
+    );
     let all_ports = rule.protocol == "-1" || rule.protocol.eq_ignore_ascii_case("all");
     let ports = all_ports
         || match (rule.from_port, rule.to_port) {
@@ -231,28 +230,52 @@ mod tests {
             (rule("tcp", Some((1, 1024)), cidr("203.0.0.0/8")), true),
             (rule("-1", None, cidr("0.0.0.0/0")), true),
             (rule("6", Some((80, 80)), cidr("0.0.0.0/0")), true),
-            (rule("tcp", Some((80, 80)), RuleSource::PrefixList("pl-1".into())), true),
+            (
+                rule("tcp", Some((80, 80)), RuleSource::PrefixList("pl-1".into())),
+                true,
+            ),
             (rule("tcp", Some((443, 443)), cidr("0.0.0.0/0")), false),
             (rule("udp", Some((80, 80)), cidr("0.0.0.0/0")), false),
             (rule("tcp", Some((80, 80)), cidr("198.51.100.0/24")), false),
             (rule("tcp", Some((80, 80)), cidr("::/0")), false),
-            (rule("tcp", Some((80, 80)), RuleSource::Group("sg-2".into())), false),
-            (rule("tcp", Some((80, 80)), RuleSource::PrefixList("pl-unknown".into())), false),
+            (
+                rule("tcp", Some((80, 80)), RuleSource::Group("sg-2".into())),
+                false,
+            ),
+            (
+                rule(
+                    "tcp",
+                    Some((80, 80)),
+                    RuleSource::PrefixList("pl-unknown".into()),
+                ),
+                false,
+            ),
         ];
         for (r, expected) in cases {
-            assert_eq!(open(&[r.clone()], &lists, student()), expected, "{r:?}");
+            assert_eq!(
+                open(std::slice::from_ref(&r), &lists, student()),
+                expected,
+                "{r:?}"
+            );
         }
         assert!(!open(&[], &none, student()), "no rule: closed");
         let mut egress = rule("-1", None, cidr("0.0.0.0/0"));
         egress.egress = true;
-        assert!(!open(&[egress], &none, student()), "an outbound rule opens nothing");
+        assert!(
+            !open(&[egress], &none, student()),
+            "an outbound rule opens nothing"
+        );
     }
 
     #[test]
     fn an_unknown_requester_is_let_in_by_any_address_rule() {
         let none = BTreeMap::new();
         let narrow = rule("tcp", Some((80, 80)), cidr("198.51.100.7/32"));
-        assert!(open(&[narrow.clone()], &none, Requester::Anyone));
+        assert!(open(
+            std::slice::from_ref(&narrow),
+            &none,
+            Requester::Anyone
+        ));
         assert!(!open(&[narrow], &none, student()));
     }
 
@@ -272,7 +295,10 @@ mod tests {
         let mut nacl = default_nacl();
         nacl.push(entry(90, true, false, "0.0.0.0/0", Some((1024, 65535))));
         let r = reach(&rules, &none, &nacl, 80, student(), Some(51234));
-        assert_eq!(r.nacl_deny.map(|e| (e.rule_number, e.egress)), Some((90, true)));
+        assert_eq!(
+            r.nacl_deny.map(|e| (e.rule_number, e.egress)),
+            Some((90, true))
+        );
         // Unknown requester: only an entry for every address can be said to block.
         let mut nacl = default_nacl();
         nacl.push(entry(50, false, false, "203.0.113.0/24", Some((80, 80))));

@@ -248,7 +248,10 @@ impl Aws {
     }
 
     /// The rules of these security groups, inbound and outbound.
-    pub async fn security_group_rules(&self, group_ids: &[String]) -> Result<Vec<SgRule>, AwsError> {
+    pub async fn security_group_rules(
+        &self,
+        group_ids: &[String],
+    ) -> Result<Vec<SgRule>, AwsError> {
         if group_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -299,7 +302,10 @@ impl Aws {
     }
 
     /// The tags of a security group: where awslab remembers an inbound rule it removed.
-    pub async fn security_group_tags(&self, group_id: &str) -> Result<Vec<(String, String)>, AwsError> {
+    pub async fn security_group_tags(
+        &self,
+        group_id: &str,
+    ) -> Result<Vec<(String, String)>, AwsError> {
         self.sg_tags
             .get(group_id, || async {
                 let out = self
@@ -339,9 +345,7 @@ impl Aws {
                             protocol: e.protocol().unwrap_or("-1").to_string(),
                             allow: e.rule_action().map(|a| a.as_str()) == Some("allow"),
                             cidr: e.cidr_block().or(e.ipv6_cidr_block()).map(str::to_string),
-                            ports: e
-                                .port_range()
-                                .and_then(|r| Some((r.from()?, r.to()?))),
+                            ports: e.port_range().and_then(|r| Some((r.from()?, r.to()?))),
                         });
                     }
                 }

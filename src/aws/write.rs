@@ -364,7 +364,11 @@ impl Aws {
 
 impl Aws {
     /// Removes inbound rules from a security group, by rule id.
-    pub async fn revoke_ingress_rules(&self, group_id: &str, rule_ids: &[&str]) -> Result<(), AwsError> {
+    pub async fn revoke_ingress_rules(
+        &self,
+        group_id: &str,
+        rule_ids: &[&str],
+    ) -> Result<(), AwsError> {
         self.ec2
             .revoke_security_group_ingress()
             .group_id(group_id)

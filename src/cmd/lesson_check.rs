@@ -260,7 +260,11 @@ fn check_depends_on(source: &Source, id: &str, file: &str, raw: &toml::Table) ->
         return Vec::new();
     };
     let Some(list) = list.as_array() else {
-        return vec![Problem::new(file, "depends_on", "must be a list of lesson ids")];
+        return vec![Problem::new(
+            file,
+            "depends_on",
+            "must be a list of lesson ids",
+        )];
     };
     list.iter()
         .filter_map(|v| match v.as_str() {
@@ -433,7 +437,12 @@ fn not_done(v: &Verdict, id: &str, lang: Lang) -> String {
 /// agreeing to what it names as destructive (the sandbox is this check's own), and for a
 /// `traffic` step sends the test request to the stand-in. Whether the request was let through
 /// is the step's business: a refused one was still sent.
-async fn do_step(aws: &Aws, info: &sandbox::SandboxInfo, lab: &crate::steps::Lab, spec: &StepSpec) -> Result<bool, String> {
+async fn do_step(
+    aws: &Aws,
+    info: &sandbox::SandboxInfo,
+    lab: &crate::steps::Lab,
+    spec: &StepSpec,
+) -> Result<bool, String> {
     let changes = spec
         .apply(aws, lab, &Consent::none())
         .await
@@ -505,7 +514,10 @@ async fn check_sound(
                     problems.push(Problem::new(
                         file,
                         "depends_on",
-                        format!("{} could not be done first: its step {} failed: {e}", earlier.id, step.id),
+                        format!(
+                            "{} could not be done first: its step {} failed: {e}",
+                            earlier.id, step.id
+                        ),
                     ));
                     return Ok(problems);
                 }

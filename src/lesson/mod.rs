@@ -32,7 +32,10 @@ pub fn dependency_problem(ids: &[&str], at: usize, dep: &str) -> Option<String> 
 /// The rule for `proved_by`: a step is proved only by steps listed after it (what undoes it
 /// comes later). The answer is why `proof` of step `at` breaks it, if it does.
 pub fn proof_problem(ids: &[&str], at: usize, proof: &str) -> Option<String> {
-    if ids.get(at + 1..).is_some_and(|after| after.contains(&proof)) {
+    if ids
+        .get(at + 1..)
+        .is_some_and(|after| after.contains(&proof))
+    {
         None
     } else if ids.get(at) == Some(&proof) {
         Some(format!("'{proof}' is this step itself"))

@@ -61,12 +61,12 @@ impl Simulator {
             let Some(group) = fl.log_group.as_deref() else {
                 continue;
             };
-            let (suffix, logged): (&str, fn(&Connection) -> bool) =
-                match fl.traffic_type.as_deref() {
-                    Some("ACCEPT") => ("accept", |c| c.admitted),
-                    Some("REJECT") => ("reject", |c| !c.admitted),
-                    _ => ("all", |_| true),
-                };
+            let (suffix, logged): (&str, fn(&Connection) -> bool) = match fl.traffic_type.as_deref()
+            {
+                Some("ACCEPT") => ("accept", |c| c.admitted),
+                Some("REJECT") => ("reject", |c| !c.admitted),
+                _ => ("all", |_| true),
+            };
             let format = fl
                 .log_format
                 .as_deref()
@@ -297,7 +297,13 @@ pub fn records(
                     "vpc-id" => &pre.vpc_id,
                     "subnet-id" => &pre.subnet_id,
                     "instance-id" => &pre.instance_id,
-                    "tcp-flags" => if c.admitted { "19" } else { "2" },
+                    "tcp-flags" => {
+                        if c.admitted {
+                            "19"
+                        } else {
+                            "2"
+                        }
+                    }
                     "type" => "IPv4",
                     "region" => region,
                     "flow-direction" => direction,

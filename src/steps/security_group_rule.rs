@@ -235,11 +235,8 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     }
     let Some(instance) = &o.instance else {
         return vec![
-            Finding::fail(
-                "port",
-                Text::new("traffic.no-instance").arg("vpc", &p.vpc),
-            )
-            .fix(Text::new("traffic.fix-instance").arg("vpc", &p.vpc)),
+            Finding::fail("port", Text::new("traffic.no-instance").arg("vpc", &p.vpc))
+                .fix(Text::new("traffic.fix-instance").arg("vpc", &p.vpc)),
         ];
     };
     let groups = instance.security_groups.join(", ");
@@ -452,7 +449,11 @@ pub async fn plan_removal(
         return Ok(Vec::new());
     }
     let o = observe_instance(aws, &p.vpc).await?;
-    if o.instance.is_none() || !reach(&o, p.port, Requester::Anyone, None).opening.is_empty() {
+    if o.instance.is_none()
+        || !reach(&o, p.port, Requester::Anyone, None)
+            .opening
+            .is_empty()
+    {
         return Ok(Vec::new());
     }
     let rules = to_restore(&o, p.port);
@@ -514,7 +515,11 @@ pub fn decode(group: &str, value: &str) -> Vec<SgRule> {
             let mut parts = item.splitn(4, '=');
             let protocol = parts.next()?.to_string();
             let port = |s: &str| -> Option<Option<i32>> {
-                if s == "_" { Some(None) } else { s.parse().ok().map(Some) }
+                if s == "_" {
+                    Some(None)
+                } else {
+                    s.parse().ok().map(Some)
+                }
             };
             let from_port = port(parts.next()?)?;
             let to_port = port(parts.next()?)?;
@@ -661,7 +666,10 @@ mod tests {
         let back = decode("sg-1", &encode(&rules));
         let without_ids: Vec<SgRule> = rules
             .into_iter()
-            .map(|r| SgRule { id: String::new(), ..r })
+            .map(|r| SgRule {
+                id: String::new(),
+                ..r
+            })
             .collect();
         assert_eq!(back, without_ids);
         assert!(decode("sg-1", "garbage tcp=x=80=0.0.0.0/0 tcp=80=80=").is_empty());

@@ -424,7 +424,11 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             return out;
         }
     }
-    if let Some(event) = search.rejected.as_ref().filter(|_| p.expect == [Action::Accept]) {
+    if let Some(event) = search
+        .rejected
+        .as_ref()
+        .filter(|_| p.expect == [Action::Accept])
+    {
         out.push(
             Finding::fail(
                 "record",
@@ -683,14 +687,22 @@ mod sequence_tests {
             let found = search(records, REOPENED, None);
             assert_eq!(found.complete, *expected, "{records:?}");
         }
-        let found = search(&[("ACCEPT", 100), ("REJECT", 200), ("ACCEPT", 300)], REOPENED, None);
+        let found = search(
+            &[("ACCEPT", 100), ("REJECT", 200), ("ACCEPT", 300)],
+            REOPENED,
+            None,
+        );
         let actions: Vec<_> = found
             .matched()
             .unwrap_or_default()
             .iter()
             .map(|(_, r)| r.action())
             .collect();
-        assert_eq!(actions, [Some(Action::Reject), Some(Action::Accept)], "oldest first");
+        assert_eq!(
+            actions,
+            [Some(Action::Reject), Some(Action::Accept)],
+            "oldest first"
+        );
     }
 
     #[test]
@@ -714,9 +726,8 @@ mod sequence_tests {
     #[test]
     fn expectations_are_read_from_the_lesson() {
         let raw = |expect: &str| -> Result<Params, String> {
-            let text = format!(
-                "vpc = \"v\"\nport = 80\nflow_log = \"f\"\nlog_group = \"g\"\n{expect}"
-            );
+            let text =
+                format!("vpc = \"v\"\nport = 80\nflow_log = \"f\"\nlog_group = \"g\"\n{expect}");
             let raw: RawParams = toml::from_str(&text).map_err(|e| e.to_string())?;
             raw.validate()
         };

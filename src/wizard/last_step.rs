@@ -7,10 +7,10 @@ use crate::aws::{AwsError, FlowLog};
 use crate::error::AppError;
 use crate::explain;
 use crate::finding::Status;
+use crate::flow_record::Action;
 use crate::lesson::Step;
 use crate::probe;
 use crate::report::text::mark;
-use crate::flow_record::Action;
 use crate::steps::{Consent, traffic};
 use colored::Colorize;
 use std::time::Duration;
@@ -166,7 +166,9 @@ impl Wizard<'_> {
                     let found = match p.expect.as_slice() {
                         [Action::Accept] => self.t("wizard.record-found"),
                         [Action::Reject] => self.t("wizard.reject-found"),
-                        _ => self.t("wizard.sequence-found").arg("sequence", p.sequence()),
+                        _ => self
+                            .t("wizard.sequence-found")
+                            .arg("sequence", p.sequence()),
                     };
                     self.say(format!(
                         "\n{} {}",
@@ -247,9 +249,7 @@ impl Wizard<'_> {
             (true, false) => self.t("wizard.waiting-expect-sandbox"),
             (false, false) => self.t("wizard.waiting-expect-aws"),
         };
-        let message = self.r(expected
-            .arg("port", p.port)
-            .arg("sequence", p.sequence()));
+        let message = self.r(expected.arg("port", p.port).arg("sequence", p.sequence()));
         self.say(message.clone());
         let every = if self.sandbox.is_some() {
             SANDBOX_RESEND

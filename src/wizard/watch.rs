@@ -91,7 +91,10 @@ pub async fn until_record(
             matched.reverse();
             return Ok(Watched::Found { matched });
         }
-        if let Some(event) = found.rejected {
+        // A REJECT says the request was dropped only when one request is expected: before a
+        // sequence's last record, a REJECT whose window still covers the request may be the
+        // one the sequence starts with.
+        if let Some(event) = found.rejected.filter(|_| p.expect.len() == 1) {
             return Ok(Watched::Rejected { event });
         }
         if started.elapsed() >= wait {

@@ -63,7 +63,12 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
         } else {
             let mut s = plan_text(&header, &items, lang);
             if !items.is_empty() {
-                let _ = writeln!(s, "\n{}", Text::new("cleanup.dry-run").render(lang));
+                let dry_run = if items.iter().any(|i| i.removal.target.restores()) {
+                    "cleanup.dry-run-changes"
+                } else {
+                    "cleanup.dry-run"
+                };
+                let _ = writeln!(s, "\n{}", Text::new(dry_run).render(lang));
             }
             s
         };
@@ -91,8 +96,8 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
         } else {
             "cleanup.confirm-all"
         })
-            .arg("count", deleting)
-            .render(lang);
+        .arg("count", deleting)
+        .render(lang);
         if !confirm(&question)? {
             // No to the plan is no to all of it: no question about each look-alike follows.
             for item in items
@@ -146,8 +151,8 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
                 } else {
                     "cleanup.deleted"
                 })
-                    .arg("resource", describe(&item.removal, lang))
-                    .render(lang)
+                .arg("resource", describe(&item.removal, lang))
+                .render(lang)
             ),
             Outcome::Failed(e) => format!(
                 "{} {}",
