@@ -170,6 +170,15 @@ fn list(rules: &[&SgRule]) -> String {
         .join(", ")
 }
 
+/// The rules among `rules` that belong to `group`.
+fn of_group<'a>(rules: &[&'a SgRule], group: &str) -> Vec<&'a SgRule> {
+    rules
+        .iter()
+        .copied()
+        .filter(|r| r.group_id == group)
+        .collect()
+}
+
 /// The AWS CLI that removes `rules` (all of one group).
 fn revoke_cli(group: &str, rules: &[&SgRule]) -> String {
     let ids: Vec<String> = rules.iter().map(|r| sh(&r.id)).collect();
@@ -263,12 +272,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         (Expect::Closed, false, None) => {
             let mut fix = Vec::new();
             for group in &instance.security_groups {
-                let of_group: Vec<&SgRule> = r
-                    .opening
-                    .iter()
-                    .copied()
-                    .filter(|x| &x.group_id == group)
-                    .collect();
+                let of_group = of_group(&r.opening, group);
                 if !of_group.is_empty() {
                     fix.push(revoke_cli(group, &of_group));
                 }
@@ -348,12 +352,7 @@ pub async fn apply(
             let r = reach(&observed, p.port, requester(&env), None);
             let mut changes = Vec::new();
             for group in &instance.security_groups {
-                let rules: Vec<&SgRule> = r
-                    .opening
-                    .iter()
-                    .copied()
-                    .filter(|x| &x.group_id == group)
-                    .collect();
+                let rules = of_group(&r.opening, group);
                 if rules.is_empty() {
                     continue;
                 }

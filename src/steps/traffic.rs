@@ -633,42 +633,15 @@ mod tests {
         assert_eq!(found.unparsable, 1);
         assert_eq!(found.scanned, 3);
     }
-}
 
-#[cfg(test)]
-mod sequence_tests {
-    use super::*;
-
-    fn event(action: &str, at: i64) -> LogEvent {
-        LogEvent {
-            stream: "eni-1-all".to_string(),
-            timestamp: at * 1000,
-            ingested: None,
-            message: format!(
-                "2 123456789012 eni-1 198.51.100.7 10.0.1.4 51234 80 6 3 180 {} {at} {action} OK",
-                at - 10
-            ),
-        }
-    }
-
-    /// `records` oldest first, as they happened; searched newest first, as awslab reads them.
-    fn search(records: &[(&str, i64)], actions: &[Action], sent_at: Option<i64>) -> Search {
-        let expected = Expected {
-            private_ip: "10.0.1.4",
-            port: 80,
-            sent_at,
-            actions,
-        };
-        let mut out = Search::default();
-        for (action, at) in records.iter().rev() {
-            if out
-                .visit(event(action, *at), &LogFormat::default_v2(), &expected)
-                .is_break()
-            {
-                break;
-            }
-        }
-        out
+    /// `records` (action, window end) oldest first, as they happened; searched newest first,
+    /// as awslab reads them.
+    fn history(records: &[(&str, i64)]) -> Vec<LogEvent> {
+        records
+            .iter()
+            .rev()
+            .map(|(action, end)| event(&record(end - 10, *end, action), end * 1000))
+            .collect()
     }
 
     const REOPENED: &[Action] = &[Action::Reject, Action::Accept];
@@ -684,14 +657,11 @@ mod sequence_tests {
             (&[("REJECT", 100), ("REJECT", 200)], false),
         ];
         for (records, expected) in cases {
-            let found = search(records, REOPENED, None);
+            let found = search_for(history(records), None, REOPENED);
             assert_eq!(found.complete, *expected, "{records:?}");
         }
-        let found = search(
-            &[("ACCEPT", 100), ("REJECT", 200), ("ACCEPT", 300)],
-            REOPENED,
-            None,
-        );
+        let records = [("ACCEPT", 100), ("REJECT", 200), ("ACCEPT", 300)];
+        let found = search_for(history(&records), None, REOPENED);
         let actions: Vec<_> = found
             .matched()
             .unwrap_or_default()
@@ -707,20 +677,25 @@ mod sequence_tests {
 
     #[test]
     fn only_the_last_record_must_follow_the_request() {
-        let history = [("ACCEPT", 100), ("REJECT", 200), ("ACCEPT", 300)];
-        assert!(search(&history, REOPENED, Some(250)).complete);
-        assert!(!search(&history, REOPENED, Some(350)).complete);
+        let records = [("ACCEPT", 100), ("REJECT", 200), ("ACCEPT", 300)];
+        assert!(search_for(history(&records), Some(250), REOPENED).complete);
+        assert!(!search_for(history(&records), Some(350), REOPENED).complete);
         // The request after reopening was dropped again: the port is still closed.
-        let again = search(&[("REJECT", 200), ("REJECT", 400)], REOPENED, Some(350));
+        let again = search_for(
+            history(&[("REJECT", 200), ("REJECT", 400)]),
+            Some(350),
+            REOPENED,
+        );
         assert!(!again.complete);
         assert_eq!(again.rejected.map(|e| e.timestamp), Some(400_000));
     }
 
     #[test]
     fn a_reject_is_found_even_after_the_port_opened_again() {
-        let found = search(&[("REJECT", 200), ("ACCEPT", 300)], &[Action::Reject], None);
-        assert!(found.complete);
-        assert!(!search(&[("ACCEPT", 300)], &[Action::Reject], None).complete);
+        let reject = &[Action::Reject];
+        let records = [("REJECT", 200), ("ACCEPT", 300)];
+        assert!(search_for(history(&records), None, reject).complete);
+        assert!(!search_for(history(&[("ACCEPT", 300)]), None, reject).complete);
     }
 
     #[test]

@@ -25,6 +25,15 @@ fn answered(sandbox: &Sandbox) -> bool {
     answer.starts_with("HTTP/1.1 200")
 }
 
+/// `awslab --sandbox ARGS` on this sandbox, bounded.
+fn in_sandbox(sandbox: &Sandbox, args: &[&str]) -> Run {
+    sandbox
+        .cmd()
+        .args(["--sandbox"])
+        .args(args)
+        .run_within(Duration::from_secs(300))
+}
+
 /// `verify LESSON --format json` in the sandbox, in English.
 fn verify(sandbox: &Sandbox, lesson: &str) -> serde_json::Value {
     sandbox
@@ -290,18 +299,10 @@ fn auto_run_of_the_second_lesson_passes_from_an_empty_sandbox_in_both_languages(
 #[test]
 fn auto_without_yes_removes_no_rule_and_says_why() {
     let sandbox = Sandbox::up();
-    let run = sandbox
-        .cmd()
-        .args([
-            "--sandbox",
-            "--no-color",
-            "run",
-            LESSON,
-            "--auto",
-            "--lang",
-            "en",
-        ])
-        .run_within(Duration::from_secs(300));
+    let run = in_sandbox(
+        &sandbox,
+        &["--no-color", "run", LESSON, "--auto", "--lang", "en"],
+    );
     let out = run.stdout();
     assert_eq!(run.code(), 1, "{out}\n{}", run.stderr());
     assert!(out.contains("add --yes to allow it"), "{out}");
@@ -319,10 +320,7 @@ fn auto_without_yes_removes_no_rule_and_says_why() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reject_record_is_explained_on_a_terminal_and_cleanup_puts_the_rule_back() {
     let sandbox = Sandbox::up();
-    let first = sandbox
-        .cmd()
-        .args(["--sandbox", "run", "--auto", "--lang", "en"])
-        .run_within(Duration::from_secs(300));
+    let first = in_sandbox(&sandbox, &["run", "--auto", "--lang", "en"]);
     assert_eq!(first.code(), 0, "the first lesson:\n{}", first.stdout());
     let lab = sandbox.lab();
     let (group, _) = instance_group_and_subnet(&lab).await;
@@ -444,18 +442,10 @@ async fn the_reject_record_is_explained_on_a_terminal_and_cleanup_puts_the_rule_
 #[test]
 fn lessons_lists_both_with_their_state_and_verify_only_reads() {
     let sandbox = Sandbox::up();
-    let run = sandbox
-        .cmd()
-        .args([
-            "--sandbox",
-            "run",
-            LESSON,
-            "--auto",
-            "--yes",
-            "--lang",
-            "en",
-        ])
-        .run_within(Duration::from_secs(300));
+    let run = in_sandbox(
+        &sandbox,
+        &["run", LESSON, "--auto", "--yes", "--lang", "en"],
+    );
     assert_eq!(run.code(), 0, "{}", run.stdout());
     let list = sandbox
         .cmd()
