@@ -229,6 +229,37 @@ mod tests {
     }
 
     #[test]
+    fn a_step_the_lesson_undid_counts_as_done_once_a_later_step_proves_it() {
+        let l = Lesson::load(&Source::Embedded, "flow-logs-troubleshooting", &[])
+            .expect("lesson loads");
+        // The port is open again (close-port fails on its own), the REJECT record is there.
+        let steps = assemble(
+            &l,
+            vec![one(Status::Fail), one(Status::Pass), one(Status::Pass)],
+        );
+        assert_eq!(steps[0].status, Status::Pass);
+        assert_eq!(steps[0].earned, 30);
+        assert!(
+            steps[0]
+                .findings
+                .iter()
+                .any(|f| f.id == "close-port.proved")
+        );
+        assert_eq!(overall(&steps), Status::Pass);
+        // Without the proof it stays failed.
+        let steps = assemble(
+            &l,
+            vec![
+                one(Status::Fail),
+                one(Status::Pending),
+                one(Status::Pending),
+            ],
+        );
+        assert_eq!(steps[0].status, Status::Fail);
+        assert_eq!(steps[1].status, Status::Skip);
+    }
+
+    #[test]
     fn finding_ids_are_prefixed_with_the_step() {
         let l = lesson();
         let f: Vec<_> = (0..6).map(|_| one(Status::Pass)).collect();

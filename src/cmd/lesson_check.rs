@@ -706,12 +706,42 @@ summary = { ko = "요약", en = "Summary" }
     }
 
     #[test]
-    fn the_shipped_lesson_is_valid() {
+    fn the_shipped_lessons_are_valid() {
+        for id in ["vpc-flow-logs", "flow-logs-troubleshooting"] {
+            let (file, text) = Source::Embedded.lesson_file(id).expect("shipped lesson");
+            let (lesson, problems) = check_static(&Source::Embedded, id, &file, &text);
+            assert!(problems.is_empty(), "{id}: {problems:?}");
+            assert!(lesson.is_some());
+        }
+    }
+
+    #[test]
+    fn depends_on_must_name_another_lesson_and_proved_by_a_later_step() {
         let (file, text) = Source::Embedded
-            .lesson_file("vpc-flow-logs")
+            .lesson_file("flow-logs-troubleshooting")
             .expect("shipped lesson");
-        let (lesson, problems) = check_static(&Source::Embedded, "vpc-flow-logs", &file, &text);
-        assert!(problems.is_empty(), "{problems:?}");
-        assert!(lesson.is_some());
+        let broken = text
+            .replace(
+                "depends_on = [\"vpc-flow-logs\"]",
+                "depends_on = [\"nope\", \"flow-logs-troubleshooting\"]",
+            )
+            .replace("proved_by = [\"rejected\"]", "proved_by = [\"close-port\"]");
+        let (_, problems) = check_static(
+            &Source::Embedded,
+            "flow-logs-troubleshooting",
+            &file,
+            &broken,
+        );
+        let said = |field: &str, words: &str| {
+            problems
+                .iter()
+                .any(|p| p.field == field && p.message.contains(words))
+        };
+        assert!(said("depends_on", "no lesson 'nope'"), "{problems:?}");
+        assert!(said("depends_on", "this lesson itself"), "{problems:?}");
+        assert!(
+            said("steps[0] (close-port).proved_by", "this step itself"),
+            "{problems:?}"
+        );
     }
 }

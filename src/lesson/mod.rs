@@ -671,6 +671,38 @@ mod tests {
     }
 
     #[test]
+    fn the_second_lesson_starts_where_the_first_ends() {
+        let second = Lesson::load(&Source::Embedded, "flow-logs-troubleshooting", &[])
+            .expect("the second lesson loads");
+        assert_eq!(second.depends_on, ["vpc-flow-logs"]);
+        assert_eq!(second.possible_points(), 100);
+        let close = second.step("close-port").expect("close-port step");
+        assert_eq!(close.proved_by, ["rejected"]);
+        let before = second
+            .prerequisites(&Source::Embedded)
+            .expect("its prerequisites load");
+        let ids: Vec<&str> = before.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["vpc-flow-logs"]);
+        // Without a name, the course's first lesson is meant.
+        assert_eq!(
+            Lesson::resolve_id(&Source::Embedded, None).expect("a default"),
+            "vpc-flow-logs"
+        );
+    }
+
+    #[test]
+    fn a_step_is_proved_only_by_later_steps() {
+        let ids = ["a", "b", "c"];
+        assert_eq!(proof_problem(&ids, 0, "c"), None);
+        for (proof, words) in [("a", "itself"), ("x", "no step 'x'")] {
+            let problem = proof_problem(&ids, 0, proof).unwrap_or_default();
+            assert!(problem.contains(words), "{problem}");
+        }
+        let earlier = proof_problem(&ids, 2, "a").unwrap_or_default();
+        assert!(earlier.contains("comes earlier"), "{earlier}");
+    }
+
+    #[test]
     fn unknown_lesson_lists_the_available_ones() {
         let err = Lesson::load(&Source::Embedded, "nope", &[]).expect_err("must fail");
         assert!(err.to_string().contains("vpc-flow-logs"), "{err}");
