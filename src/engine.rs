@@ -91,7 +91,38 @@ pub fn assemble(lesson: &Lesson, findings: Vec<Vec<Finding>>) -> Vec<StepVerdict
             findings: found,
         });
     }
+    prove(lesson, &mut steps);
     steps
+}
+
+/// A step that is not done now but that a later step proves was done (its `proved_by`) counts
+/// as done: the lesson undid it on purpose. What its own check says stays, as skipped.
+fn prove(lesson: &Lesson, steps: &mut [StepVerdict]) {
+    for (i, step) in lesson.steps.iter().enumerate() {
+        if step.proved_by.is_empty() || steps[i].status.is_done() {
+            continue;
+        }
+        let proofs: Vec<String> = steps
+            .iter()
+            .filter(|s| step.proved_by.contains(&s.id) && s.status.is_done())
+            .map(|s| s.id.clone())
+            .collect();
+        if proofs.is_empty() {
+            continue;
+        }
+        let verdict = &mut steps[i];
+        for f in &mut verdict.findings {
+            if !f.status.is_done() {
+                f.status = Status::Skip;
+            }
+        }
+        verdict.findings.push(Finding::pass(
+            &format!("{}.proved", step.id),
+            Text::new("engine.proved").arg("steps", proofs.join(", ")),
+        ));
+        verdict.status = Status::Pass;
+        verdict.earned = step.points;
+    }
 }
 
 /// The steps among `depends` and everything they depend on in turn that are judged and not
@@ -195,6 +226,37 @@ mod tests {
         let mut f: Vec<_> = (0..6).map(|_| one(Status::Pass)).collect();
         f[3] = one(Status::Error);
         assert_eq!(overall(&assemble(&l, f)), Status::Error);
+    }
+
+    #[test]
+    fn a_step_the_lesson_undid_counts_as_done_once_a_later_step_proves_it() {
+        let l = Lesson::load(&Source::Embedded, "flow-logs-troubleshooting", &[])
+            .expect("lesson loads");
+        // The port is open again (close-port fails on its own), the REJECT record is there.
+        let steps = assemble(
+            &l,
+            vec![one(Status::Fail), one(Status::Pass), one(Status::Pass)],
+        );
+        assert_eq!(steps[0].status, Status::Pass);
+        assert_eq!(steps[0].earned, 30);
+        assert!(
+            steps[0]
+                .findings
+                .iter()
+                .any(|f| f.id == "close-port.proved")
+        );
+        assert_eq!(overall(&steps), Status::Pass);
+        // Without the proof it stays failed.
+        let steps = assemble(
+            &l,
+            vec![
+                one(Status::Fail),
+                one(Status::Pending),
+                one(Status::Pending),
+            ],
+        );
+        assert_eq!(steps[0].status, Status::Fail);
+        assert_eq!(steps[1].status, Status::Skip);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod i18n;
 pub mod iam;
 pub mod korean;
 pub mod lesson;
+pub mod net;
 pub mod probe;
 pub mod report;
 pub mod sandbox;

@@ -123,8 +123,29 @@ pub async fn send(url: &str) -> Result<u16, ProbeError> {
         Ok(resp) => Ok(resp.status().as_u16()),
         Err(e) if e.is_timeout() => Err(ProbeError::Timeout(e.to_string())),
         Err(e) if e.is_connect() => Err(ProbeError::Refused(e.to_string())),
-        Err(e) => Err(ProbeError::Other(e.to_string())),
+        Err(e) => match reset(&e) {
+            Some(why) => Err(ProbeError::Refused(why)),
+            None => Err(ProbeError::Other(e.to_string())),
+        },
     }
+}
+
+/// Why the connection was reset, if it was: the sandbox's stand-in turns away a request its
+/// security group does not let in that way, and some firewalls answer so.
+fn reset(e: &reqwest::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+            ) {
+                return Some(io.to_string());
+            }
+        }
+        source = err.source();
+    }
+    None
 }
 
 #[cfg(test)]
@@ -204,6 +225,26 @@ mod tests {
             "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
         );
         assert_eq!(send(&url).await.ok(), Some(404));
+    }
+
+    #[tokio::test]
+    async fn a_reset_connection_is_a_refusal() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let url = format!("http://{}/", listener.local_addr().expect("address"));
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                // Linger zero: closing sends a reset, not an orderly end.
+                let _ = stream.set_zero_linger();
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                drop(stream);
+            }
+        });
+        match send(&url).await {
+            Err(ProbeError::Refused(_)) => {}
+            other => panic!("expected a refusal, got {other:?}"),
+        }
     }
 
     #[test]

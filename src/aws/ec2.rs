@@ -1,4 +1,6 @@
-//! EC2 reads: the lab's VPC by its Name tag, the flow logs on it, and its instances.
+//! EC2 reads: the lab's VPC by its Name tag, the flow logs on it, its instances, and what
+//! decides whether a request reaches one: security group rules, network ACL entries, the
+//! entries of managed prefix lists.
 
 use super::error::classify;
 use super::{Aws, AwsError};
@@ -52,6 +54,45 @@ pub struct Instance {
     pub enis: Vec<Eni>,
     /// Its security groups' ids: where an inbound rule for the lab's port goes.
     pub security_groups: Vec<String>,
+    /// Its subnet: whose network ACL its traffic passes.
+    pub subnet_id: Option<String>,
+}
+
+/// One rule of a security group, as DescribeSecurityGroupRules reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SgRule {
+    pub id: String,
+    pub group_id: String,
+    pub egress: bool,
+    /// `tcp`, `udp`, `icmp`, a protocol number, or `-1` for all.
+    pub protocol: String,
+    /// The port range; `None` (or -1) for every port.
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub source: RuleSource,
+    pub description: Option<String>,
+}
+
+/// Where a security group rule lets traffic come from (or go to).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleSource {
+    Cidr(String),
+    PrefixList(String),
+    Group(String),
+}
+
+/// One entry of a network ACL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NaclEntry {
+    pub acl_id: String,
+    pub rule_number: i32,
+    pub egress: bool,
+    /// A protocol number, or `-1` for all.
+    pub protocol: String,
+    pub allow: bool,
+    pub cidr: Option<String>,
+    /// `None` for every port.
+    pub ports: Option<(i32, i32)>,
 }
 
 impl Instance {
@@ -188,6 +229,7 @@ impl Aws {
                                 ids.dedup();
                                 ids
                             },
+                            subnet_id: i.subnet_id().map(str::to_string),
                             enis: i
                                 .network_interfaces()
                                 .iter()
@@ -198,6 +240,136 @@ impl Aws {
                                 })
                                 .collect(),
                         });
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    /// The rules of these security groups, inbound and outbound.
+    pub async fn security_group_rules(
+        &self,
+        group_ids: &[String],
+    ) -> Result<Vec<SgRule>, AwsError> {
+        if group_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.sg_rules
+            .get(&group_ids.join(","), || async {
+                let mut pages = self
+                    .ec2
+                    .describe_security_group_rules()
+                    .filters(
+                        Filter::builder()
+                            .name("group-id")
+                            .set_values(Some(group_ids.to_vec()))
+                            .build(),
+                    )
+                    .into_paginator()
+                    .send();
+                let mut out = Vec::new();
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(|e| classify("ec2:DescribeSecurityGroupRules", e))?;
+                    for r in page.security_group_rules() {
+                        let source = if let Some(c) = r.cidr_ipv4().or(r.cidr_ipv6()) {
+                            RuleSource::Cidr(c.to_string())
+                        } else if let Some(p) = r.prefix_list_id() {
+                            RuleSource::PrefixList(p.to_string())
+                        } else {
+                            RuleSource::Group(
+                                r.referenced_group_info()
+                                    .and_then(|g| g.group_id())
+                                    .unwrap_or_default()
+                                    .to_string(),
+                            )
+                        };
+                        out.push(SgRule {
+                            id: r.security_group_rule_id().unwrap_or_default().to_string(),
+                            group_id: r.group_id().unwrap_or_default().to_string(),
+                            egress: r.is_egress().unwrap_or(false),
+                            protocol: r.ip_protocol().unwrap_or("-1").to_string(),
+                            from_port: r.from_port().filter(|p| *p >= 0),
+                            to_port: r.to_port().filter(|p| *p >= 0),
+                            source,
+                            description: r.description().map(str::to_string),
+                        });
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    /// The tags of a security group: where awslab remembers an inbound rule it removed.
+    pub async fn security_group_tags(
+        &self,
+        group_id: &str,
+    ) -> Result<Vec<(String, String)>, AwsError> {
+        self.sg_tags
+            .get(group_id, || async {
+                let out = self
+                    .ec2
+                    .describe_security_groups()
+                    .group_ids(group_id)
+                    .send()
+                    .await
+                    .map_err(|e| classify("ec2:DescribeSecurityGroups", e))?;
+                Ok(out
+                    .security_groups()
+                    .first()
+                    .map(|g| tags(g.tags()))
+                    .unwrap_or_default())
+            })
+            .await
+    }
+
+    /// The entries of the network ACL of a subnet.
+    pub async fn network_acl_entries(&self, subnet_id: &str) -> Result<Vec<NaclEntry>, AwsError> {
+        self.nacl
+            .get(subnet_id, || async {
+                let out = self
+                    .ec2
+                    .describe_network_acls()
+                    .filters(filter("association.subnet-id", subnet_id))
+                    .send()
+                    .await
+                    .map_err(|e| classify("ec2:DescribeNetworkAcls", e))?;
+                let mut entries = Vec::new();
+                for acl in out.network_acls() {
+                    for e in acl.entries() {
+                        entries.push(NaclEntry {
+                            acl_id: acl.network_acl_id().unwrap_or_default().to_string(),
+                            rule_number: e.rule_number().unwrap_or(i32::MAX),
+                            egress: e.egress().unwrap_or(false),
+                            protocol: e.protocol().unwrap_or("-1").to_string(),
+                            allow: e.rule_action().map(|a| a.as_str()) == Some("allow"),
+                            cidr: e.cidr_block().or(e.ipv6_cidr_block()).map(str::to_string),
+                            ports: e.port_range().and_then(|r| Some((r.from()?, r.to()?))),
+                        });
+                    }
+                }
+                Ok(entries)
+            })
+            .await
+    }
+
+    /// The CIDR blocks of a managed prefix list.
+    pub async fn prefix_list_cidrs(&self, id: &str) -> Result<Vec<String>, AwsError> {
+        self.prefix_lists
+            .get(id, || async {
+                let mut pages = self
+                    .ec2
+                    .get_managed_prefix_list_entries()
+                    .prefix_list_id(id)
+                    .into_paginator()
+                    .items()
+                    .send();
+                let mut out = Vec::new();
+                while let Some(item) = pages.next().await {
+                    let e = item.map_err(|e| classify("ec2:GetManagedPrefixListEntries", e))?;
+                    if let Some(c) = e.cidr() {
+                        out.push(c.to_string());
                     }
                 }
                 Ok(out)

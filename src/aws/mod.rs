@@ -17,7 +17,7 @@ mod write;
 
 pub use connect::static_sdk_config;
 pub use delete::PolicyEntities;
-pub use ec2::{Eni, FlowLog, Instance, Vpc};
+pub use ec2::{Eni, FlowLog, Instance, NaclEntry, RuleSource, SgRule, Vpc};
 pub use error::{AwsError, ErrorKind, classify, code_of};
 pub use iam::{ManagedPolicy, PolicyText, Role};
 pub use logs::{LogEvent, LogGroup};
@@ -88,6 +88,10 @@ pub struct Aws {
     vpcs: Memo<Vec<Vpc>>,
     flow_logs: Memo<Vec<FlowLog>>,
     instances: Memo<Vec<Instance>>,
+    sg_rules: Memo<Vec<SgRule>>,
+    sg_tags: Memo<Vec<(String, String)>>,
+    nacl: Memo<Vec<NaclEntry>>,
+    prefix_lists: Memo<Vec<String>>,
 }
 
 impl Aws {
@@ -184,6 +188,10 @@ impl Aws {
             vpcs: Memo::default(),
             flow_logs: Memo::default(),
             instances: Memo::default(),
+            sg_rules: Memo::default(),
+            sg_tags: Memo::default(),
+            nacl: Memo::default(),
+            prefix_lists: Memo::default(),
         }
     }
 

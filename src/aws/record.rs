@@ -96,8 +96,12 @@ pub fn is_read(call: &str) -> bool {
 pub const VERIFY_ACTIONS: &[&str] = &[
     "ec2:DescribeFlowLogs",
     "ec2:DescribeInstances",
+    "ec2:DescribeNetworkAcls",
     "ec2:DescribeRegions",
+    "ec2:DescribeSecurityGroupRules",
+    "ec2:DescribeSecurityGroups",
     "ec2:DescribeVpcs",
+    "ec2:GetManagedPrefixListEntries",
     "iam:GetPolicy",
     "iam:GetPolicyVersion",
     "iam:GetRole",

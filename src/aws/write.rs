@@ -363,6 +363,102 @@ impl Aws {
 }
 
 impl Aws {
+    /// Removes inbound rules from a security group, by rule id.
+    pub async fn revoke_ingress_rules(
+        &self,
+        group_id: &str,
+        rule_ids: &[&str],
+    ) -> Result<(), AwsError> {
+        self.ec2
+            .revoke_security_group_ingress()
+            .group_id(group_id)
+            .set_security_group_rule_ids(Some(rule_ids.iter().map(|s| s.to_string()).collect()))
+            .send()
+            .await
+            .map_err(|e| classify("ec2:RevokeSecurityGroupIngress", e))?;
+        Ok(())
+    }
+
+    /// Adds an inbound rule to `rule.group_id` with the rule's protocol, ports, source and
+    /// description, tagged with `tags`. A rule that is already there counts as added.
+    pub async fn authorize_ingress(
+        &self,
+        rule: &super::SgRule,
+        tags: &[(&str, &str)],
+    ) -> Result<(), AwsError> {
+        use super::RuleSource;
+        use aws_sdk_ec2::types::{
+            IpPermission, IpRange, Ipv6Range, PrefixListId, Tag, UserIdGroupPair,
+        };
+        let mut permission = IpPermission::builder()
+            .ip_protocol(&rule.protocol)
+            .set_from_port(rule.from_port)
+            .set_to_port(rule.to_port);
+        let description = rule.description.clone();
+        permission = match &rule.source {
+            RuleSource::Cidr(c) if c.contains(':') => permission.ipv6_ranges(
+                Ipv6Range::builder()
+                    .cidr_ipv6(c)
+                    .set_description(description)
+                    .build(),
+            ),
+            RuleSource::Cidr(c) => permission.ip_ranges(
+                IpRange::builder()
+                    .cidr_ip(c)
+                    .set_description(description)
+                    .build(),
+            ),
+            RuleSource::PrefixList(p) => permission.prefix_list_ids(
+                PrefixListId::builder()
+                    .prefix_list_id(p)
+                    .set_description(description)
+                    .build(),
+            ),
+            RuleSource::Group(g) => permission.user_id_group_pairs(
+                UserIdGroupPair::builder()
+                    .group_id(g)
+                    .set_description(description)
+                    .build(),
+            ),
+        };
+        let mut tagging =
+            TagSpecification::builder().resource_type(ResourceType::SecurityGroupRule);
+        for (k, v) in tags {
+            tagging = tagging.tags(Tag::builder().key(*k).value(*v).build());
+        }
+        match self
+            .ec2
+            .authorize_security_group_ingress()
+            .group_id(&rule.group_id)
+            .ip_permissions(permission.build())
+            .tag_specifications(tagging.build())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if code_of(&e) == Some("InvalidPermission.Duplicate") => Ok(()),
+            Err(e) => Err(classify("ec2:AuthorizeSecurityGroupIngress", e)),
+        }
+    }
+
+    /// Removes tags (by key) from an EC2 resource.
+    pub async fn delete_tags(&self, resource_id: &str, keys: &[&str]) -> Result<(), AwsError> {
+        self.ec2
+            .delete_tags()
+            .resources(resource_id)
+            .set_tags(Some(
+                keys.iter()
+                    .map(|k| aws_sdk_ec2::types::Tag::builder().key(*k).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(|e| classify("ec2:DeleteTags", e))?;
+        Ok(())
+    }
+}
+
+impl Aws {
     /// What the flow logs service does with the role, for the sandbox's simulated delivery:
     /// make the ENI's stream (if new), then put the records, stamped now.
     pub async fn put_records(

@@ -88,7 +88,7 @@ pub enum SandboxCommand {
 
 #[derive(Debug, Args)]
 pub struct SandboxUpArgs {
-    /// Lesson whose prerequisites to seed [default: the only one available]
+    /// Lesson whose prerequisites to seed [default: the course's first, the one that depends on no other]
     pub lesson: Option<String>,
     /// Seconds between a request and its flow log record (AWS takes minutes)
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -109,7 +109,7 @@ pub struct SandboxStatusArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Lesson to check [default: the only one available]
+    /// Lesson to check [default: the course's first, the one that depends on no other]
     pub lesson: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
@@ -118,7 +118,7 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Lesson to do [default: the only one available]
+    /// Lesson to do [default: the course's first, the one that depends on no other]
     pub lesson: Option<String>,
     /// Do every step without asking (for demos and tests)
     #[arg(long)]
@@ -184,7 +184,7 @@ fn parse_poll(s: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("org").args(["organization", "ou"]).multiple(true)))]
 pub struct GradeArgs {
-    /// Lesson to grade [default: the only one available]
+    /// Lesson to grade [default: the course's first, the one that depends on no other]
     pub lesson: Option<String>,
     /// CSV with a header: student, and role_arn (+ external_id), account_id or profile; optional
     /// region. With --organization or --ou it is merged by account id, and its names win
@@ -263,7 +263,7 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub struct CleanupArgs {
-    /// Lesson whose resources to delete [default: the only one available]
+    /// Lesson whose resources to delete [default: the course's first, the one that depends on no other]
     pub lesson: Option<String>,
     /// Delete without asking first (resources not created by awslab still need
     /// --include-untagged or their own confirmation)
@@ -311,6 +311,9 @@ pub struct LessonCheckArgs {
 
 #[derive(Debug, Args)]
 pub struct LessonsArgs {
+    /// Also check each lesson in the account (reads only, like verify) and show how far it is
+    #[arg(long)]
+    pub state: bool,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: Output,

@@ -98,7 +98,8 @@ impl Context {
             }
         }
         let show = std::io::stderr().is_terminal();
-        let running = sandbox::start(lesson, &self.region_hint(), realism, show).await?;
+        let before = lesson.prerequisites(&self.source)?;
+        let running = sandbox::start(lesson, &before, &self.region_hint(), realism, show).await?;
         Ok(Connection {
             aws: Aws::connect(&running.info.target())
                 .await

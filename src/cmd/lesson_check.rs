@@ -18,7 +18,7 @@ use crate::finding::Status;
 use crate::i18n::{Lang, Text};
 use crate::lesson::{Lesson, LessonError, Source};
 use crate::sandbox;
-use crate::steps::StepSpec;
+use crate::steps::{Consent, StepSpec};
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -123,7 +123,7 @@ pub async fn run(ctx: &Context, args: &LessonCheckArgs) -> Result<ExitCode, AppE
             "{}\n",
             Text::new("lesson-check.sandbox").render(lang)
         ))?;
-        let problems = check_sound(ctx, &lesson).await?;
+        let problems = check_sound(ctx, &source, &lesson).await?;
         for p in &problems {
             ctx.print(&format!("{}\n", p.render(lang)))?;
         }
@@ -169,6 +169,7 @@ pub fn check_static(
     };
     let mut problems = check_raw(file, &raw);
     problems.extend(check_kinds_and_assets(source, id, file, &raw));
+    problems.extend(check_depends_on(source, id, file, &raw));
     match Lesson::load(source, id, &[]) {
         Ok(lesson) => (Some(lesson), problems),
         Err(e) => {
@@ -250,6 +251,33 @@ fn check_kinds_and_assets(
         }
     }
     out
+}
+
+/// Every lesson `depends_on` names is one of `source`'s, and not this one.
+fn check_depends_on(source: &Source, id: &str, file: &str, raw: &toml::Table) -> Vec<Problem> {
+    let known = source.lesson_ids().unwrap_or_default();
+    let Some(list) = raw.get("depends_on") else {
+        return Vec::new();
+    };
+    let Some(list) = list.as_array() else {
+        return vec![Problem::new(
+            file,
+            "depends_on",
+            "must be a list of lesson ids",
+        )];
+    };
+    list.iter()
+        .filter_map(|v| match v.as_str() {
+            None => Some("must be a list of lesson ids".to_string()),
+            Some(other) if other == id => Some(format!("'{other}' is this lesson itself")),
+            Some(other) if !known.iter().any(|k| k == other) => Some(format!(
+                "no lesson '{other}' (lessons: {})",
+                known.join(", ")
+            )),
+            Some(_) => None,
+        })
+        .map(|message| Problem::new(file, "depends_on", message))
+        .collect()
 }
 
 /// The field of the step that names an asset (`steps[0] (policy).with.document`).
@@ -362,6 +390,16 @@ fn check_raw(file: &str, raw: &toml::Table) -> Vec<Problem> {
                 out.push(Problem::new(file, format!("{at}.depends"), message));
             }
         }
+        let proofs = step
+            .get("proved_by")
+            .and_then(toml::Value::as_array)
+            .map(|d| d.iter().filter_map(toml::Value::as_str).collect::<Vec<_>>())
+            .unwrap_or_default();
+        for proof in proofs {
+            if let Some(message) = crate::lesson::proof_problem(&ids, i, proof) {
+                out.push(Problem::new(file, format!("{at}.proved_by"), message));
+            }
+        }
         match step.get("points").and_then(toml::Value::as_integer) {
             Some(p) => points.push((ids[i], p)),
             None => out.push(Problem::new(
@@ -409,17 +447,70 @@ fn not_done(v: &Verdict, id: &str, lang: Lang) -> String {
         .unwrap_or_default()
 }
 
+/// Does one step in the sandbox the way a student with "do it for me" would: applies it,
+/// agreeing to what it names as destructive (the sandbox is this check's own), and for a
+/// `traffic` step sends the test request to the stand-in. Whether the request was let through
+/// is the step's business: a refused one was still sent.
+async fn do_step(
+    aws: &Aws,
+    info: &sandbox::SandboxInfo,
+    lab: &crate::steps::Lab,
+    spec: &StepSpec,
+) -> Result<bool, String> {
+    let changes = spec
+        .apply(aws, lab, &Consent::none())
+        .await
+        .map_err(|e| e.to_string())?;
+    if changes.iter().any(|c| c.destructive) {
+        spec.apply(aws, lab, &Consent::to(&changes))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    if !matches!(spec, StepSpec::Traffic(_)) {
+        return Ok(true);
+    }
+    // The test request, to the sandbox's loopback stand-in only.
+    let sent = match info.probe_address() {
+        Ok(addr) => !matches!(
+            crate::probe::send(&format!("http://{addr}/")).await,
+            Err(crate::probe::ProbeError::NotLoopback(_) | crate::probe::ProbeError::Other(_))
+        ),
+        Err(_) => false,
+    };
+    Ok(sent)
+}
+
+/// Verifies until step `id` is done, the record wait included (at most [`RECORD_WAIT`]).
+async fn until_done(aws: &Aws, lesson: &Lesson, id: &str, wait: bool) -> (Status, Verdict) {
+    let deadline = Instant::now() + RECORD_WAIT;
+    loop {
+        let v = engine::verify(&aws.fresh(), lesson).await;
+        let status = step_status(&v, id);
+        if status.is_done() || !wait || Instant::now() > deadline {
+            return (status, v);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// Rustlings' proof for a lesson, in a private sandbox: nothing passes on an empty account,
-/// and each step passes once applied, in order.
-async fn check_sound(ctx: &Context, lesson: &Lesson) -> Result<Vec<Problem>, AppError> {
+/// and each step passes once applied, in order. A lesson that starts where others end
+/// (`depends_on`) starts from an account where those are done, each of their steps applied.
+async fn check_sound(
+    ctx: &Context,
+    source: &Source,
+    lesson: &Lesson,
+) -> Result<Vec<Problem>, AppError> {
     let lang = ctx.lang;
     let file = lesson.file.as_str();
     let realism = sandbox::Realism {
         delay: Duration::from_secs(1),
         ..sandbox::Realism::default()
     };
+    let before = lesson.prerequisites(source)?;
     let running = sandbox::start(
         lesson,
+        &before,
         &ctx.region_hint(),
         realism,
         std::io::stderr().is_terminal(),
@@ -428,6 +519,46 @@ async fn check_sound(ctx: &Context, lesson: &Lesson) -> Result<Vec<Problem>, App
     let aws = Aws::connect(&running.info.target()).await;
     let mut problems = Vec::new();
     let at = |i: usize| format!("steps[{i}] ({})", lesson.steps[i].id);
+
+    for earlier in &before {
+        for step in &earlier.steps {
+            let sent = match do_step(&aws, &running.info, &earlier.lab, &step.spec).await {
+                Ok(sent) => sent,
+                Err(e) => {
+                    problems.push(Problem::new(
+                        file,
+                        "depends_on",
+                        format!(
+                            "{} could not be done first: its step {} failed: {e}",
+                            earlier.id, step.id
+                        ),
+                    ));
+                    return Ok(problems);
+                }
+            };
+            let (status, v) = until_done(&aws, earlier, &step.id, sent).await;
+            if !status.is_done() {
+                problems.push(Problem::new(
+                    file,
+                    "depends_on",
+                    format!(
+                        "{} could not be done first: its step {} is {}: {}",
+                        earlier.id,
+                        step.id,
+                        status.as_str(),
+                        not_done(&v, &step.id, lang)
+                    ),
+                ));
+                return Ok(problems);
+            }
+        }
+        ctx.print(&format!(
+            "{}\n",
+            Text::new("lesson-check.prerequisite-done")
+                .arg("lesson", &earlier.id)
+                .render(lang)
+        ))?;
+    }
 
     let empty = engine::verify(&aws.fresh(), lesson).await;
     if let Some(e) = empty.fatal {
@@ -450,19 +581,20 @@ async fn check_sound(ctx: &Context, lesson: &Lesson) -> Result<Vec<Problem>, App
         }
     }
     if problems.is_empty() {
-        ctx.print(&format!(
-            "{}\n",
-            Text::new("lesson-check.empty-ok").render(lang)
-        ))?;
+        let start = if before.is_empty() {
+            Text::new("lesson-check.empty-ok")
+        } else {
+            let ids: Vec<&str> = before.iter().map(|l| l.id.as_str()).collect();
+            Text::new("lesson-check.start-ok").arg("lessons", ids.join(", "))
+        };
+        ctx.print(&format!("{}\n", start.render(lang)))?;
     }
 
     for (i, step) in lesson.steps.iter().enumerate() {
-        let StepSpec::Traffic(_) = step.spec else {
-            if let Err(e) = step
-                .spec
-                .apply(&aws, &lesson.lab, &crate::steps::Consent::none())
-                .await
-            {
+        let traffic = matches!(step.spec, StepSpec::Traffic(_));
+        let sent = match do_step(&aws, &running.info, &lesson.lab, &step.spec).await {
+            Ok(sent) => sent,
+            Err(e) => {
                 problems.push(Problem::new(
                     file,
                     at(i),
@@ -470,61 +602,57 @@ async fn check_sound(ctx: &Context, lesson: &Lesson) -> Result<Vec<Problem>, App
                 ));
                 continue;
             }
-            let v = engine::verify(&aws.fresh(), lesson).await;
-            if step_status(&v, &step.id).is_done() {
-                ctx.print(&format!(
-                    "{}\n",
-                    Text::new("lesson-check.step-ok")
-                        .arg("step", &step.id)
-                        .render(lang)
-                ))?;
-            } else {
-                problems.push(Problem::new(
-                    file,
-                    at(i),
-                    format!(
-                        "is {} after applying it: {}",
-                        step_status(&v, &step.id).as_str(),
-                        not_done(&v, &step.id, lang)
-                    ),
-                ));
-            }
-            continue;
         };
-        // The test request, to the sandbox's loopback stand-in only.
-        let sent = match running.info.probe_address() {
-            Ok(addr) => crate::probe::send(&format!("http://{addr}/")).await.is_ok(),
-            Err(_) => false,
-        };
-        let deadline = Instant::now() + RECORD_WAIT;
-        let status = loop {
-            let v = engine::verify(&aws.fresh(), lesson).await;
-            let status = step_status(&v, &step.id);
-            if status.is_done() || !sent || Instant::now() > deadline {
-                break (status, v);
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        };
+        let (status, v) = until_done(&aws, lesson, &step.id, traffic && sent).await;
+        // Every step so far still counts as done: a later one undid none unproved.
+        let undone: Vec<&str> = lesson.steps[..i]
+            .iter()
+            .filter(|s| !step_status(&v, &s.id).is_done())
+            .map(|s| s.id.as_str())
+            .collect();
+        if !undone.is_empty() {
+            problems.push(Problem::new(
+                file,
+                at(i),
+                format!(
+                    "doing it undid {}, which no later step proves (proved_by)",
+                    undone.join(", ")
+                ),
+            ));
+        }
         match status {
-            (s, _) if s.is_done() => ctx.print(&format!(
+            s if s.is_done() => ctx.print(&format!(
                 "{}\n",
-                Text::new("lesson-check.traffic-ok")
-                    .arg("step", &step.id)
-                    .render(lang)
+                Text::new(if traffic {
+                    "lesson-check.traffic-ok"
+                } else {
+                    "lesson-check.step-ok"
+                })
+                .arg("step", &step.id)
+                .render(lang)
             ))?,
-            (Status::Pending, _) if !sent => ctx.print(&format!(
+            Status::Pending if traffic && !sent => ctx.print(&format!(
                 "{}\n",
                 Text::new("lesson-check.traffic-pending")
                     .arg("step", &step.id)
                     .render(lang)
             ))?,
-            (s, v) => problems.push(Problem::new(
+            s if traffic => problems.push(Problem::new(
                 file,
                 at(i),
                 format!(
                     "is {} after the test request and {} s: {}",
                     s.as_str(),
                     RECORD_WAIT.as_secs(),
+                    not_done(&v, &step.id, lang)
+                ),
+            )),
+            s => problems.push(Problem::new(
+                file,
+                at(i),
+                format!(
+                    "is {} after applying it: {}",
+                    s.as_str(),
                     not_done(&v, &step.id, lang)
                 ),
             )),
@@ -592,12 +720,42 @@ summary = { ko = "요약", en = "Summary" }
     }
 
     #[test]
-    fn the_shipped_lesson_is_valid() {
+    fn the_shipped_lessons_are_valid() {
+        for id in ["vpc-flow-logs", "flow-logs-troubleshooting"] {
+            let (file, text) = Source::Embedded.lesson_file(id).expect("shipped lesson");
+            let (lesson, problems) = check_static(&Source::Embedded, id, &file, &text);
+            assert!(problems.is_empty(), "{id}: {problems:?}");
+            assert!(lesson.is_some());
+        }
+    }
+
+    #[test]
+    fn depends_on_must_name_another_lesson_and_proved_by_a_later_step() {
         let (file, text) = Source::Embedded
-            .lesson_file("vpc-flow-logs")
+            .lesson_file("flow-logs-troubleshooting")
             .expect("shipped lesson");
-        let (lesson, problems) = check_static(&Source::Embedded, "vpc-flow-logs", &file, &text);
-        assert!(problems.is_empty(), "{problems:?}");
-        assert!(lesson.is_some());
+        let broken = text
+            .replace(
+                "depends_on = [\"vpc-flow-logs\"]",
+                "depends_on = [\"nope\", \"flow-logs-troubleshooting\"]",
+            )
+            .replace("proved_by = [\"rejected\"]", "proved_by = [\"close-port\"]");
+        let (_, problems) = check_static(
+            &Source::Embedded,
+            "flow-logs-troubleshooting",
+            &file,
+            &broken,
+        );
+        let said = |field: &str, words: &str| {
+            problems
+                .iter()
+                .any(|p| p.field == field && p.message.contains(words))
+        };
+        assert!(said("depends_on", "no lesson 'nope'"), "{problems:?}");
+        assert!(said("depends_on", "this lesson itself"), "{problems:?}");
+        assert!(
+            said("steps[0] (close-port).proved_by", "this step itself"),
+            "{problems:?}"
+        );
     }
 }

@@ -28,7 +28,7 @@ pub async fn dispatch(ctx: &Context, command: &Command) -> Result<ExitCode, AppE
         Command::Verify(args) => verify::run(ctx, args).await,
         Command::Explain(args) => explain::run(ctx, args),
         Command::Grade(args) => grade::run(ctx, args).await,
-        Command::Lessons(args) => lessons::run(ctx, args),
+        Command::Lessons(args) => lessons::run(ctx, args).await,
         Command::Cleanup(args) => cleanup::run(ctx, args).await,
         Command::Lesson(LessonCommand::Check(args)) => lesson_check::run(ctx, args).await,
         Command::Lesson(LessonCommand::Files(args)) => lesson_files::run(ctx, args),

@@ -6,7 +6,9 @@ use crate::cmd::context::Context;
 use crate::cmd::lesson_files;
 use crate::error::AppError;
 use crate::exit::ExitCode;
+use crate::finding::Status;
 use crate::i18n::Text;
+use crate::lesson::Lesson;
 use crate::sandbox;
 use crate::steps::Lab;
 use crate::wizard::prompt::{Auto, Prompter, Terminal};
@@ -46,20 +48,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         iam_delay: Duration::from_secs(args.realism.iam_delay),
         ..sandbox::Realism::default()
     };
-    // The documents go where the printed `file://` commands read them (absolute, so a command
-    // pasted into a fresh shell in any folder finds them). `--auto` prints nothing to paste.
-    let files = match args.auto {
-        true => None,
-        false => {
-            let dir = args
-                .lab_dir
-                .clone()
-                .unwrap_or_else(|| Lab::default_files(&lesson.id).into());
-            let written = lesson_files::write(&lesson.lab, &dir)?;
-            lesson.lab.files = written.dir.display().to_string();
-            Some(lesson_files::said(&written, ctx.lang))
-        }
-    };
+    let files = lab_folder(&mut lesson, args.lab_dir.clone(), args, ctx)?;
     let connection = ctx.connect_with(&lesson, sandbox, realism).await?;
     // The endpoint may also come from AWS_ENDPOINT_URL or the profile: judge the one in use.
     let custom_endpoint = connection.aws.sdk().endpoint_url().is_some();
@@ -93,6 +82,79 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         None if connection.sandbox.is_some() => Duration::from_millis(500),
         None => Duration::from_secs(5),
     };
+    let opts = |from: Option<String>, files: Option<String>| Options {
+        from,
+        yes: args.yes,
+        wait: args.wait.map(|m| Duration::from_secs_f64(m * 60.0)),
+        poll,
+        spinner: std::io::stderr().is_terminal(),
+        probe_url: probe_url.clone(),
+        files,
+    };
+    // A lesson that starts where others end: those first, each checked, and done now if the
+    // student agrees (always with --auto).
+    for id in &lesson.depends_on {
+        let mut before = Lesson::load(&ctx.source, id, &[])?;
+        let verdict = crate::engine::verify(&aws.fresh(), &before).await;
+        if let Some(e) = verdict.fatal {
+            return Err(e.into());
+        }
+        if verdict.status == Status::Pass {
+            println!(
+                "{}",
+                Text::new("wizard.prerequisite-done")
+                    .arg("lesson", before.title.get(ctx.lang))
+                    .render(ctx.lang)
+            );
+            continue;
+        }
+        let question = Text::new("wizard.prerequisite-first")
+            .arg("lesson", before.title.get(ctx.lang))
+            .arg("id", &before.id)
+            .arg("earned", verdict.earned)
+            .arg("possible", verdict.possible)
+            .render(ctx.lang);
+        println!("{question}");
+        let go = prompt.automatic()
+            || prompt.confirm(&Text::new("wizard.prerequisite-confirm").render(ctx.lang))?;
+        if !go {
+            println!(
+                "{}",
+                Text::new("wizard.prerequisite-declined")
+                    .arg("id", &before.id)
+                    .render(ctx.lang)
+            );
+            return Ok(ExitCode::from_status(verdict.status));
+        }
+        // Its own lab folder, beside this lesson's.
+        let beside = args
+            .lab_dir
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map(|p| p.join(Lab::default_files(&before.id)));
+        let before_files = lab_folder(&mut before, beside, args, ctx)?;
+        let outcome = Wizard {
+            lesson: &before,
+            aws: &aws,
+            sandbox: connection.sandbox.as_ref(),
+            prompt: &mut *prompt,
+            out: &mut stdout,
+            lang: ctx.lang,
+            opts: opts(None, before_files),
+        }
+        .run()
+        .await?;
+        if !matches!(&outcome, Outcome::Finished(v) if v.status == Status::Pass) {
+            println!(
+                "{}",
+                Text::new("wizard.prerequisite-unfinished")
+                    .arg("id", &before.id)
+                    .arg("next", &lesson.id)
+                    .render(ctx.lang)
+            );
+            return Ok(ExitCode::from_status(outcome.verdict().status));
+        }
+    }
     let mut wizard = Wizard {
         lesson: &lesson,
         aws: &aws,
@@ -100,21 +162,32 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         prompt,
         out: &mut stdout,
         lang: ctx.lang,
-        opts: Options {
-            from: args.from.clone(),
-            yes: args.yes,
-            wait: args.wait.map(|m| Duration::from_secs_f64(m * 60.0)),
-            poll,
-            spinner: std::io::stderr().is_terminal(),
-            probe_url,
-            files,
-        },
+        opts: opts(args.from.clone(), files),
     };
     let outcome = wizard.run().await?;
     Ok(match outcome {
         Outcome::Finished(v) => ExitCode::from_status(v.status),
         Outcome::Quit(_) => ExitCode::Pass,
     })
+}
+
+/// Writes `lesson`'s documents to its lab folder (`dir`, else `./awslab-<id>`) and points its
+/// printed `file://` commands there, by absolute path so that a command pasted into a fresh
+/// shell in any folder finds them; what the student is told. `--auto` prints nothing to paste,
+/// so it writes nothing.
+fn lab_folder(
+    lesson: &mut Lesson,
+    dir: Option<std::path::PathBuf>,
+    args: &RunArgs,
+    ctx: &Context,
+) -> Result<Option<String>, AppError> {
+    if args.auto {
+        return Ok(None);
+    }
+    let dir = dir.unwrap_or_else(|| Lab::default_files(&lesson.id).into());
+    let written = lesson_files::write(&lesson.lab, &dir)?;
+    lesson.lab.files = written.dir.display().to_string();
+    Ok(Some(lesson_files::said(&written, ctx.lang)))
 }
 
 async fn has_credentials(ctx: &Context) -> bool {

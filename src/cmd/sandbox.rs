@@ -95,7 +95,8 @@ pub async fn serve(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppE
         warmup: Duration::from_secs(args.realism.warmup),
         iam_delay: Duration::from_secs(args.realism.iam_delay),
     };
-    let running = sandbox::start(&lesson, &ctx.region_hint(), realism, false).await?;
+    let before = lesson.prerequisites(&ctx.source)?;
+    let running = sandbox::start(&lesson, &before, &ctx.region_hint(), realism, false).await?;
     state::write(&running.info)?;
     eprintln!("awslab sandbox serving: {}", running.info.endpoint);
     wait_for_stop().await;

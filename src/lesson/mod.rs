@@ -30,6 +30,28 @@ pub fn dependency_problem(ids: &[&str], at: usize, dep: &str) -> Option<String> 
         ))
     }
 }
+/// The rule for `proved_by`: a step is proved only by steps listed after it (what undoes it
+/// comes later). The answer is why `proof` of step `at` breaks it, if it does.
+pub fn proof_problem(ids: &[&str], at: usize, proof: &str) -> Option<String> {
+    if ids
+        .get(at + 1..)
+        .is_some_and(|after| after.contains(&proof))
+    {
+        None
+    } else if ids.get(at) == Some(&proof) {
+        Some(format!("'{proof}' is this step itself"))
+    } else if ids.get(..at).is_some_and(|before| before.contains(&proof)) {
+        Some(format!(
+            "'{proof}' comes earlier: a step is proved only by steps listed after it"
+        ))
+    } else {
+        Some(format!(
+            "no step '{proof}' in this lesson (steps: {})",
+            ids.join(", ")
+        ))
+    }
+}
+
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -93,6 +115,9 @@ struct LessonFile {
     schema: u32,
     title: Localized,
     summary: Localized,
+    /// Lessons that must be done first: this one starts from where they end.
+    #[serde(default)]
+    depends_on: Vec<String>,
     #[serde(default)]
     variables: BTreeMap<String, VariableFile>,
     #[serde(default)]
@@ -136,6 +161,8 @@ struct StepFile {
     points: u32,
     #[serde(default)]
     depends: Vec<String>,
+    #[serde(default)]
+    proved_by: Vec<String>,
     title: Localized,
     instructions: Localized,
     #[serde(default)]
@@ -185,6 +212,9 @@ pub struct Step {
     pub spec: StepSpec,
     pub points: u32,
     pub depends: Vec<String>,
+    /// Later steps whose being done proves this one was done: a step the lesson itself undoes
+    /// further on (close a port, then open it again) counts as done once one of them is.
+    pub proved_by: Vec<String>,
     pub title: Localized,
     pub instructions: Localized,
     pub hints: Vec<Hint>,
@@ -195,6 +225,8 @@ pub struct Lesson {
     pub id: String,
     pub title: Localized,
     pub summary: Localized,
+    /// Lessons to finish first, by id.
+    pub depends_on: Vec<String>,
     pub variables: BTreeMap<String, Variable>,
     pub steps: Vec<Step>,
     pub grading: Grading,
@@ -205,18 +237,36 @@ pub struct Lesson {
 }
 
 impl Lesson {
-    /// Picks the lesson to use: the named one, or the only one there is.
+    /// Picks the lesson to use: the named one, else the course's first: the only lesson that
+    /// depends on no other (with one lesson, that one).
     pub fn resolve_id(source: &Source, id: Option<&str>) -> Result<String, LessonError> {
         if let Some(id) = id {
             return Ok(id.to_string());
         }
         let ids = source.lesson_ids()?;
-        match ids.as_slice() {
-            [only] => Ok(only.clone()),
-            [] => Err(LessonError::Unknown {
+        if let [only] = ids.as_slice() {
+            return Ok(only.clone());
+        }
+        let mut first = Vec::new();
+        for id in &ids {
+            let (_, text) = source.lesson_file(id)?;
+            // Only `depends_on` is read here; a broken file is reported when it is loaded.
+            let depends = text
+                .parse::<toml::Table>()
+                .ok()
+                .and_then(|t| t.get("depends_on").cloned())
+                .and_then(|d| d.as_array().map(|a| !a.is_empty()))
+                .unwrap_or(false);
+            if !depends {
+                first.push(id.clone());
+            }
+        }
+        match (first.as_slice(), ids.is_empty()) {
+            (_, true) => Err(LessonError::Unknown {
                 id: String::new(),
                 available: Vec::new(),
             }),
+            ([only], _) => Ok(only.clone()),
             _ => Err(LessonError::Ambiguous(ids)),
         }
     }
@@ -331,6 +381,11 @@ impl Lesson {
                     return Err(field_error(format!("{at}.depends"), message));
                 }
             }
+            for proof in &s.proved_by {
+                if let Some(message) = proof_problem(&ids, i, proof) {
+                    return Err(field_error(format!("{at}.proved_by"), message));
+                }
+            }
             let mut with = s.with.clone();
             substitute_table(&mut with, &values).map_err(|(path, name)| {
                 field_error(
@@ -383,6 +438,7 @@ impl Lesson {
                 spec,
                 points: s.points,
                 depends: s.depends,
+                proved_by: s.proved_by,
             });
         }
 
@@ -407,12 +463,43 @@ impl Lesson {
             summary: raw
                 .summary
                 .map(|t| substitute(t, &values).unwrap_or_else(|_| t.into())),
+            depends_on: raw.depends_on,
             variables,
             grading: raw.grading,
             steps,
             lab,
             file,
         })
+    }
+
+    /// The lessons this one starts from (its `depends_on`, theirs first), loaded from
+    /// `source` with no overrides, each once.
+    pub fn prerequisites(&self, source: &Source) -> Result<Vec<Lesson>, LessonError> {
+        fn walk(
+            source: &Source,
+            ids: &[String],
+            depth: usize,
+            out: &mut Vec<Lesson>,
+        ) -> Result<(), LessonError> {
+            for id in ids {
+                if out.iter().any(|l| &l.id == id) {
+                    continue;
+                }
+                let lesson = Lesson::load(source, id, &[])?;
+                // A chain this long is a cycle: what it has loaded so far is what there is.
+                if depth < 8 {
+                    walk(source, &lesson.depends_on, depth + 1, out)?;
+                }
+                if !out.iter().any(|l| l.id == lesson.id) {
+                    out.push(lesson);
+                }
+            }
+            Ok(())
+        }
+        let mut out = Vec::new();
+        walk(source, &self.depends_on, 0, &mut out)?;
+        out.retain(|l| l.id != self.id);
+        Ok(out)
     }
 
     pub fn step(&self, id: &str) -> Option<&Step> {
@@ -583,6 +670,38 @@ mod tests {
             ),
             "arn:aws:logs:ap-northeast-2:111122223333:log-group:MyVpc22-Log:log-stream:"
         );
+    }
+
+    #[test]
+    fn the_second_lesson_starts_where_the_first_ends() {
+        let second = Lesson::load(&Source::Embedded, "flow-logs-troubleshooting", &[])
+            .expect("the second lesson loads");
+        assert_eq!(second.depends_on, ["vpc-flow-logs"]);
+        assert_eq!(second.possible_points(), 100);
+        let close = second.step("close-port").expect("close-port step");
+        assert_eq!(close.proved_by, ["rejected"]);
+        let before = second
+            .prerequisites(&Source::Embedded)
+            .expect("its prerequisites load");
+        let ids: Vec<&str> = before.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["vpc-flow-logs"]);
+        // Without a name, the course's first lesson is meant.
+        assert_eq!(
+            Lesson::resolve_id(&Source::Embedded, None).expect("a default"),
+            "vpc-flow-logs"
+        );
+    }
+
+    #[test]
+    fn a_step_is_proved_only_by_later_steps() {
+        let ids = ["a", "b", "c"];
+        assert_eq!(proof_problem(&ids, 0, "c"), None);
+        for (proof, words) in [("a", "itself"), ("x", "no step 'x'")] {
+            let problem = proof_problem(&ids, 0, proof).unwrap_or_default();
+            assert!(problem.contains(words), "{problem}");
+        }
+        let earlier = proof_problem(&ids, 2, "a").unwrap_or_default();
+        assert!(earlier.contains("comes earlier"), "{earlier}");
     }
 
     #[test]

@@ -61,10 +61,11 @@ impl Simulator {
             let Some(group) = fl.log_group.as_deref() else {
                 continue;
             };
-            let suffix = match fl.traffic_type.as_deref() {
-                Some("ACCEPT") => "accept",
-                Some("REJECT") => continue, // the stand-in accepted every connection
-                _ => "all",
+            let (suffix, logged): (&str, fn(&Connection) -> bool) = match fl.traffic_type.as_deref()
+            {
+                Some("ACCEPT") => ("accept", |c| c.admitted),
+                Some("REJECT") => ("reject", |c| !c.admitted),
+                _ => ("all", |_| true),
             };
             let format = fl
                 .log_format
@@ -79,7 +80,7 @@ impl Simulator {
                 .unwrap_or(UNIX_EPOCH);
             let mut lines = Vec::new();
             let captured = |c: &&Connection| self.warmup.is_zero() || c.start >= capturing_from;
-            for c in due.iter().filter(captured) {
+            for c in due.iter().filter(captured).filter(|c| logged(c)) {
                 lines.extend(records(
                     &format,
                     c,
@@ -88,6 +89,9 @@ impl Simulator {
                     &aws.region,
                     self.port,
                 ));
+            }
+            if lines.is_empty() {
+                continue;
             }
             let stream = format!("{}-{suffix}", self.pre.eni_id);
             aws.put_records(group, &stream, &lines).await?;
@@ -202,7 +206,36 @@ fn secs(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-/// The two records of one connection (request and response), in the flow log's format.
+/// Whether the lab's instance lets a TCP connection from `client` in on `port`: the
+/// security-group-rule step kind's own judgement of the live security groups and network ACL.
+/// What cannot be read lets the connection in (and says so): the sandbox's own trouble is no
+/// student's mistake.
+pub async fn admits(
+    sdk: &aws_types::SdkConfig,
+    vpc: &str,
+    port: u16,
+    client: std::net::SocketAddr,
+) -> bool {
+    use crate::steps::security_group_rule as sg;
+    let aws = Aws::from_sdk(sdk.clone());
+    match sg::observe_instance(&aws, vpc).await {
+        Ok(o) if o.instance.is_some() => sg::reach(
+            &o,
+            port,
+            crate::net::Requester::Address(client.ip()),
+            Some(client.port()),
+        )
+        .is_open(),
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("awslab sandbox: could not read the security group, letting in: {e}");
+            true
+        }
+    }
+}
+
+/// The records of one connection in the flow log's format: request and response when it was
+/// let in, the request alone (REJECT) when it was turned away.
 pub fn records(
     format: &LogFormat,
     c: &Connection,
@@ -235,8 +268,11 @@ pub fn records(
             "egress",
         ),
     ];
+    let action = if c.admitted { "ACCEPT" } else { "REJECT" };
+    let shown = if c.admitted { 2 } else { 1 };
     directions
         .iter()
+        .take(shown)
         .map(|(src, sport, dst, dport, bytes, direction)| {
             let packets = (bytes / 1400 + 3).to_string();
             let bytes = bytes.to_string();
@@ -256,12 +292,18 @@ pub fn records(
                     "bytes" => &bytes,
                     "start" => &start,
                     "end" => &end,
-                    "action" => "ACCEPT",
+                    "action" => action,
                     "log-status" => "OK",
                     "vpc-id" => &pre.vpc_id,
                     "subnet-id" => &pre.subnet_id,
                     "instance-id" => &pre.instance_id,
-                    "tcp-flags" => "19",
+                    "tcp-flags" => {
+                        if c.admitted {
+                            "19"
+                        } else {
+                            "2"
+                        }
+                    }
                     "type" => "IPv4",
                     "region" => region,
                     "flow-direction" => direction,

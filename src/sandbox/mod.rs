@@ -221,9 +221,12 @@ pub fn sdk_config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
     crate::aws::static_sdk_config(endpoint, region, ACCESS_KEY, SECRET_KEY, "awslab-sandbox")
 }
 
-/// Starts a sandbox in this process: emulator, seed, stand-in server, simulator.
+/// Starts a sandbox in this process: emulator, seed, stand-in server, simulator. `before` are
+/// the lessons `lesson` starts from: the simulator judges delivery with the trust step of
+/// whichever of them sets up the flow log's role.
 pub async fn start(
     lesson: &Lesson,
+    before: &[Lesson],
     region: &str,
     realism: Realism,
     show_progress: bool,
@@ -252,10 +255,22 @@ pub async fn start(
         pre.instance_id,
         pre.public_ip.as_deref().unwrap_or("?")
     );
-    let web_task = tokio::spawn(web::serve(listener, body, tx));
+    // The stand-in lets in what the instance's security group and network ACL let in.
+    let gate: web::Gate = {
+        let (sdk, vpc) = (sdk.clone(), vpc_name.clone());
+        std::sync::Arc::new(move |client| {
+            let (sdk, vpc) = (sdk.clone(), vpc.clone());
+            Box::pin(async move { deliver::admits(&sdk, &vpc, port, client).await })
+        })
+    };
+    let web_task = tokio::spawn(web::serve(listener, body, tx, gate));
+    let delivery = std::iter::once(lesson)
+        .chain(before)
+        .find(|l| l.steps.iter().any(|s| matches!(s.spec, StepSpec::Trust(_))))
+        .unwrap_or(lesson);
     let simulator = deliver::Simulator {
         sdk,
-        lesson: lesson.clone(),
+        lesson: delivery.clone(),
         pre: pre.clone(),
         vpc_name,
         port,

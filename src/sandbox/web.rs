@@ -1,17 +1,31 @@
 //! The loopback web server standing in for the lab's EC2 instance. The emulator's "public IP"
 //! belongs to some real host on the internet; the lab's test request comes here instead, and
-//! every connection accepted is handed to the delivery simulator as the traffic it would log.
+//! every connection is handed to the delivery simulator as the traffic it would log. Like the
+//! instance's security group and network ACL, a gate decides first whether a connection gets
+//! in at all: one turned away is reset before it is read, and logged as rejected.
 
+use futures::future::BoxFuture;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-/// One accepted TCP connection, as a flow log would see it.
+/// Whether a connection from this client gets through to the instance.
+pub type Gate = Arc<dyn Fn(SocketAddr) -> BoxFuture<'static, bool> + Send + Sync>;
+
+/// A gate that lets everything in.
+pub fn open_gate() -> Gate {
+    Arc::new(|_| Box::pin(async { true }))
+}
+
+/// One TCP connection, as a flow log would see it.
 #[derive(Debug, Clone)]
 pub struct Connection {
     pub client: SocketAddr,
+    /// Let in (ACCEPT) or turned away (REJECT).
+    pub admitted: bool,
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub start: SystemTime,
@@ -44,15 +58,49 @@ where
 }
 
 /// Serves until the task is dropped; each finished connection is sent to `seen`.
-pub async fn serve(listener: TcpListener, body: String, seen: mpsc::UnboundedSender<Connection>) {
+pub async fn serve(
+    listener: TcpListener,
+    body: String,
+    seen: mpsc::UnboundedSender<Connection>,
+    gate: Gate,
+) {
     let listener = &listener;
     accept_loop(
         || listener.accept(),
         |(socket, client)| {
-            tokio::spawn(respond(socket, client, body.clone(), seen.clone()));
+            let gate = gate.clone();
+            let (body, seen) = (body.clone(), seen.clone());
+            tokio::spawn(async move {
+                if gate(client).await {
+                    respond(socket, client, body, seen).await;
+                } else {
+                    turn_away(socket, client, seen);
+                }
+            });
         },
     )
     .await;
+}
+
+/// Resets a connection the gate refused, unread, and reports it: what a client sees of a
+/// security group that drops its packets, made quick (a refusal rather than a timeout).
+fn turn_away(
+    socket: tokio::net::TcpStream,
+    client: SocketAddr,
+    seen: mpsc::UnboundedSender<Connection>,
+) {
+    let start = SystemTime::now();
+    let _ = socket.set_zero_linger();
+    drop(socket);
+    let _ = seen.send(Connection {
+        client,
+        admitted: false,
+        // The client's SYN and its retries: all a dropped connection shows.
+        bytes_in: 180,
+        bytes_out: 0,
+        start,
+        end: SystemTime::now(),
+    });
 }
 
 /// Answers one request with `body`, then tells `seen` about the connection.
@@ -93,6 +141,7 @@ async fn respond(
     let _ = socket.shutdown().await;
     let _ = seen.send(Connection {
         client,
+        admitted: true,
         bytes_in: request.len() as u64 + 180, // plus the TCP/IP headers of the handshake
         bytes_out: if written {
             response.len() as u64 + 180
@@ -136,7 +185,7 @@ mod tests {
         let listener = bind().await.expect("bind");
         let addr = listener.local_addr().expect("address");
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let server = tokio::spawn(serve(listener, "hi\n".into(), tx));
+        let server = tokio::spawn(serve(listener, "hi\n".into(), tx, open_gate()));
         let mut client = tokio::net::TcpStream::connect(addr).await.expect("connect");
         client
             .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -148,6 +197,28 @@ mod tests {
         assert!(answer.ends_with("hi\n"), "{answer}");
         let seen = rx.recv().await.expect("the connection is reported");
         assert_eq!(seen.client, client.local_addr().expect("client address"));
+        assert!(seen.admitted);
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_gate_refuses_is_reset_unanswered_and_reported() {
+        let listener = bind().await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let closed: Gate = Arc::new(|_| Box::pin(async { false }));
+        let server = tokio::spawn(serve(listener, "hi\n".into(), tx, closed));
+        let mut client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let _ = client.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let mut answer = Vec::new();
+        let read = client.read_to_end(&mut answer).await;
+        assert!(
+            read.is_err() || answer.is_empty(),
+            "no answer: {:?}",
+            String::from_utf8_lossy(&answer)
+        );
+        let seen = rx.recv().await.expect("the connection is reported");
+        assert!(!seen.admitted);
         server.abort();
     }
 }

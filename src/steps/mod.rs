@@ -11,6 +11,7 @@ pub mod log_group;
 pub mod policy;
 pub mod removal;
 pub mod role;
+pub mod security_group_rule;
 pub mod traffic;
 pub mod trust;
 
@@ -30,6 +31,7 @@ pub enum StepSpec {
     LogGroup(log_group::Params),
     FlowLog(flow_log::Params),
     Traffic(traffic::Params),
+    SecurityGroupRule(security_group_rule::Params),
 }
 
 pub const KINDS: &[&str] = &[
@@ -39,6 +41,7 @@ pub const KINDS: &[&str] = &[
     "log-group",
     "flow-log",
     "traffic",
+    "security-group-rule",
 ];
 
 impl StepSpec {
@@ -56,6 +59,9 @@ impl StepSpec {
             "log-group" => StepSpec::LogGroup(params(with)?),
             "flow-log" => StepSpec::FlowLog(params(with)?),
             "traffic" => StepSpec::Traffic(params::<traffic::RawParams>(with)?.validate()?),
+            "security-group-rule" => StepSpec::SecurityGroupRule(
+                params::<security_group_rule::RawParams>(with)?.validate()?,
+            ),
             other => {
                 return Err(format!(
                     "unknown step kind '{other}' (known kinds: {})",
@@ -107,6 +113,7 @@ impl StepSpec {
             StepSpec::LogGroup(p) => run!(log_group, p),
             StepSpec::FlowLog(p) => run!(flow_log, p),
             StepSpec::Traffic(p) => run!(traffic, p),
+            StepSpec::SecurityGroupRule(p) => run!(security_group_rule, p),
         }
     }
 }
@@ -128,6 +135,8 @@ pub struct Change {
     pub destructive: bool,
     /// For a destructive change: the resource it touches, the one a consent must name.
     pub resource: Option<String>,
+    /// For a destructive change: the question to put, when not "delete and create again?".
+    pub question: Option<Text>,
 }
 
 impl Change {
@@ -137,6 +146,7 @@ impl Change {
             cli,
             destructive: false,
             resource: None,
+            question: None,
         }
     }
 
@@ -146,7 +156,14 @@ impl Change {
             cli,
             destructive: true,
             resource: Some(resource.to_string()),
+            question: None,
         }
+    }
+
+    /// The same change, put to the user with `question`.
+    pub fn asking(mut self, question: Text) -> Change {
+        self.question = Some(question);
+        self
     }
 }
 
@@ -183,8 +200,8 @@ impl StepSpec {
     /// Creates or fixes this step's piece of the lab, idempotently: observes the live state
     /// afresh, judges it with the kind's `check`, and writes only what its failing findings
     /// ask for. Returns the changes made, none when the step was already right. See [`Change`]
-    /// and [`Consent`] for destructive changes. The `traffic` step is the student's to do: it
-    /// changes nothing.
+    /// and [`Consent`] for destructive changes. Sending the test request is the front end's
+    /// (`traffic` changes nothing but a port its expected records need open again).
     pub async fn apply(
         &self,
         aws: &Aws,
@@ -225,7 +242,8 @@ impl StepSpec {
             StepSpec::Trust(p) => apply!(trust, p),
             StepSpec::LogGroup(p) => apply!(log_group, p),
             StepSpec::FlowLog(p) => apply!(flow_log, p, consent),
-            StepSpec::Traffic(_) => Ok(Vec::new()),
+            StepSpec::Traffic(p) => apply!(traffic, p),
+            StepSpec::SecurityGroupRule(p) => apply!(security_group_rule, p, consent),
         }
     }
 }
@@ -329,6 +347,17 @@ pub struct Permission {
     pub actions: Vec<String>,
     /// May contain `{region}` and `{account}`, filled in when checking.
     pub resource: String,
+}
+
+/// A port as a lesson writes it: a number, or text (it may come from a variable).
+pub fn port_number(value: &toml::Value) -> Result<u16, String> {
+    match value {
+        toml::Value::Integer(n) => u16::try_from(*n).ok(),
+        toml::Value::String(s) => s.trim().parse::<u16>().ok(),
+        _ => None,
+    }
+    .filter(|p| *p != 0)
+    .ok_or_else(|| format!("port: '{value}' is not a port number (1-65535)"))
 }
 
 /// Placeholders filled in from the account being checked, not from the lesson's variables.

@@ -7,8 +7,8 @@
 //! teaches) is marked `tagged: false`, for the front end to delete only when asked to.
 
 use super::Lab;
-use super::{StepSpec, flow_log, log_group, policy, role};
-use crate::aws::{Aws, AwsError, FlowLog, LESSON_TAG};
+use super::{StepSpec, flow_log, log_group, policy, role, security_group_rule};
+use crate::aws::{Aws, AwsError, FlowLog, LESSON_TAG, SgRule};
 use crate::i18n::Text;
 
 /// One resource to remove, with everything needed to do it.
@@ -31,6 +31,11 @@ pub enum Target {
         arn: String,
         versions: Vec<String>,
     },
+    /// Not a deletion: inbound rules a lesson took away, to put back (tagged with `lesson`).
+    RestoreRules {
+        rules: Vec<SgRule>,
+        lesson: String,
+    },
 }
 
 impl Target {
@@ -40,7 +45,13 @@ impl Target {
             Target::LogGroup { .. } => "log-group",
             Target::Role { .. } => "role",
             Target::Policy { .. } => "policy",
+            Target::RestoreRules { .. } => "sg-rule",
         }
+    }
+
+    /// Whether cleanup puts this back rather than deleting it.
+    pub fn restores(&self) -> bool {
+        matches!(self, Target::RestoreRules { .. })
     }
 }
 
@@ -142,6 +153,9 @@ impl StepSpec {
             StepSpec::Role(p) => role::plan_removal(aws, p, lesson, step).await,
             StepSpec::LogGroup(p) => log_group::plan_removal(aws, p, lesson, step).await,
             StepSpec::FlowLog(p) => flow_log::plan_removal(aws, p, lesson, step).await,
+            StepSpec::SecurityGroupRule(p) => {
+                security_group_rule::plan_removal(aws, p, lesson, step).await
+            }
             // The trust policy goes with its role; the request leaves nothing behind.
             StepSpec::Trust(_) | StepSpec::Traffic(_) => Ok(Vec::new()),
         }
@@ -156,6 +170,9 @@ pub async fn remove(aws: &Aws, removal: &Removal) -> Result<(), AwsError> {
         Target::LogGroup { name } => log_group::remove(aws, name).await,
         Target::Role { name, detach } => role::remove(aws, name, detach).await,
         Target::Policy { arn, versions } => policy::remove(aws, arn, versions).await,
+        Target::RestoreRules { rules, lesson } => {
+            security_group_rule::restore_rules(aws, rules, lesson).await
+        }
     };
     match result {
         Err(e) if e.code.as_deref().is_some_and(|c| GONE.contains(&c)) => Ok(()),

@@ -18,6 +18,27 @@ pub struct Params {
     /// Name tag and log group of the flow log whose records count.
     pub flow_log: String,
     pub log_group: String,
+    /// The actions of the records to find, oldest first: `[ACCEPT]` (the default) for a
+    /// request let through, `[REJECT]` for one dropped, `[REJECT, ACCEPT]` for a request
+    /// dropped and a later one let through.
+    pub expect: Vec<Action>,
+}
+
+impl Params {
+    /// Whether the records tell of a port closed, then open again: the last request must get
+    /// through after one was dropped.
+    pub fn expects_reopening(&self) -> bool {
+        self.expect.last() == Some(&Action::Accept) && self.expect.contains(&Action::Reject)
+    }
+
+    /// The expected actions as a person reads them: `REJECT → ACCEPT`.
+    pub fn sequence(&self) -> String {
+        self.expect
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(" → ")
+    }
 }
 
 /// As written in the lesson: the port may come from a variable, so it arrives as text.
@@ -28,25 +49,40 @@ pub struct RawParams {
     port: toml::Value,
     flow_log: String,
     log_group: String,
+    #[serde(default)]
+    expect: Option<Vec<String>>,
 }
 
 impl RawParams {
     pub fn validate(self) -> Result<Params, String> {
-        let port = match &self.port {
-            toml::Value::Integer(n) => u16::try_from(*n).ok(),
-            toml::Value::String(s) => s.trim().parse::<u16>().ok(),
-            _ => None,
-        }
-        .filter(|p| *p != 0)
-        .ok_or_else(|| format!("port: '{}' is not a port number (1-65535)", self.port))?;
+        let expect = match &self.expect {
+            None => vec![Action::Accept],
+            Some(list) if list.is_empty() || list.len() > MAX_SEQUENCE => {
+                return Err(format!(
+                    "expect: name 1 to {MAX_SEQUENCE} actions (ACCEPT, REJECT), oldest first"
+                ));
+            }
+            Some(list) => list
+                .iter()
+                .map(|a| match a.as_str() {
+                    "ACCEPT" => Ok(Action::Accept),
+                    "REJECT" => Ok(Action::Reject),
+                    other => Err(format!("expect: '{other}' is neither ACCEPT nor REJECT")),
+                })
+                .collect::<Result<_, _>>()?,
+        };
         Ok(Params {
             vpc: self.vpc,
-            port,
+            port: super::port_number(&self.port)?,
             flow_log: self.flow_log,
             log_group: self.log_group,
+            expect,
         })
     }
 }
+
+/// The longest sequence of records a step may expect.
+const MAX_SEQUENCE: usize = 4;
 
 const TCP: u8 = 6;
 
@@ -60,6 +96,9 @@ pub struct Observed {
     pub instance: Option<Instance>,
     /// What the newest-first search of the ENI's streams found.
     pub search: Search,
+    /// What decides whether the request gets through, when the records expected tell of a
+    /// blocked port.
+    pub reach: Option<super::security_group_rule::Observed>,
 }
 
 /// A flow log's records can start this long before the flow log says it was created (clocks,
@@ -71,7 +110,10 @@ pub async fn observe(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observed, Aw
     if let (Some(fl), Some(instance)) = (&o.flow_log, &o.instance) {
         // Only records written since this flow log exists are its own.
         let not_before = fl.created.map(|s| s * 1000 - CREATION_MARGIN_MS);
-        o.search = search_streams(aws, fl, instance, p.port, None, not_before).await?;
+        o.search = search_streams(aws, fl, instance, p, None, not_before).await?;
+    }
+    if p.expect.contains(&Action::Reject) {
+        o.reach = Some(super::security_group_rule::observe_instance(aws, &p.vpc).await?);
     }
     Ok(o)
 }
@@ -83,6 +125,7 @@ pub async fn observe_setup(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observ
         flow_log: None,
         instance: None,
         search: Search::default(),
+        reach: None,
     };
     let vpcs = aws.vpcs_named(&p.vpc).await?;
     let Some(first) = vpcs.first() else {
@@ -101,17 +144,19 @@ pub async fn observe_setup(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observ
             .cloned(),
         instance: lab_instance(&instances).cloned(),
         search: Search::default(),
+        reach: None,
     })
 }
 
-/// Searches the instance's ENI stream of `fl`, newest first, for the record of a request to
-/// `port` (sent at `sent_at`, Unix seconds, when the caller knows), reading nothing older than
-/// `not_before_ms`. Stops at the first accepted record; keeps only what it reports.
+/// Searches the instance's ENI stream of `fl`, newest first, for the records `p` expects of
+/// requests to its port (the last sent at `sent_at`, Unix seconds, when the caller knows),
+/// reading nothing older than `not_before_ms`. Stops once they are all found; keeps only what
+/// it reports.
 pub async fn search_streams(
     aws: &Aws,
     fl: &FlowLog,
     instance: &Instance,
-    port: u16,
+    p: &Params,
     sent_at: Option<i64>,
     not_before_ms: Option<i64>,
 ) -> Result<Search, AwsError> {
@@ -125,8 +170,9 @@ pub async fn search_streams(
     let private_ip = eni.private_ip.clone().unwrap_or_default();
     let expected = Expected {
         private_ip: &private_ip,
-        port,
+        port: p.port,
         sent_at,
+        actions: &p.expect,
     };
     let mut search = Search::default();
     aws.scan_newest_first(group, &eni.id, not_before_ms, |event| {
@@ -146,35 +192,46 @@ pub fn lab_instance(instances: &[Instance]) -> Option<&Instance> {
         })
 }
 
-/// What the access record of the lab's request looks like.
+/// What the records of the lab's requests look like.
 pub struct Expected<'a> {
     pub private_ip: &'a str,
     pub port: u16,
-    /// When the request was sent (Unix seconds), if the caller sent it: then only a record
-    /// whose capture window covers or follows that moment is its record.
+    /// When the last request was sent (Unix seconds), if the caller sent it: then only a
+    /// record whose capture window covers or follows that moment is its record.
     pub sent_at: Option<i64>,
+    /// The actions wanted, oldest first; the last one is the record of the request sent.
+    pub actions: &'a [Action],
 }
 
 impl Expected<'_> {
-    pub fn matches(&self, r: &FlowRecord, event: &LogEvent) -> bool {
+    /// A record of a request to the lab's port, at any time.
+    pub fn matches(&self, r: &FlowRecord) -> bool {
         r.protocol() == Some(TCP)
             && r.dstport() == Some(self.port)
             && r.dstaddr().map(|a| a.to_string()).as_deref() == Some(self.private_ip)
-            && self.sent_at.is_none_or(|sent| {
-                // A record's window is [start, end]; a format without `end` leaves the time
-                // the event was written as the best evidence.
-                r.end().unwrap_or(event.timestamp / 1000) >= sent
-            })
+    }
+
+    /// Whether a record's window covers or follows the request sent.
+    pub fn after_request(&self, r: &FlowRecord, event: &LogEvent) -> bool {
+        self.sent_at.is_none_or(|sent| {
+            // A record's window is [start, end]; a format without `end` leaves the time the
+            // event was written as the best evidence.
+            r.end().unwrap_or(event.timestamp / 1000) >= sent
+        })
     }
 }
 
-/// What the records of the ENI's streams say about the lab's request. Owned and small: the
-/// search keeps the two events it reports and counts the rest.
+/// What the records of the ENI's streams say about the lab's requests. Owned and small: the
+/// search keeps the events it reports and counts the rest.
 #[derive(Debug, Default)]
 pub struct Search {
-    /// The newest record of the request that was let through, parsed.
-    pub accepted: Option<(LogEvent, FlowRecord)>,
-    /// The newest record of the request that was dropped (security group or network ACL).
+    /// The expected records found so far, newest first. Matched greedily from the newest, so
+    /// a sequence is found whenever the stream holds one, in order.
+    pub found: Vec<(LogEvent, FlowRecord)>,
+    /// Every expected record was found.
+    pub complete: bool,
+    /// The newest record of the request that was dropped (security group or network ACL),
+    /// when a REJECT was not what came last.
     pub rejected: Option<LogEvent>,
     /// Records read.
     pub scanned: usize,
@@ -183,7 +240,12 @@ pub struct Search {
 }
 
 impl Search {
-    /// Takes one event (newest first); breaks once the accepted record is found.
+    /// The expected records, oldest first, once all were found.
+    pub fn matched(&self) -> Option<Vec<&(LogEvent, FlowRecord)>> {
+        self.complete.then(|| self.found.iter().rev().collect())
+    }
+
+    /// Takes one event (newest first); breaks once every expected record is found.
     pub fn visit(
         &mut self,
         event: LogEvent,
@@ -192,14 +254,30 @@ impl Search {
     ) -> ControlFlow<()> {
         self.scanned += 1;
         match FlowRecord::parse(format, &event.message) {
-            Ok(record) if expected.matches(&record, &event) => match record.action() {
-                Some(Action::Accept) => {
-                    self.accepted = Some((event, record));
-                    return ControlFlow::Break(());
+            Ok(record) if expected.matches(&record) => {
+                let wanted = expected
+                    .actions
+                    .len()
+                    .checked_sub(self.found.len() + 1)
+                    .and_then(|i| expected.actions.get(i));
+                // Only the last record must be the request just sent; those before it are
+                // older by definition.
+                let timely = !self.found.is_empty() || expected.after_request(&record, &event);
+                let action = record.action();
+                if timely && wanted.is_some() && action == wanted.copied() {
+                    self.found.push((event, record));
+                    if self.found.len() == expected.actions.len() {
+                        self.complete = true;
+                        return ControlFlow::Break(());
+                    }
+                } else if timely
+                    && self.found.is_empty()
+                    && action == Some(Action::Reject)
+                    && self.rejected.is_none()
+                {
+                    self.rejected = Some(event);
                 }
-                Some(Action::Reject) if self.rejected.is_none() => self.rejected = Some(event),
-                _ => {}
-            },
+            }
             Ok(_) => {}
             Err(e) => {
                 self.unparsable += 1;
@@ -301,21 +379,56 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let private_ip = eni.private_ip.as_deref().unwrap_or("");
     let group = fl.log_group.as_deref().unwrap_or("");
     let search = &o.search;
-    if let Some((event, _)) = &search.accepted {
+    if let Some(matched) = search.matched() {
+        let (event, _) = matched[matched.len() - 1];
+        let key = match p.expect.as_slice() {
+            [Action::Accept] => "traffic.found",
+            [Action::Reject] => "traffic.reject-found",
+            _ => "traffic.sequence-found",
+        };
         out.push(
             Finding::pass(
                 "record",
-                Text::new("traffic.found")
+                Text::new(key)
                     .arg("stream", &event.stream)
                     .arg("port", p.port)
-                    .arg("ip", private_ip),
+                    .arg("ip", private_ip)
+                    .arg("sequence", p.sequence()),
             )
-            .on(format!("{}/{}: {}", group, event.stream, event.message))
+            .on(matched
+                .iter()
+                .map(|(e, _)| format!("{}/{}: {}", group, e.stream, e.message))
+                .collect::<Vec<_>>()
+                .join("\n"))
             .at(Some(event.timestamp / 1000)),
         );
         return out;
     }
-    if let Some(event) = &search.rejected {
+    // The records wanted end with a request let through after one dropped: while the port is
+    // still closed, no such record can come.
+    if let Some(reach) = o.reach.as_ref().filter(|_| p.expects_reopening()) {
+        use super::security_group_rule as sg;
+        if !sg::reach(reach, p.port, sg::requester(env), None).is_open() {
+            let rules = sg::to_restore(reach, p.port);
+            let cli: Vec<String> = rules.iter().map(sg::authorize_cli).collect();
+            out.push(
+                Finding::fail(
+                    "port",
+                    Text::new("traffic.still-closed")
+                        .arg("port", p.port)
+                        .arg("instance", &instance.id),
+                )
+                .fix(Text::new("traffic.fix-still-closed").arg("cli", cli.join(" && ")))
+                .on(instance.security_groups.join(", ")),
+            );
+            return out;
+        }
+    }
+    if let Some(event) = search
+        .rejected
+        .as_ref()
+        .filter(|_| p.expect == [Action::Accept])
+    {
         out.push(
             Finding::fail(
                 "record",
@@ -343,6 +456,36 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                 .arg("count", search.unparsable)
                 .arg("error", error),
         ));
+    }
+    if p.expect != [Action::Accept] {
+        let target = match env.stand_in {
+            Some(s) => s.url.clone(),
+            None => instance_url(public_ip, p.port),
+        };
+        let fix = if p.expect.last() == Some(&Action::Reject) {
+            "traffic.fix-waiting-reject"
+        } else {
+            "traffic.fix-waiting-again"
+        };
+        out.push(
+            Finding::pending(
+                "record",
+                Text::new("traffic.waiting-expect")
+                    .arg("sequence", p.sequence())
+                    .arg("stream", format!("{}-…", eni.id))
+                    .arg("group", group)
+                    .arg("port", p.port)
+                    .arg("ip", private_ip),
+            )
+            .fix(
+                Text::new(fix)
+                    .arg("port", p.port)
+                    .arg("cli", format!("curl {}", sh(&target)))
+                    .arg("follow", follow_cli(group, &eni.id, env.region)),
+            )
+            .on(format!("{}/{}", group, eni.id)),
+        );
+        return out;
     }
     let waiting = match env.stand_in {
         Some(s) => Text::new("traffic.waiting-sandbox").arg("seconds", s.delay_seconds),
@@ -403,6 +546,24 @@ pub fn follow_cli(group: &str, eni: &str, region: &str) -> String {
     )
 }
 
+/// Opens the port again when the records expected need it open and the check says it is
+/// still closed: puts back what the security-group-rule step removed (see
+/// [`security_group_rule::restore`](super::security_group_rule::restore)). Sending the request
+/// is the front end's.
+pub async fn apply(
+    seen: super::Seen<Observed>,
+    p: &Params,
+    lesson: &Lab,
+) -> Result<Vec<super::Change>, AwsError> {
+    use crate::finding::Status;
+    match &seen.observed.reach {
+        Some(reach) if super::found(&seen.findings, "port", &[Status::Fail]) => {
+            super::security_group_rule::restore(&seen.aws, reach, p.port, lesson).await
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,10 +584,15 @@ mod tests {
     }
 
     fn search(events: Vec<LogEvent>, sent_at: Option<i64>) -> Search {
+        search_for(events, sent_at, &[Action::Accept])
+    }
+
+    fn search_for(events: Vec<LogEvent>, sent_at: Option<i64>, actions: &[Action]) -> Search {
         let expected = Expected {
             private_ip: "10.0.1.4",
             port: 80,
             sent_at,
+            actions,
         };
         let mut out = Search::default();
         for e in events {
@@ -450,14 +616,14 @@ mod tests {
                 vec![event(&record(start, end, "ACCEPT"), end * 1000)],
                 Some(sent),
             );
-            assert_eq!(found.accepted.is_some(), ours, "{start}..{end}");
+            assert_eq!(found.complete, ours, "{start}..{end}");
         }
         // verify knows no request time: any record of the flow log counts.
         let found = search(
             vec![event(&record(1_700_000_000, 1_700_000_060, "ACCEPT"), 0)],
             None,
         );
-        assert!(found.accepted.is_some());
+        assert!(found.complete);
     }
 
     #[test]
@@ -472,7 +638,7 @@ mod tests {
             found.scanned, 1,
             "newest first: the accepted record ends it"
         );
-        assert!(found.accepted.is_some());
+        assert!(found.complete);
         assert!(found.rejected.is_none());
         assert_eq!(found.unparsable, 0);
     }
@@ -487,7 +653,7 @@ mod tests {
             ],
             None,
         );
-        assert!(found.accepted.is_none());
+        assert!(!found.complete);
         assert_eq!(
             found.rejected.map(|e| e.timestamp),
             Some(2),
@@ -495,5 +661,86 @@ mod tests {
         );
         assert_eq!(found.unparsable, 1);
         assert_eq!(found.scanned, 3);
+    }
+
+    /// `records` (action, window end) oldest first, as they happened; searched newest first,
+    /// as awslab reads them.
+    fn history(records: &[(&str, i64)]) -> Vec<LogEvent> {
+        records
+            .iter()
+            .rev()
+            .map(|(action, end)| event(&record(end - 10, *end, action), end * 1000))
+            .collect()
+    }
+
+    const REOPENED: &[Action] = &[Action::Reject, Action::Accept];
+
+    #[test]
+    fn an_accept_counts_only_when_it_follows_a_reject() {
+        // (records oldest first, the sequence is there)
+        let cases: &[(&[(&str, i64)], bool)] = &[
+            (&[("ACCEPT", 100), ("REJECT", 200), ("ACCEPT", 300)], true),
+            (&[("REJECT", 200), ("ACCEPT", 300), ("ACCEPT", 400)], true),
+            (&[("ACCEPT", 100), ("REJECT", 200)], false),
+            (&[("ACCEPT", 100)], false),
+            (&[("REJECT", 100), ("REJECT", 200)], false),
+        ];
+        for (records, expected) in cases {
+            let found = search_for(history(records), None, REOPENED);
+            assert_eq!(found.complete, *expected, "{records:?}");
+        }
+        let records = [("ACCEPT", 100), ("REJECT", 200), ("ACCEPT", 300)];
+        let found = search_for(history(&records), None, REOPENED);
+        let actions: Vec<_> = found
+            .matched()
+            .unwrap_or_default()
+            .iter()
+            .map(|(_, r)| r.action())
+            .collect();
+        assert_eq!(
+            actions,
+            [Some(Action::Reject), Some(Action::Accept)],
+            "oldest first"
+        );
+    }
+
+    #[test]
+    fn only_the_last_record_must_follow_the_request() {
+        let records = [("ACCEPT", 100), ("REJECT", 200), ("ACCEPT", 300)];
+        assert!(search_for(history(&records), Some(250), REOPENED).complete);
+        assert!(!search_for(history(&records), Some(350), REOPENED).complete);
+        // The request after reopening was dropped again: the port is still closed.
+        let again = search_for(
+            history(&[("REJECT", 200), ("REJECT", 400)]),
+            Some(350),
+            REOPENED,
+        );
+        assert!(!again.complete);
+        assert_eq!(again.rejected.map(|e| e.timestamp), Some(400_000));
+    }
+
+    #[test]
+    fn a_reject_is_found_even_after_the_port_opened_again() {
+        let reject = &[Action::Reject];
+        let records = [("REJECT", 200), ("ACCEPT", 300)];
+        assert!(search_for(history(&records), None, reject).complete);
+        assert!(!search_for(history(&[("ACCEPT", 300)]), None, reject).complete);
+    }
+
+    #[test]
+    fn expectations_are_read_from_the_lesson() {
+        let raw = |expect: &str| -> Result<Params, String> {
+            let text =
+                format!("vpc = \"v\"\nport = 80\nflow_log = \"f\"\nlog_group = \"g\"\n{expect}");
+            let raw: RawParams = toml::from_str(&text).map_err(|e| e.to_string())?;
+            raw.validate()
+        };
+        assert_eq!(raw("").map(|p| p.expect), Ok(vec![Action::Accept]));
+        assert_eq!(
+            raw("expect = [\"REJECT\", \"ACCEPT\"]").map(|p| p.sequence()),
+            Ok("REJECT → ACCEPT".to_string())
+        );
+        assert!(raw("expect = []").is_err());
+        assert!(raw("expect = [\"DROP\"]").is_err());
     }
 }

@@ -8,10 +8,11 @@ use crate::aws::{AwsError, FlowLog};
 use crate::error::AppError;
 use crate::explain;
 use crate::finding::Status;
+use crate::flow_record::Action;
 use crate::lesson::Step;
 use crate::probe;
 use crate::report::text::mark;
-use crate::steps::{sh, traffic};
+use crate::steps::{Consent, sh, traffic};
 use colored::Colorize;
 use std::time::Duration;
 
@@ -82,7 +83,38 @@ impl Wizard<'_> {
                             .to_string(),
                     );
                 }
+                // A step whose records need the port open again opens it first.
+                for change in step
+                    .spec
+                    .apply(&self.aws.fresh(), &self.lesson.lab, &Consent::none())
+                    .await?
+                {
+                    self.say(format!("{} {}", "✓".green(), self.r(change.description)));
+                    self.say(format!("   $ {}", change.cli).dimmed().to_string());
+                }
+                let blocked_expected = p.expect.last() == Some(&Action::Reject);
                 match probe::send(&url).await {
+                    Ok(code) if blocked_expected => {
+                        // It got through, so no REJECT can come: the port is still open.
+                        self.say(self.r(self.t("wizard.probe-got-through").arg("code", code)));
+                        self.check_step(step).await;
+                        attempts += 1;
+                        if self.prompt.automatic() && attempts >= 2 {
+                            return Ok(StepEnd::Skipped);
+                        }
+                        continue;
+                    }
+                    Err(e @ (probe::ProbeError::Timeout(_) | probe::ProbeError::Refused(_)))
+                        if blocked_expected =>
+                    {
+                        self.say(
+                            self.r(self
+                                .t("wizard.probe-blocked-expected")
+                                .arg("url", command)
+                                .arg("port", p.port)
+                                .arg("detail", e.to_string())),
+                        );
+                    }
                     Ok(code) => self.say(self.r(self.t("wizard.probe-ok").arg("code", code))),
                     Err(e) => {
                         let text = match &e {
@@ -122,7 +154,10 @@ impl Wizard<'_> {
                 && std::env::var_os("AWSLAB_NO_RESEND").is_none())
             .then_some(url.as_str());
             match self.wait_for_record(p, request_ms, wait, resend).await? {
-                watch::Watched::Found { event, record } => {
+                watch::Watched::Found { matched } => {
+                    let Some((event, record)) = matched.last() else {
+                        continue;
+                    };
                     // For scripts/bench-latency.sh: from stored in the stream to seen here.
                     if std::env::var_os("AWSLAB_REPORT_LATENCY").is_some() {
                         if let Some(ingested) = event.ingested {
@@ -133,19 +168,31 @@ impl Wizard<'_> {
                         }
                     }
                     let eni = instance.primary_eni();
+                    let found = match p.expect.as_slice() {
+                        [Action::Accept] => self.t("wizard.record-found"),
+                        [Action::Reject] => self.t("wizard.reject-found"),
+                        _ => self
+                            .t("wizard.sequence-found")
+                            .arg("sequence", p.sequence()),
+                    };
                     self.say(format!(
                         "\n{} {}",
                         mark(Status::Pass),
-                        self.r(self.t("wizard.record-found").arg("stream", &event.stream))
+                        self.r(found.arg("stream", &event.stream))
                     ));
-                    self.say(format!("  {}", event.message.bold()));
+                    for (e, _) in &matched {
+                        self.say(format!("  {}", e.message.bold()));
+                    }
                     let known = explain::Known {
                         private_ip: eni.and_then(|e| e.private_ip.clone()),
                         public_ip: Some(public_ip.clone()),
                         lab_request: true,
                     };
-                    let rows = explain::explain(&record, &known, self.lang);
+                    let rows = explain::explain(record, &known, self.lang);
                     self.say(explain::table(&rows, self.lang));
+                    if record.action() == Some(Action::Reject) {
+                        self.say(self.r(self.t("wizard.reject-why").arg("port", p.port)));
+                    }
                     // Where the student finds it again without awslab: the console, a shell.
                     let group = o.flow_log.as_ref().and_then(|f| f.log_group.clone());
                     self.say(
@@ -215,19 +262,20 @@ impl Wizard<'_> {
         wait: Duration,
         resend_to: Option<&str>,
     ) -> Result<watch::Watched, AwsError> {
-        let expected = if self.sandbox.is_some() {
-            self.t("wizard.waiting-sandbox")
-        } else {
-            self.t("wizard.waiting-aws")
+        let expected = match (self.sandbox.is_some(), p.expect == [Action::Accept]) {
+            (true, true) => self.t("wizard.waiting-sandbox"),
+            (false, true) => self.t("wizard.waiting-aws"),
+            (true, false) => self.t("wizard.waiting-expect-sandbox"),
+            (false, false) => self.t("wizard.waiting-expect-aws"),
         };
-        let message = self.r(expected.arg("port", p.port));
+        let message = self.r(expected.arg("port", p.port).arg("sequence", p.sequence()));
         self.say(message.clone());
         let every = if self.sandbox.is_some() {
             SANDBOX_RESEND
         } else {
             AWS_RESEND
         };
-        if resend_to.is_some() {
+        if resend_to.is_some() && p.expect == [Action::Accept] {
             self.say(
                 self.r(self.t("wizard.resending").arg("seconds", every.as_secs()))
                     .dimmed()

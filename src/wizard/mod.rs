@@ -326,14 +326,20 @@ impl Wizard<'_> {
         let mut agreed: Vec<Change> = Vec::new();
         for change in &changes {
             if change.destructive {
+                let question = change
+                    .question
+                    .clone()
+                    .unwrap_or_else(|| self.t("wizard.confirm-destructive"));
                 let q = format!(
                     "{} {}",
                     self.r(change.description.clone()),
-                    self.r(self.t("wizard.confirm-destructive"))
+                    self.r(question)
                 );
                 self.say(format!("   $ {}", change.cli).dimmed().to_string());
                 if self.opts.yes || self.prompt.confirm(&q)? {
                     agreed.push(change.clone());
+                } else if self.prompt.automatic() {
+                    self.say(self.r(self.t("wizard.left-as-is-auto")));
                 } else {
                     self.say(self.r(self.t("wizard.left-as-is")));
                 }

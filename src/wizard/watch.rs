@@ -11,10 +11,11 @@ use crate::steps::traffic::{self, Params};
 use std::time::{Duration, Instant};
 
 pub enum Watched {
+    /// The records the step expects, oldest first; the last is the request's.
     Found {
-        event: LogEvent,
-        record: FlowRecord,
+        matched: Vec<(LogEvent, FlowRecord)>,
     },
+    /// The request was dropped where it should have got through.
     Rejected {
         event: LogEvent,
     },
@@ -74,15 +75,26 @@ pub async fn until_record(
             &fresh,
             fl,
             instance,
-            p.port,
+            p,
             Some(sent_at_ms / 1000),
-            Some(sent_at_ms - LONGEST_WINDOW_MS),
+            // The records before the request's may be older than its window: a sequence is
+            // searched from the flow log's creation.
+            if p.expect.len() > 1 {
+                fl.created.map(|s| s * 1000 - LONGEST_WINDOW_MS)
+            } else {
+                Some(sent_at_ms - LONGEST_WINDOW_MS)
+            },
         )
         .await?;
-        if let Some((event, record)) = found.accepted {
-            return Ok(Watched::Found { event, record });
+        if found.complete {
+            let mut matched = found.found;
+            matched.reverse();
+            return Ok(Watched::Found { matched });
         }
-        if let Some(event) = found.rejected {
+        // A REJECT says the request was dropped only when one request is expected: before a
+        // sequence's last record, a REJECT whose window still covers the request may be the
+        // one the sequence starts with.
+        if let Some(event) = found.rejected.filter(|_| p.expect.len() == 1) {
             return Ok(Watched::Rejected { event });
         }
         if started.elapsed() >= wait {

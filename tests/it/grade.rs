@@ -356,21 +356,64 @@ async fn print_policy_covers_exactly_what_verify_calls() {
     let odd = Lab::new().await;
     odd.create_role(ROLE, &trust_policy()).await;
     odd.put_inline(ROLE, "inline", &flow_policy()).await;
+    // A rule from a managed prefix list: the second lesson reads the list's entries.
+    let list = odd
+        .ec2
+        .create_managed_prefix_list()
+        .prefix_list_name("office")
+        .address_family("IPv4")
+        .max_entries(5)
+        .entries(
+            aws_sdk_ec2::types::AddPrefixListEntry::builder()
+                .cidr("198.51.100.0/24")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create-managed-prefix-list");
+    odd.ec2
+        .authorize_security_group_ingress()
+        .group_id(&odd.pre.security_group_id)
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .prefix_list_ids(
+                    aws_sdk_ec2::types::PrefixListId::builder()
+                        .set_prefix_list_id(
+                            list.prefix_list()
+                                .and_then(|p| p.prefix_list_id())
+                                .map(str::to_string),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("authorize from the prefix list");
     let short = Lab::new().await;
     short.create_policy(POLICY, &flow_policy()).await;
     short
         .new_default_version(POLICY, &flow_policy().replace("\"logs:PutLogEvents\",", ""))
         .await;
     let mut called = std::collections::BTreeSet::new();
+    // Each lesson's verify, in each state.
     for lab in [&solved, &empty, &odd, &short] {
-        let dir = TempDir::new();
-        let log = dir.0.join("calls");
-        lab.account
-            .awslab()
-            .env("AWSLAB_RECORD_CALLS", &log)
-            .verify_json();
-        let text = std::fs::read_to_string(&log).expect("call log");
-        called.extend(text.lines().filter(|l| !l.is_empty()).map(String::from));
+        for lesson in ["vpc-flow-logs", "flow-logs-troubleshooting"] {
+            let dir = TempDir::new();
+            let log = dir.0.join("calls");
+            let run = lab
+                .account
+                .awslab()
+                .env("AWSLAB_RECORD_CALLS", &log)
+                .args(["verify", lesson, "--format", "json"])
+                .run();
+            let _ = run.json();
+            let text = std::fs::read_to_string(&log).expect("call log");
+            called.extend(text.lines().filter(|l| !l.is_empty()).map(String::from));
+        }
     }
     for call in &called {
         assert!(

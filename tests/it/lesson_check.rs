@@ -1,4 +1,4 @@
-//! `awslab lesson check`: the shipped lesson is valid and sound (proved in a private sandbox),
+//! `awslab lesson check`: the shipped lessons are valid and sound (proved in a private sandbox),
 //! and each broken fixture under tests/fixtures/lessons/ is refused with exit 2, naming the
 //! file and the field at fault.
 
@@ -47,7 +47,7 @@ fn assert_refused(id: &str, field: &str, words: &str) {
 }
 
 #[test]
-fn the_shipped_lesson_is_valid_and_sound() {
+fn the_shipped_lessons_are_valid_and_sound() {
     let cache = TempDir::new();
     let run = awslab_in(&cache)
         .args(["lesson", "check", "--lang", "en"])
@@ -70,7 +70,27 @@ fn the_shipped_lesson_is_valid_and_sound() {
         out.contains("traffic: the test request's record arrived"),
         "{out}"
     );
-    assert!(out.contains("1 lesson checked: sound."), "{out}");
+    // The second lesson starts where the first ends: that is done first, in its sandbox.
+    assert!(
+        out.contains("lessons/flow-logs-troubleshooting/lesson.toml"),
+        "{out}"
+    );
+    assert!(
+        out.contains("✓ vpc-flow-logs done first, step by step"),
+        "{out}"
+    );
+    assert!(
+        out.contains("where vpc-flow-logs ends, every step but the requests fails"),
+        "{out}"
+    );
+    assert!(out.contains("✓ close-port passes once applied"), "{out}");
+    for step in ["rejected", "reopened"] {
+        assert!(
+            out.contains(&format!("✓ {step}: the test request's record arrived")),
+            "{out}"
+        );
+    }
+    assert!(out.contains("2 lessons checked: sound."), "{out}");
 }
 
 #[test]

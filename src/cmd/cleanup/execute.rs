@@ -49,6 +49,7 @@ mod tests {
             Target::FlowLog { id } => id.clone(),
             Target::LogGroup { name } | Target::Role { name, .. } => name.clone(),
             Target::Policy { arn, .. } => arn.clone(),
+            Target::RestoreRules { lesson, .. } => lesson.clone(),
         };
         Item {
             removal: Removal {

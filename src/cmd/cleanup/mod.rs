@@ -63,7 +63,12 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
         } else {
             let mut s = plan_text(&header, &items, lang);
             if !items.is_empty() {
-                let _ = writeln!(s, "\n{}", Text::new("cleanup.dry-run").render(lang));
+                let dry_run = if items.iter().any(|i| i.removal.target.restores()) {
+                    "cleanup.dry-run-changes"
+                } else {
+                    "cleanup.dry-run"
+                };
+                let _ = writeln!(s, "\n{}", Text::new(dry_run).render(lang));
             }
             s
         };
@@ -85,9 +90,14 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
                 Text::new("cleanup.no-terminal").render(lang),
             ));
         }
-        let question = Text::new("cleanup.confirm-all")
-            .arg("count", deleting)
-            .render(lang);
+        let restores = items.iter().any(|i| i.removal.target.restores());
+        let question = Text::new(if restores {
+            "cleanup.confirm-changes"
+        } else {
+            "cleanup.confirm-all"
+        })
+        .arg("count", deleting)
+        .render(lang);
         if !confirm(&question)? {
             // No to the plan is no to all of it: no question about each look-alike follows.
             for item in items
@@ -136,9 +146,13 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
             Outcome::Deleted => format!(
                 "{} {}",
                 "✓".green(),
-                Text::new("cleanup.deleted")
-                    .arg("resource", describe(&item.removal, lang))
-                    .render(lang)
+                Text::new(if item.removal.target.restores() {
+                    "cleanup.restored"
+                } else {
+                    "cleanup.deleted"
+                })
+                .arg("resource", describe(&item.removal, lang))
+                .render(lang)
             ),
             Outcome::Failed(e) => format!(
                 "{} {}",

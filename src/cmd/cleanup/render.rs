@@ -20,6 +20,7 @@ fn kind_key(kind: &str) -> &'static str {
         "flow-log" => "cleanup.kind-flow-log",
         "log-group" => "cleanup.kind-log-group",
         "role" => "cleanup.kind-role",
+        "sg-rule" => "cleanup.kind-sg-rule",
         _ => "cleanup.kind-policy",
     }
 }
@@ -61,6 +62,9 @@ pub fn plan_text(h: &Header, items: &[Item], lang: Lang) -> String {
     for (n, item) in items.iter().enumerate() {
         let r = &item.removal;
         let marker = match &item.decision {
+            Decision::Delete if r.target.restores() => {
+                Text::new("cleanup.will-restore").render(lang).green()
+            }
             Decision::Delete => Text::new("cleanup.will-delete").render(lang).red(),
             Decision::Ask => Text::new("cleanup.will-ask").render(lang).yellow(),
             Decision::Keep(_) => Text::new("cleanup.will-keep").render(lang).dimmed(),
@@ -79,7 +83,12 @@ pub fn plan_text(h: &Header, items: &[Item], lang: Lang) -> String {
             let _ = writeln!(s, "    {}", format!("$ {cli}").dimmed());
         }
     }
-    let _ = writeln!(s, "\n{}", Text::new("cleanup.untouched").render(lang));
+    let untouched = if items.iter().any(|i| i.removal.target.restores()) {
+        "cleanup.untouched-restore"
+    } else {
+        "cleanup.untouched"
+    };
+    let _ = writeln!(s, "\n{}", Text::new(untouched).render(lang));
     s
 }
 
@@ -93,7 +102,13 @@ pub fn summary_text(items: &[Item], lang: Lang) -> String {
         let _ = writeln!(
             s,
             "{}",
-            Text::new("cleanup.summary-clean").render(lang).bold()
+            Text::new(if items.iter().all(|i| i.removal.target.restores()) {
+                "cleanup.summary-restored"
+            } else {
+                "cleanup.summary-clean"
+            })
+            .render(lang)
+            .bold()
         );
         return s;
     }
