@@ -21,6 +21,9 @@ pub struct Prerequisites {
     pub public_ip: Option<String>,
 }
 
+/// The tag on what awslab itself made for a sandbox (its web server's security group).
+pub const SEEDED_TAG: &str = "awslab:seeded";
+
 fn tagged(kind: ResourceType, name: &str) -> TagSpecification {
     TagSpecification::builder()
         .resource_type(kind)
@@ -107,6 +110,14 @@ pub async fn prerequisites(
         .await
         .map_err(|e| classify("ec2:CreateSecurityGroup", e))?;
     let security_group_id = sg.group_id().unwrap_or_default().to_string();
+    // Marked as awslab's own, so a lesson may change its rules without asking: nothing of the
+    // student's is in a group awslab made for its sandbox.
+    ec2.create_tags()
+        .resources(&security_group_id)
+        .tags(Tag::builder().key(SEEDED_TAG).value("sandbox").build())
+        .send()
+        .await
+        .map_err(|e| classify("ec2:CreateTags", e))?;
     ec2.authorize_security_group_ingress()
         .group_id(&security_group_id)
         .ip_permissions(

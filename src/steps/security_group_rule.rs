@@ -4,11 +4,12 @@
 //! request in; `expect = "open"` when it gets through.
 //!
 //! Closing the port removes exactly the inbound rules that open it, a destructive change made
-//! only with consent. What was removed is remembered on the group itself (the tag
+//! only with consent, unless the group is one awslab made for its sandbox. What was removed is remembered on the group itself (the tag
 //! [`REMOVED_TAG`]), so that opening it again, by a later step or by `cleanup`, puts back
 //! those very rules and nothing else.
 
 use super::{Change, Consent, Env, Lab, Seen, found, lesson_tag, sh};
+use crate::aws::seed::SEEDED_TAG;
 use crate::aws::{Aws, AwsError, Instance, NaclEntry, RuleSource, SgRule};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
@@ -64,6 +65,9 @@ pub struct Observed {
     pub nacl: Vec<NaclEntry>,
     /// Inbound rules awslab removed from those groups and remembers, to put back.
     pub removed: Vec<SgRule>,
+    /// Those of the groups awslab itself made for a sandbox (`aws::seed::SEEDED_TAG`): provably
+    /// the lab's, so closing their port needs no question.
+    pub seeded: Vec<String>,
 }
 
 pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, AwsError> {
@@ -108,6 +112,12 @@ pub async fn observe_instance(aws: &Aws, vpc: &str) -> Result<Observed, AwsError
                 .flat_map(move |(_, v)| decode(group, v))
         })
         .collect();
+    let seeded = groups
+        .iter()
+        .zip(&tags)
+        .filter(|(_, tags)| tags.iter().any(|(k, _)| k == SEEDED_TAG))
+        .map(|(group, _)| group.clone())
+        .collect();
     Ok(Observed {
         vpc_found: true,
         instance: Some(instance),
@@ -115,6 +125,7 @@ pub async fn observe_instance(aws: &Aws, vpc: &str) -> Result<Observed, AwsError
         prefix_lists,
         nacl,
         removed,
+        seeded,
     })
 }
 
@@ -361,17 +372,21 @@ pub async fn apply(
                 let mut ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
                 ids.sort();
                 let resource = ids.join(",");
+                // A group awslab made for the sandbox holds nothing of the student's.
+                let ours = observed.seeded.contains(group);
                 let change = |key: &'static str| {
-                    Change::destructive(
-                        Text::new(key)
-                            .arg("group", group)
-                            .arg("port", p.port)
-                            .arg("rules", list(&rules)),
-                        revoke_cli(group, &rules),
-                        &resource,
-                    )
+                    let description = Text::new(key)
+                        .arg("group", group)
+                        .arg("port", p.port)
+                        .arg("rules", list(&rules));
+                    match ours {
+                        true => Change::new(description, revoke_cli(group, &rules)),
+                        false => {
+                            Change::destructive(description, revoke_cli(group, &rules), &resource)
+                        }
+                    }
                 };
-                if !consent.covers(&resource) {
+                if !ours && !consent.covers(&resource) {
                     changes.push(
                         change("apply.sg-rule-remove")
                             .asking(Text::new("apply.sg-rule-remove-confirm")),

@@ -271,7 +271,6 @@ fn auto_run_of_the_second_lesson_passes_from_an_empty_sandbox_in_both_languages(
                 "run",
                 LESSON,
                 "--auto",
-                "--yes",
                 "--lang",
                 lang,
             ])
@@ -296,9 +295,29 @@ fn auto_run_of_the_second_lesson_passes_from_an_empty_sandbox_in_both_languages(
     }
 }
 
-#[test]
-fn auto_without_yes_removes_no_rule_and_says_why() {
+/// The group as if awslab had not made it (an instructor's, say): without the seed tag.
+async fn untag_seeded(lab: &crate::common::student::Lab, group: &str) {
+    lab.ec2
+        .delete_tags()
+        .resources(group)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key(awslab::aws::seed::SEEDED_TAG)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("untag the group");
+}
+
+/// An instance whose security group awslab did not make (an instructor's, say): removing its
+/// rule is a question, and `--auto` answers no unless `--yes`.
+#[tokio::test(flavor = "multi_thread")]
+async fn auto_without_yes_removes_no_rule_of_a_group_awslab_did_not_make_and_says_why() {
     let sandbox = Sandbox::up();
+    let lab = sandbox.lab();
+    let (group, _) = instance_group_and_subnet(&lab).await;
+    untag_seeded(&lab, &group).await;
     let run = in_sandbox(
         &sandbox,
         &["--no-color", "run", LESSON, "--auto", "--lang", "en"],
@@ -327,13 +346,10 @@ async fn the_reject_record_is_explained_on_a_terminal_and_cleanup_puts_the_rule_
     let before = inbound(&lab, &group).await;
     assert_eq!(before.len(), 1, "{before:?}");
 
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_awslab"));
-    cmd.args(["--sandbox", "run", LESSON, "--lang", "en"])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("TERM", "xterm")
-        .env("AWSLAB_CACHE_DIR", &sandbox.cache.0)
-        .env("AWSLAB_MOTO_SERVER", find_moto_server());
+    // A group awslab did not make, as an instructor's would be: removing its rule is asked.
+    untag_seeded(&lab, &group).await;
+    let folder = TempDir::new();
+    let cmd = sandbox.terminal(&folder, &["--sandbox", "run", LESSON, "--lang", "en"]);
     let session = tokio::task::spawn_blocking(move || {
         let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
         p.exp_string("and that is done in this account")

@@ -172,6 +172,7 @@ impl Account {
     pub fn terminal_command(&self, home: &TempDir, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_awslab"));
         cmd.args(args)
+            .current_dir(&home.0)
             .env_clear()
             .env("HOME", &home.0)
             .env("PATH", "/usr/bin:/bin")
@@ -226,7 +227,10 @@ impl Awslab {
     pub fn bare() -> Awslab {
         let home = TempDir::new();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_awslab"));
-        cmd.env_clear()
+        // Run in the temporary home: what awslab writes where it runs (the wizard's lab
+        // folder) never lands in the repository.
+        cmd.current_dir(&home.0)
+            .env_clear()
             .env("HOME", &home.0)
             .env("PATH", "/usr/bin:/bin")
             .env("AWS_REGION", REGION)
