@@ -326,6 +326,8 @@ mod tests {
         assert_eq!(text(3), "Delete the 3 resources marked [delete]?");
         let minutes = Text::new("wizard.record-timeout")
             .arg("minutes", 1)
+            .arg("lesson", "vpc-flow-logs")
+            .arg("step", "traffic")
             .render(Lang::En);
         assert!(minutes.contains("after 1 minute."), "{minutes}");
     }

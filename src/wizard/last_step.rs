@@ -221,7 +221,9 @@ impl Wizard<'_> {
                     self.say(
                         self.r(self
                             .t("wizard.record-timeout")
-                            .arg("minutes", wait.as_secs().div_ceil(60))),
+                            .arg("minutes", wait.as_secs().div_ceil(60))
+                            .arg("lesson", &self.lesson.id)
+                            .arg("step", &step.id)),
                     );
                     self.check_step(step).await;
                     return Ok(StepEnd::Skipped);
