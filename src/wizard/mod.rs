@@ -398,17 +398,30 @@ impl Wizard<'_> {
     /// What is not right in a step, each with its fix while the step is not done: the lines
     /// the check and the watch show.
     fn findings_lines(&self, sv: &StepVerdict) -> Vec<String> {
+        // Prose wraps to the terminal; a command stays one line, to be pasted whole.
+        let prose = |text: &str, indent: usize| -> Vec<String> {
+            let width = text_columns().saturating_sub(indent).max(20);
+            wrap(text, width).lines().map(str::to_string).collect()
+        };
         let mut lines = Vec::new();
         for f in sv.findings.iter().filter(|f| f.status != Status::Pass) {
-            lines.push(format!(
-                "  {} {}",
-                mark(f.status),
-                f.message.render(self.lang)
-            ));
+            let message = prose(&f.message.render(self.lang), 4);
+            for (i, line) in message.iter().enumerate() {
+                match i {
+                    0 => lines.push(format!("  {} {line}", mark(f.status))),
+                    _ => lines.push(format!("    {line}")),
+                }
+            }
             if !sv.status.is_done() {
                 if let Some(fix) = &f.remediation {
                     for line in fix.render(self.lang).lines() {
-                        lines.push(format!("      {line}").cyan().to_string());
+                        let wrapped = match line.starts_with("$ ") {
+                            true => vec![line.to_string()],
+                            false => prose(line, 6),
+                        };
+                        for line in wrapped {
+                            lines.push(format!("      {line}").cyan().to_string());
+                        }
                     }
                 }
             }
