@@ -16,13 +16,29 @@ pub fn run(ctx: &Context, args: &LessonFilesArgs) -> Result<ExitCode, AppError> 
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(Lab::default_files(&lesson.id)));
-    let written = write(&lesson.lab, &dir)?;
+    if lesson.lab.assets.is_empty() {
+        println!(
+            "{}",
+            Text::new("files.none")
+                .arg("lesson", &lesson.id)
+                .render(ctx.lang)
+        );
+        return Ok(ExitCode::Pass);
+    }
+    let written = write(&lesson.lab, &dir, ctx.lang)?;
     println!("{}", said(&written, ctx.lang));
     Ok(ExitCode::Pass)
 }
 
 /// Writes the lab folder, with an error that names it.
-pub fn write(lab: &Lab, dir: &Path) -> Result<Written, AppError> {
+pub fn write(lab: &Lab, dir: &Path, lang: Lang) -> Result<Written, AppError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(AppError::Usage(
+            Text::new("files.not-a-folder")
+                .arg("dir", dir.display())
+                .render(lang),
+        ));
+    }
     files::write(lab, dir).map_err(|source| AppError::Io {
         context: format!("writing the lab's documents to {}", dir.display()),
         source,

@@ -181,11 +181,11 @@ fn lab_folder(
     args: &RunArgs,
     ctx: &Context,
 ) -> Result<Option<String>, AppError> {
-    if args.auto {
+    if args.auto || lesson.lab.assets.is_empty() {
         return Ok(None);
     }
     let dir = dir.unwrap_or_else(|| Lab::default_files(&lesson.id).into());
-    let written = lesson_files::write(&lesson.lab, &dir)?;
+    let written = lesson_files::write(&lesson.lab, &dir, ctx.lang)?;
     lesson.lab.files = written.dir.display().to_string();
     Ok(Some(lesson_files::said(&written, ctx.lang)))
 }

@@ -409,3 +409,67 @@ fn in_a_terminal_the_watch_moves_on_by_itself_and_m_brings_back_the_menu() {
         "the lab folder was written"
     );
 }
+
+/// `lesson files` writes the documents the printed `file://` commands read, keeps a file the
+/// student changed, and refuses a path that is a file.
+#[test]
+fn lesson_files_writes_the_lab_folder_and_keeps_what_the_student_changed() {
+    let home = TempDir::new();
+    let dir = home.0.join("awslab-vpc-flow-logs");
+    let dir_arg = dir.display().to_string();
+    let run = Awslab::bare()
+        .args(["--lang", "en", "lesson", "files", "--dir", &dir_arg])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+    for (name, contents) in &lesson.lab.assets {
+        assert_eq!(
+            &std::fs::read_to_string(dir.join(name)).expect("written"),
+            contents,
+            "{name}"
+        );
+    }
+    std::fs::write(dir.join("flow-policy.json"), "{\"mine\": true}").expect("edit");
+    let again = Awslab::bare()
+        .args(["--lang", "en", "lesson", "files", "--dir", &dir_arg])
+        .run();
+    assert_eq!(again.code(), 0, "{}", again.stderr());
+    assert!(
+        again.stdout().contains("Left as they are"),
+        "{}",
+        again.stdout()
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("flow-policy.json")).expect("kept"),
+        "{\"mine\": true}"
+    );
+
+    let file = home.0.join("a-file");
+    std::fs::write(&file, "x").expect("file");
+    let refused = Awslab::bare()
+        .args(["--lang", "en", "lesson", "files", "--dir"])
+        .args([file.display().to_string()])
+        .run();
+    assert_eq!(refused.code(), 2);
+    assert!(
+        refused.stderr().contains("is a file, not a folder"),
+        "{}",
+        refused.stderr()
+    );
+
+    let none = Awslab::bare()
+        .args([
+            "--lang",
+            "en",
+            "lesson",
+            "files",
+            "flow-logs-troubleshooting",
+        ])
+        .run();
+    assert_eq!(none.code(), 0, "{}", none.stderr());
+    assert!(
+        none.stdout().contains("hands out no documents"),
+        "{}",
+        none.stdout()
+    );
+}
