@@ -5,6 +5,7 @@ use super::prompt::Choice;
 use super::{StepEnd, Wizard, now_ms, watch};
 use crate::aws::Instance;
 use crate::aws::{AwsError, FlowLog};
+use crate::engine::StepVerdict;
 use crate::error::AppError;
 use crate::explain;
 use crate::finding::Status;
@@ -135,6 +136,19 @@ impl Wizard<'_> {
                     }
                 }
             } else {
+                // What must be fixed before a request can tell anything (a port still closed,
+                // say): shown and watched first, like any step done by hand.
+                let blocked = |sv: &StepVerdict| {
+                    sv.findings
+                        .iter()
+                        .any(|f| f.status == Status::Fail && !f.id.ends_with(".record"))
+                };
+                if blocked(&self.step_verdict(step).await) {
+                    match self.watch_until(step, |sv| !blocked(sv), false).await? {
+                        super::myself::Watched::Done => {}
+                        super::myself::Watched::Menu => continue,
+                    }
+                }
                 let target = if self.sandbox.is_some() {
                     url.clone()
                 } else {

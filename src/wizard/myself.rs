@@ -7,6 +7,7 @@
 
 use super::Wizard;
 use super::prompt::Watch;
+use crate::engine::StepVerdict;
 use crate::error::AppError;
 use crate::lesson::Step;
 use colored::Colorize;
@@ -32,6 +33,17 @@ impl Wizard<'_> {
     }
 
     pub(super) async fn watch_step(&mut self, step: &Step) -> Result<Watched, AppError> {
+        self.watch_until(step, |sv| sv.status.is_done(), true).await
+    }
+
+    /// Watches `step` until `ready` holds for its verdict (the step done, or for a last step
+    /// what must be fixed before the request is sent); `verdict` shows the step's verdict then.
+    pub(super) async fn watch_until(
+        &mut self,
+        step: &Step,
+        ready: impl Fn(&StepVerdict) -> bool,
+        verdict: bool,
+    ) -> Result<Watched, AppError> {
         let (first, most) = self.watch_intervals();
         let mut every = first;
         let mut shown: Option<Vec<String>> = None;
@@ -39,9 +51,11 @@ impl Wizard<'_> {
         self.say(intro.dimmed().to_string());
         loop {
             let sv = self.step_verdict(step).await;
-            if sv.status.is_done() {
+            if ready(&sv) {
                 self.clear_ticker();
-                self.show_step(&sv);
+                if verdict {
+                    self.show_step(&sv);
+                }
                 return Ok(Watched::Done);
             }
             let lines = self.findings_lines(&sv);

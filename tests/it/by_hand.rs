@@ -119,16 +119,7 @@ impl Shell {
 
     /// Runs `command` as pasted; its output, or the test fails naming it.
     fn run(&self, command: &str) -> String {
-        let script = format!("set -e\n{}\n{command}\n", self.exports);
-        let out = std::process::Command::new("bash")
-            .args(["-c", &script])
-            .current_dir(&self.cwd.0)
-            .env_clear()
-            .env("HOME", &self.home.0)
-            .env("PATH", &self.path)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .output()
-            .expect("bash");
+        let out = self.output(command);
         assert!(
             out.status.success(),
             "a printed command failed when pasted:\n$ {command}\n{}{}",
@@ -136,6 +127,19 @@ impl Shell {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn output(&self, command: &str) -> std::process::Output {
+        let script = format!("set -e\n{}\n{command}\n", self.exports);
+        std::process::Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(&self.cwd.0)
+            .env_clear()
+            .env("HOME", &self.home.0)
+            .env("PATH", &self.path)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("bash")
     }
 }
 
@@ -148,6 +152,8 @@ struct Student {
     ran: Vec<String>,
     /// `aws logs tail` is AWS CLI v2 only; the CLI the tests install is v1.
     v2_only: Vec<String>,
+    /// The test requests that failed, as a lesson may expect of a blocked port.
+    failed_requests: Vec<String>,
     looks: u32,
 }
 
@@ -159,6 +165,12 @@ impl Student {
         for command in printed_commands(&new) {
             if command.starts_with("aws logs tail ") {
                 self.v2_only.push(command);
+            } else if command.starts_with("curl ") {
+                // The request may be meant to fail (a closed port): the lesson judges it.
+                if !self.shell.output(&command).status.success() {
+                    self.failed_requests.push(command.clone());
+                }
+                self.ran.push(command);
             } else {
                 self.shell.run(&command);
                 self.ran.push(command);
@@ -213,6 +225,7 @@ async fn a_lab_done_by_hand_in_korean_with_every_printed_command_passes() {
         shell: Shell::new(info.export_lines()),
         ran: Vec::new(),
         v2_only: Vec::new(),
+        failed_requests: Vec::new(),
         looks: 0,
     };
     let mut writer = out.clone();
@@ -471,5 +484,64 @@ fn lesson_files_writes_the_lab_folder_and_keeps_what_the_student_changed() {
         none.stdout().contains("hands out no documents"),
         "{}",
         none.stdout()
+    );
+}
+
+/// The second lesson by hand too: its commands (revoke the rule by its id, put it back) work
+/// pasted into a shell with the AWS CLI, the blocked request fails as the lesson expects, and
+/// the lesson passes.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_troubleshooting_lesson_done_by_hand_with_every_printed_command_passes() {
+    let sandbox = Sandbox::up();
+    let first = sandbox
+        .cmd()
+        .args(["--sandbox", "run", "--auto", "--lang", "en"])
+        .run();
+    assert_eq!(first.code(), 0, "the first lesson:\n{}", first.stdout());
+    let info: SandboxInfo =
+        serde_json::from_value(sandbox.info.clone()).expect("sandbox up --format json");
+    let lesson = Lesson::load(&Source::Embedded, "flow-logs-troubleshooting", &[]).expect("lesson");
+    let out = Shared::default();
+    let mut student = Student {
+        out: out.clone(),
+        seen: 0,
+        shell: Shell::new(info.export_lines()),
+        ran: Vec::new(),
+        v2_only: Vec::new(),
+        failed_requests: Vec::new(),
+        looks: 0,
+    };
+    let mut writer = out.clone();
+    let outcome = run_lesson(
+        &lesson,
+        &sandbox.lab().account.sdk,
+        Some(&info),
+        &mut student,
+        options(None, Duration::from_secs(30)),
+        Lang::Ko,
+        &mut writer,
+    )
+    .await;
+    let transcript = out.text();
+    assert_eq!(
+        outcome.verdict().status,
+        Status::Pass,
+        "{transcript}\nran: {:#?}",
+        student.ran
+    );
+    for expected in [
+        "aws ec2 revoke-security-group-ingress ",
+        "aws ec2 authorize-security-group-ingress ",
+    ] {
+        assert!(
+            student.ran.iter().any(|c| c.starts_with(expected)),
+            "{expected} was not printed and run: {:#?}\n{transcript}",
+            student.ran
+        );
+    }
+    assert!(
+        !student.failed_requests.is_empty(),
+        "the request to the closed port failed: {:#?}",
+        student.ran
     );
 }
