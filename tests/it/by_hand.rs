@@ -205,19 +205,9 @@ impl Prompter for Student {
     }
 }
 
-/// The proof: a whole lab done by hand in Korean, in the sandbox, with every command
-/// the wizard prints pasted as it is into a fresh shell, reaches pass.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_lab_done_by_hand_in_korean_with_every_printed_command_passes() {
-    let sandbox = Sandbox::up();
-    let info: SandboxInfo =
-        serde_json::from_value(sandbox.info.clone()).expect("sandbox up --format json");
-    let folder = TempDir::new();
-    let mut lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
-    let written = awslab::lesson::files::write(&lesson.lab, &folder.0.join("awslab-vpc-flow-logs"))
-        .expect("lab folder");
-    lesson.lab.files = written.dir.display().to_string();
-
+/// `lesson` done by hand in Korean in `sandbox` by a `Student`, who must reach pass; the
+/// student (what they ran) and the transcript.
+async fn by_hand(sandbox: &Sandbox, info: &SandboxInfo, lesson: &Lesson) -> (Student, String) {
     let out = Shared::default();
     let mut student = Student {
         out: out.clone(),
@@ -230,9 +220,9 @@ async fn a_lab_done_by_hand_in_korean_with_every_printed_command_passes() {
     };
     let mut writer = out.clone();
     let outcome = run_lesson(
-        &lesson,
+        lesson,
         &sandbox.lab().account.sdk,
-        Some(&info),
+        Some(info),
         &mut student,
         options(None, Duration::from_secs(30)),
         Lang::Ko,
@@ -246,6 +236,23 @@ async fn a_lab_done_by_hand_in_korean_with_every_printed_command_passes() {
         "{transcript}\nran: {:#?}",
         student.ran
     );
+    (student, transcript)
+}
+
+/// The proof: a whole lab done by hand in Korean, in the sandbox, with every command
+/// the wizard prints pasted as it is into a fresh shell, reaches pass.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lab_done_by_hand_in_korean_with_every_printed_command_passes() {
+    let sandbox = Sandbox::up();
+    let info: SandboxInfo =
+        serde_json::from_value(sandbox.info.clone()).expect("sandbox up --format json");
+    let folder = TempDir::new();
+    let mut lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+    let written = awslab::lesson::files::write(&lesson.lab, &folder.0.join("awslab-vpc-flow-logs"))
+        .expect("lab folder");
+    lesson.lab.files = written.dir.display().to_string();
+
+    let (student, transcript) = by_hand(&sandbox, &info, &lesson).await;
     // What was pasted is what the steps need, in the lesson's documents from the lab folder.
     for expected in [
         "aws iam create-policy ",
@@ -501,34 +508,7 @@ async fn the_troubleshooting_lesson_done_by_hand_with_every_printed_command_pass
     let info: SandboxInfo =
         serde_json::from_value(sandbox.info.clone()).expect("sandbox up --format json");
     let lesson = Lesson::load(&Source::Embedded, "flow-logs-troubleshooting", &[]).expect("lesson");
-    let out = Shared::default();
-    let mut student = Student {
-        out: out.clone(),
-        seen: 0,
-        shell: Shell::new(info.export_lines()),
-        ran: Vec::new(),
-        v2_only: Vec::new(),
-        failed_requests: Vec::new(),
-        looks: 0,
-    };
-    let mut writer = out.clone();
-    let outcome = run_lesson(
-        &lesson,
-        &sandbox.lab().account.sdk,
-        Some(&info),
-        &mut student,
-        options(None, Duration::from_secs(30)),
-        Lang::Ko,
-        &mut writer,
-    )
-    .await;
-    let transcript = out.text();
-    assert_eq!(
-        outcome.verdict().status,
-        Status::Pass,
-        "{transcript}\nran: {:#?}",
-        student.ran
-    );
+    let (student, transcript) = by_hand(&sandbox, &info, &lesson).await;
     for expected in [
         "aws ec2 revoke-security-group-ingress ",
         "aws ec2 authorize-security-group-ingress ",
