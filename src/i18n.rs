@@ -326,8 +326,7 @@ mod tests {
         assert_eq!(text(3), "Delete the 3 resources marked [delete]?");
         let minutes = Text::new("wizard.record-timeout")
             .arg("minutes", 1)
-            .arg("lesson", "vpc-flow-logs")
-            .arg("step", "traffic")
+            .arg("command", "awslab run vpc-flow-logs --from traffic")
             .render(Lang::En);
         assert!(minutes.contains("after 1 minute."), "{minutes}");
     }

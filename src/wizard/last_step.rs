@@ -236,8 +236,7 @@ impl Wizard<'_> {
                         self.r(self
                             .t("wizard.record-timeout")
                             .arg("minutes", wait.as_secs().div_ceil(60))
-                            .arg("lesson", &self.lesson.id)
-                            .arg("step", &step.id)),
+                            .arg("command", self.resume_command(&step.id))),
                     );
                     self.check_step(step).await;
                     return Ok(StepEnd::Skipped);
@@ -342,4 +341,16 @@ fn follow_cli(flow_log: Option<&FlowLog>, instance: &Instance, region: &str) -> 
     let group = flow_log?.log_group.as_deref()?;
     let eni = instance.primary_eni()?;
     Some(traffic::follow_cli(group, &eni.id, region))
+}
+
+impl Wizard<'_> {
+    /// The command that comes back to `step` of this lesson, in the same place.
+    fn resume_command(&self, step: &str) -> String {
+        let place = if self.sandbox.is_some() {
+            " --sandbox"
+        } else {
+            ""
+        };
+        format!("awslab{place} run {} --from {step}", self.lesson.id)
+    }
 }
