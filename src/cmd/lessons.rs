@@ -64,6 +64,13 @@ pub async fn run(ctx: &Context, args: &LessonsArgs) -> Result<ExitCode, AppError
         }
         _ => {
             let mut s = String::new();
+            // One column for every lesson's step ids, so the titles line up down the list.
+            let id_width = lessons
+                .iter()
+                .flat_map(|l| &l.steps)
+                .map(|step| crate::report::width(&step.id))
+                .max()
+                .unwrap_or(0);
             for (l, state) in lessons.iter().zip(&states) {
                 let _ = write!(s, "{}  {}", l.id.bold(), l.title.get(ctx.lang));
                 if !l.depends_on.is_empty() {
@@ -93,8 +100,8 @@ pub async fn run(ctx: &Context, args: &LessonsArgs) -> Result<ExitCode, AppError
                         .unwrap_or_default();
                     let _ = writeln!(
                         s,
-                        "    {done}{:<10} {} ({})",
-                        step.id,
+                        "    {done}{}  {} ({})",
+                        crate::report::pad(&step.id, id_width),
                         step.title.get(ctx.lang),
                         step.points
                     );
