@@ -131,8 +131,9 @@ const KNOWN: &[(&str, &str)] = &[
 ];
 
 /// The explained record as a table for a terminal.
-pub fn table(rows: &[Explained], lang: Lang) -> String {
-    use crate::report::{pad, width};
+/// The rows as a table `columns` wide: a meaning that does not fit wraps under its column.
+pub fn table(rows: &[Explained], lang: Lang, columns: usize) -> String {
+    use crate::report::{pad, width, wrap};
     let head_field = Text::new("explain.head-field").render(lang);
     let head_value = Text::new("explain.head-value").render(lang);
     let name_w = rows
@@ -156,15 +157,22 @@ pub fn table(rows: &[Explained], lang: Lang) -> String {
         pad(&head_value.bold().to_string(), value_w),
         Text::new("explain.head-meaning").render(lang).bold(),
     );
+    let lead = 2 + name_w + 2 + value_w + 2;
+    let meaning_w = columns.saturating_sub(lead).max(24);
     for r in rows {
         let value = r.value.as_deref().unwrap_or("-");
+        let wrapped = wrap(&r.meaning, meaning_w);
+        let mut lines = wrapped.lines();
         let _ = writeln!(
             out,
             "  {}  {}  {}",
             pad(&r.field.cyan().to_string(), name_w),
             pad(value, value_w),
-            r.meaning
+            lines.next().unwrap_or_default()
         );
+        for line in lines {
+            let _ = writeln!(out, "{}{line}", " ".repeat(lead));
+        }
     }
     out
 }

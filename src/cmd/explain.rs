@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, args: &ExplainArgs) -> Result<ExitCode, AppError> {
             s.push('\n');
             s
         }
-        _ => explain::table(&rows, ctx.lang),
+        _ => explain::table(&rows, ctx.lang, crate::report::text_columns()),
     };
     ctx.print(&out)?;
     Ok(ExitCode::Pass)

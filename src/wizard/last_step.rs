@@ -13,6 +13,7 @@ use crate::flow_record::Action;
 use crate::lesson::Step;
 use crate::probe;
 use crate::report::text::mark;
+use crate::report::{text_columns, wrap};
 use crate::steps::{Consent, sh, traffic};
 use colored::Colorize;
 use std::time::Duration;
@@ -203,19 +204,19 @@ impl Wizard<'_> {
                         lab_request: true,
                     };
                     let rows = explain::explain(record, &known, self.lang);
-                    self.say(explain::table(&rows, self.lang));
+                    self.say(explain::table(&rows, self.lang, text_columns()));
                     if record.action() == Some(Action::Reject) {
-                        self.say(self.r(self.t("wizard.reject-why").arg("port", p.port)));
+                        let why = self.r(self.t("wizard.reject-why").arg("port", p.port));
+                        self.say(wrap(&why, text_columns()));
                     }
                     // Where the student finds it again without awslab: the console, a shell.
                     let group = o.flow_log.as_ref().and_then(|f| f.log_group.clone());
-                    self.say(
-                        self.r(self
-                            .t("wizard.where-to-look")
-                            .arg("region", &self.aws.region)
-                            .arg("group", group.unwrap_or_default())
-                            .arg("stream", &event.stream)),
-                    );
+                    let look = self.r(self
+                        .t("wizard.where-to-look")
+                        .arg("region", &self.aws.region)
+                        .arg("group", group.unwrap_or_default())
+                        .arg("stream", &event.stream));
+                    self.say(wrap(&look, text_columns()));
                     if let Some(follow) =
                         follow_cli(o.flow_log.as_ref(), &instance, &self.aws.region)
                     {
