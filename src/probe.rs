@@ -84,11 +84,7 @@ pub fn target(
     public_ip: &str,
     port: u16,
 ) -> Result<(String, String), ProbeError> {
-    let shown = if port == 80 {
-        format!("http://{public_ip}/")
-    } else {
-        format!("http://{public_ip}:{port}/")
-    };
+    let shown = crate::steps::traffic::instance_url(public_ip, port);
     match sandbox {
         Some(info) => {
             let addr = info.probe_address().map_err(ProbeError::NotLoopback)?;

@@ -38,10 +38,9 @@ pub fn clock(secs: i64, lang: crate::i18n::Lang) -> String {
         crate::i18n::Lang::Ko => (secs + 9 * 3600, "KST"),
         crate::i18n::Lang::En => (secs, "UTC"),
     };
-    let t = utc(shifted);
-    match t.split(' ').nth(1) {
-        Some(hms) if t.ends_with(" UTC") => format!("{hms} {zone}"),
-        _ => t,
+    match OffsetDateTime::from_unix_timestamp(shifted) {
+        Ok(t) => format!("{:02}:{:02}:{:02} {zone}", t.hour(), t.minute(), t.second()),
+        Err(_) => utc(secs),
     }
 }
 
@@ -61,6 +60,13 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_clock_is_korean_time_for_a_korean_reader() {
+        // 2014-12-14 04:06:50 UTC
+        assert_eq!(clock(1418530010, crate::i18n::Lang::En), "04:06:50 UTC");
+        assert_eq!(clock(1418530010, crate::i18n::Lang::Ko), "13:06:50 KST");
+    }
 
     #[test]
     fn utc_formats_known_instants() {

@@ -526,8 +526,8 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     out
 }
 
-/// The instance's web server as the test request addresses it.
-fn instance_url(public_ip: &str, port: u16) -> String {
+/// The instance's web server as the test request addresses it (and as it is shown).
+pub fn instance_url(public_ip: &str, port: u16) -> String {
     if port == 80 {
         format!("http://{public_ip}/")
     } else {
