@@ -62,23 +62,47 @@ pub async fn verify(aws: &Aws, lesson: &Lesson) -> Verdict {
 /// step that is not done, directly or through the steps in between, is skipped, since what it
 /// waits for cannot come. A flow log that is right in itself delivers nothing while the trust
 /// policy behind it is wrong, so the wait names the trust step.
+///
+/// A step the lesson undoes on purpose later names the steps that prove it was done
+/// (`proved_by`). Proof is settled before any dependency is weighed, so a step behind a proven
+/// one is never told to wait for it; and a step still waiting for its own proof does not hold
+/// back the step that will bring that proof.
 pub fn assemble(lesson: &Lesson, findings: Vec<Vec<Finding>>) -> Vec<StepVerdict> {
+    let mut own: Vec<(Status, Vec<Finding>)> = lesson
+        .steps
+        .iter()
+        .zip(findings)
+        .map(|(step, mut found)| {
+            for f in &mut found {
+                f.id = format!("{}.{}", step.id, f.id);
+            }
+            (Status::worst(found.iter().map(|f| f.status)), found)
+        })
+        .collect();
+    prove(lesson, &mut own);
     let mut steps: Vec<StepVerdict> = Vec::new();
-    for (step, mut found) in lesson.steps.iter().zip(findings) {
-        for f in &mut found {
-            f.id = format!("{}.{}", step.id, f.id);
-        }
-        let mut status = Status::worst(found.iter().map(|f| f.status));
-        let blocked = not_done_behind(lesson, &step.depends, &steps);
+    for (step, (mut status, mut found)) in lesson.steps.iter().zip(own) {
+        let blocked = not_done_behind(lesson, &step.depends, &steps, &step.id);
         if status == Status::Pending && !blocked.is_empty() {
             for f in &mut found {
                 if f.status == Status::Pending {
                     f.status = Status::Skip;
                 }
             }
+            // Behind a step that is itself only waiting, nothing needs fixing: it comes next.
+            let waiting = blocked.iter().all(|id| {
+                steps
+                    .iter()
+                    .any(|s| &s.id == id && s.status == Status::Pending)
+            });
             found.push(Finding::skip(
                 &format!("{}.blocked", step.id),
-                Text::new("engine.blocked").arg("steps", blocked.join(", ")),
+                Text::new(if waiting {
+                    "engine.after-pending"
+                } else {
+                    "engine.blocked"
+                })
+                .arg("steps", blocked.join(", ")),
             ));
             status = Status::Skip;
         }
@@ -91,44 +115,51 @@ pub fn assemble(lesson: &Lesson, findings: Vec<Vec<Finding>>) -> Vec<StepVerdict
             findings: found,
         });
     }
-    prove(lesson, &mut steps);
     steps
 }
 
 /// A step that is not done now but that a later step proves was done (its `proved_by`) counts
-/// as done: the lesson undid it on purpose. What its own check says stays, as skipped.
-fn prove(lesson: &Lesson, steps: &mut [StepVerdict]) {
+/// as done: the lesson undid it on purpose. What its own check says stays, as skipped. Judged on
+/// the steps' own findings, before the dependency rule.
+fn prove(lesson: &Lesson, own: &mut [(Status, Vec<Finding>)]) {
     for (i, step) in lesson.steps.iter().enumerate() {
-        if step.proved_by.is_empty() || steps[i].status.is_done() {
+        if step.proved_by.is_empty() || own[i].0.is_done() {
             continue;
         }
-        let proofs: Vec<String> = steps
+        let proofs: Vec<String> = lesson
+            .steps
             .iter()
-            .filter(|s| step.proved_by.contains(&s.id) && s.status.is_done())
-            .map(|s| s.id.clone())
+            .zip(own.iter())
+            .filter(|(s, (status, _))| step.proved_by.contains(&s.id) && status.is_done())
+            .map(|(s, _)| s.id.clone())
             .collect();
         if proofs.is_empty() {
             continue;
         }
-        let verdict = &mut steps[i];
-        for f in &mut verdict.findings {
+        let (status, found) = &mut own[i];
+        for f in found.iter_mut() {
             if !f.status.is_done() {
                 f.status = Status::Skip;
             }
         }
-        verdict.findings.push(Finding::pass(
+        found.push(Finding::pass(
             &format!("{}.proved", step.id),
             Text::new("engine.proved").arg("steps", proofs.join(", ")),
         ));
-        verdict.status = Status::Pass;
-        verdict.earned = step.points;
+        *status = Status::Pass;
     }
 }
 
 /// The steps among `depends` and everything they depend on in turn that are judged and not
 /// done, in the lesson's order. Dependencies are on earlier steps only (the loader sees to it),
-/// so every one of them is already in `judged`.
-fn not_done_behind(lesson: &Lesson, depends: &[String], judged: &[StepVerdict]) -> Vec<String> {
+/// so every one of them is already in `judged`. A step waiting for its proof from `current`
+/// (pending, with `current` in its `proved_by`) is not in the way: `current` is that proof.
+fn not_done_behind(
+    lesson: &Lesson,
+    depends: &[String],
+    judged: &[StepVerdict],
+    current: &str,
+) -> Vec<String> {
     let mut seen: Vec<&str> = Vec::new();
     let mut queue: Vec<&str> = depends.iter().map(String::as_str).collect();
     while let Some(id) = queue.pop() {
@@ -140,23 +171,31 @@ fn not_done_behind(lesson: &Lesson, depends: &[String], judged: &[StepVerdict]) 
             queue.extend(step.depends.iter().map(String::as_str));
         }
     }
+    let awaits_current = |s: &StepVerdict| {
+        s.status == Status::Pending
+            && lesson
+                .step(&s.id)
+                .is_some_and(|step| step.proved_by.iter().any(|p| p == current))
+    };
     judged
         .iter()
-        .filter(|s| seen.contains(&s.id.as_str()) && !s.status.is_done())
+        .filter(|s| seen.contains(&s.id.as_str()) && !s.status.is_done() && !awaits_current(s))
         .map(|s| s.id.clone())
         .collect()
 }
 
 /// The lesson's status: error if anything could not be read; pass when
-/// every step is done; pending when all that is missing is the record still on its way.
+/// every step is done; pending when all that is missing is the record still on its way (a step
+/// skipped is then one waiting behind it).
 pub fn overall(steps: &[StepVerdict]) -> Status {
     if steps.iter().any(|s| s.status == Status::Error) {
         Status::Error
     } else if steps.iter().all(|s| s.status.is_done()) {
         Status::Pass
-    } else if steps
-        .iter()
-        .all(|s| s.status.is_done() || s.status == Status::Pending)
+    } else if steps.iter().any(|s| s.status == Status::Pending)
+        && steps
+            .iter()
+            .all(|s| s.status.is_done() || matches!(s.status, Status::Pending | Status::Skip))
     {
         Status::Pending
     } else {
@@ -257,6 +296,75 @@ mod tests {
         );
         assert_eq!(steps[0].status, Status::Fail);
         assert_eq!(steps[1].status, Status::Skip);
+    }
+
+    fn troubleshooting() -> Lesson {
+        Lesson::load(&Source::Embedded, "flow-logs-troubleshooting", &[]).expect("lesson loads")
+    }
+
+    fn statuses(steps: &[StepVerdict]) -> Vec<Status> {
+        steps.iter().map(|s| s.status).collect()
+    }
+
+    #[test]
+    fn a_proven_step_holds_back_nothing_behind_it() {
+        // The port was put back before the ACCEPT arrived: the REJECT proves close-port, and
+        // reopened waits for its record.
+        let l = troubleshooting();
+        let steps = assemble(
+            &l,
+            vec![one(Status::Fail), one(Status::Pass), one(Status::Pending)],
+        );
+        assert_eq!(
+            statuses(&steps),
+            [Status::Pass, Status::Pass, Status::Pending]
+        );
+        assert_eq!(overall(&steps), Status::Pending);
+        assert_eq!(steps.iter().map(|s| s.earned).sum::<u32>(), 65);
+    }
+
+    #[test]
+    fn a_step_waiting_for_its_proof_does_not_block_the_proof() {
+        // Closed, reopened early, the REJECT still on its way: close-port waits (its own check
+        // says pending), rejected waits for the record, reopened comes after it.
+        let l = troubleshooting();
+        let steps = assemble(
+            &l,
+            vec![
+                one(Status::Pending),
+                one(Status::Pending),
+                one(Status::Pending),
+            ],
+        );
+        assert_eq!(
+            statuses(&steps),
+            [Status::Pending, Status::Pending, Status::Skip]
+        );
+        let after = steps[2]
+            .findings
+            .iter()
+            .find(|f| f.id == "reopened.blocked")
+            .expect("says what it waits for");
+        assert_eq!(after.message.key, "engine.after-pending");
+        assert_eq!(overall(&steps), Status::Pending);
+        // Behind a failed step, the wait names it as something to fix.
+        let steps = assemble(
+            &l,
+            vec![
+                one(Status::Fail),
+                one(Status::Pending),
+                one(Status::Pending),
+            ],
+        );
+        assert_eq!(
+            steps[1]
+                .findings
+                .iter()
+                .find(|f| f.id == "rejected.blocked")
+                .map(|f| f.message.key),
+            Some("engine.blocked")
+        );
+        assert_eq!(overall(&steps), Status::Fail);
     }
 
     #[test]

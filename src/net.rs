@@ -12,8 +12,9 @@
 //!   the return traffic to the requester's ephemeral port.
 //!
 //! Who sends the request is known in the sandbox (this machine). On AWS it is not: the student
-//! may curl from anywhere. Then a rule open to any address counts as open (someone gets in), and
-//! only a network ACL entry covering every address counts as blocking.
+//! may curl from anywhere. Then the port is open when someone gets in: some address that a rule
+//! admits and that the network ACL, entry by entry in rule order, lets through both ways. An ACL
+//! that allows a few addresses before it denies everyone leaves the port open to those few.
 
 use crate::aws::{NaclEntry, RuleSource, SgRule};
 use std::collections::BTreeMap;
@@ -58,10 +59,37 @@ pub fn reach<'a>(
     requester: Requester,
     client_port: Option<u16>,
 ) -> Reach<'a> {
-    let opening = rules
+    let opening: Vec<&SgRule> = rules
         .iter()
         .filter(|r| !r.egress && sg_rule_admits(r, prefix_lists, port, requester))
         .collect();
+    if requester == Requester::Anyone && !opening.is_empty() {
+        // Someone gets in when some address passes the rules and, entry by entry in rule
+        // order, the network ACL both ways. Addresses fall in classes by the blocks that hold
+        // them; one address of each class is enough.
+        let candidates = edge_addresses(rules, prefix_lists, nacl);
+        let judged: Vec<Reach> = candidates
+            .iter()
+            .map(|ip| {
+                reach(
+                    rules,
+                    prefix_lists,
+                    nacl,
+                    port,
+                    Requester::Address(*ip),
+                    client_port,
+                )
+            })
+            .filter(|r| !r.opening.is_empty())
+            .collect();
+        if !judged.is_empty() {
+            let nacl_deny = match judged.iter().any(Reach::is_open) {
+                true => None,
+                false => judged.iter().find_map(|r| r.nacl_deny),
+            };
+            return Reach { opening, nacl_deny };
+        }
+    }
     let inbound = first_match(nacl, false, port, requester).filter(|e| !e.allow);
     let outbound = || {
         let ports: Vec<u16> = match client_port {
@@ -76,6 +104,66 @@ pub fn reach<'a>(
         opening,
         nacl_deny: inbound.or_else(outbound),
     }
+}
+
+/// One address of every class the blocks of the rules, prefix lists and ACL entries cut the
+/// address space into: each block's first and last address and the ones just outside it (where
+/// the gaps between nested blocks begin and end).
+fn edge_addresses(
+    rules: &[SgRule],
+    prefix_lists: &BTreeMap<String, Vec<String>>,
+    nacl: &[NaclEntry],
+) -> Vec<IpAddr> {
+    let blocks = rules
+        .iter()
+        .filter_map(|r| match &r.source {
+            RuleSource::Cidr(c) => Some(c.as_str()),
+            _ => None,
+        })
+        .chain(prefix_lists.values().flatten().map(String::as_str))
+        .chain(nacl.iter().filter_map(|e| e.cidr.as_deref()));
+    let mut out: Vec<IpAddr> = Vec::new();
+    for block in blocks {
+        let Some((net, bits)) = parse_cidr(block) else {
+            continue;
+        };
+        let edges: Vec<IpAddr> = match net {
+            IpAddr::V4(n) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
+                let (first, last) = (u32::from(n) & mask, u32::from(n) | !mask);
+                [
+                    first.checked_sub(1),
+                    Some(first),
+                    Some(last),
+                    last.checked_add(1),
+                ]
+                .into_iter()
+                .flatten()
+                .map(|a| IpAddr::V4(a.into()))
+                .collect()
+            }
+            IpAddr::V6(n) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
+                let (first, last) = (u128::from(n) & mask, u128::from(n) | !mask);
+                [
+                    first.checked_sub(1),
+                    Some(first),
+                    Some(last),
+                    last.checked_add(1),
+                ]
+                .into_iter()
+                .flatten()
+                .map(|a| IpAddr::V6(a.into()))
+                .collect()
+            }
+        };
+        for ip in edges {
+            if !out.contains(&ip) {
+                out.push(ip);
+            }
+        }
+    }
+    out
 }
 
 /// Whether an inbound rule lets `requester` in on TCP `port`.
@@ -304,6 +392,50 @@ mod tests {
         nacl.push(entry(50, false, false, "203.0.113.0/24", Some((80, 80))));
         assert!(reach(&rules, &none, &nacl, 80, Requester::Anyone, None).is_open());
         assert!(!reach(&rules, &none, &nacl, 80, student(), None).is_open());
+    }
+
+    #[test]
+    fn with_the_requester_unknown_the_acl_is_judged_entry_by_entry() {
+        let none = BTreeMap::new();
+        // (open, the number of the entry that blocks)
+        let anyone = |rules: &[SgRule], extra: &[NaclEntry]| {
+            let mut nacl = default_nacl();
+            nacl.extend(extra.iter().cloned());
+            let r = reach(rules, &none, &nacl, 80, Requester::Anyone, None);
+            (r.is_open(), r.nacl_deny.map(|e| e.rule_number))
+        };
+        let open_to_all = [rule("tcp", Some((80, 80)), cidr("0.0.0.0/0"))];
+        // Some addresses allowed first, then port 80 denied to everyone: those few get in.
+        let some_then_all = [
+            entry(40, false, true, "203.0.113.0/24", Some((80, 80))),
+            entry(50, false, false, "0.0.0.0/0", Some((80, 80))),
+        ];
+        assert!(anyone(&open_to_all, &some_then_all).0);
+        // The other way round, everyone is denied before anyone is allowed.
+        let all_then_some = [
+            entry(40, false, false, "0.0.0.0/0", Some((80, 80))),
+            entry(50, false, true, "203.0.113.0/24", Some((80, 80))),
+        ];
+        assert_eq!(anyone(&open_to_all, &all_then_some), (false, Some(40)));
+        // The ACL lets in only addresses no rule admits: nobody gets in.
+        let office_only = [rule("tcp", Some((80, 80)), cidr("10.0.0.0/8"))];
+        assert!(!anyone(&office_only, &some_then_all).0);
+        // Nested blocks: everyone but one /24 is denied, and a rule admits that /24's
+        // neighbour only.
+        let neighbour = [rule("tcp", Some((80, 80)), cidr("203.0.112.0/23"))];
+        let deny_all_but = [
+            entry(40, false, true, "203.0.113.0/24", Some((80, 80))),
+            entry(50, false, false, "0.0.0.0/0", Some((80, 80))),
+        ];
+        assert!(anyone(&neighbour, &deny_all_but).0);
+        // Return traffic denied to everyone but the allowed block.
+        let back_denied = [
+            entry(40, true, true, "198.51.100.0/24", None),
+            entry(50, true, false, "0.0.0.0/0", None),
+        ];
+        assert!(anyone(&open_to_all, &back_denied).0);
+        let ssh_only_back = [entry(50, true, false, "0.0.0.0/0", None)];
+        assert!(!anyone(&open_to_all, &ssh_only_back).0);
     }
 
     #[test]

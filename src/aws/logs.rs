@@ -89,14 +89,16 @@ impl Aws {
     }
 
     /// Reads the events of the streams whose names start with `stream_prefix` (the ENI id),
-    /// newest first, handing each to `visit` until it breaks or the events get older than
-    /// `not_before_ms`.
+    /// newest first across all of them, handing each to `visit` until it breaks or the events
+    /// get older than `not_before_ms`.
     ///
     /// Newest first because a public instance's stream is busy: internet scanners leave
-    /// thousands of records a day, and the student's request is among the last. Nothing is
-    /// kept here, so memory stays the same however long the stream is; the time bound (the
-    /// flow log's creation, or the request) ends the search rather than an event count that
-    /// could cut off the recent end.
+    /// thousands of records a day, and the student's request is among the last. One timeline
+    /// because an ENI may have several streams (`eni-…-all` and `eni-…-reject` from two flow
+    /// logs): "a REJECT, then an ACCEPT" is about time, not about which stream was read first.
+    /// Each stream holds one page at a time, so memory stays the same however long the streams
+    /// are; the time bound (the flow log's creation, or the request) ends the search rather
+    /// than an event count that could cut off the recent end.
     pub async fn scan_newest_first(
         &self,
         group: &str,
@@ -104,50 +106,82 @@ impl Aws {
         not_before_ms: Option<i64>,
         mut visit: impl FnMut(LogEvent) -> ControlFlow<()>,
     ) -> Result<(), AwsError> {
-        for stream in self.streams(group, stream_prefix).await? {
-            let mut token: Option<String> = None;
-            loop {
-                let mut request = self
-                    .logs
-                    .get_log_events()
-                    .log_group_name(group)
-                    .log_stream_name(&stream)
-                    .start_from_head(false)
-                    .set_next_token(token.clone());
-                if let Some(start) = not_before_ms {
-                    request = request.start_time(start);
+        let mut cursors: Vec<Cursor> = self
+            .streams(group, stream_prefix)
+            .await?
+            .into_iter()
+            .map(Cursor::new)
+            .collect();
+        loop {
+            for cursor in &mut cursors {
+                if cursor.page.is_empty() && !cursor.done {
+                    self.next_page(group, cursor, not_before_ms).await?;
                 }
-                let Some(page) = not_found_as_none(
-                    "logs:GetLogEvents",
-                    request.send().await,
-                    &["ResourceNotFoundException"],
-                )?
-                else {
-                    break;
-                };
-                // A page holds its events oldest first; the pages go back in time.
-                for e in page.events().iter().rev() {
-                    let timestamp = e.timestamp().unwrap_or_default();
-                    if not_before_ms.is_some_and(|s| timestamp < s) {
-                        continue;
-                    }
-                    let event = LogEvent {
-                        stream: stream.clone(),
-                        timestamp,
-                        ingested: e.ingestion_time(),
-                        message: e.message().unwrap_or_default().to_string(),
-                    };
-                    if visit(event).is_break() {
-                        return Ok(());
-                    }
-                }
-                let next = page.next_backward_token().map(str::to_string);
-                // CloudWatch Logs answers the token it was given once there is nothing older.
-                if page.events().is_empty() || next.is_none() || next == token {
-                    break;
-                }
-                token = next;
             }
+            // The stream whose next event is the newest goes first.
+            let Some(cursor) = cursors
+                .iter_mut()
+                .filter(|c| !c.page.is_empty())
+                .max_by_key(|c| c.page.front().map(|e| e.timestamp))
+            else {
+                return Ok(());
+            };
+            let Some(event) = cursor.page.pop_front() else {
+                return Ok(());
+            };
+            if visit(event).is_break() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads the page of `cursor`'s stream that comes before what it has read, newest event
+    /// first; marks the stream done once nothing older is left.
+    async fn next_page(
+        &self,
+        group: &str,
+        cursor: &mut Cursor,
+        not_before_ms: Option<i64>,
+    ) -> Result<(), AwsError> {
+        while cursor.page.is_empty() && !cursor.done {
+            let mut request = self
+                .logs
+                .get_log_events()
+                .log_group_name(group)
+                .log_stream_name(&cursor.stream)
+                .start_from_head(false)
+                .set_next_token(cursor.token.clone());
+            if let Some(start) = not_before_ms {
+                request = request.start_time(start);
+            }
+            let Some(page) = not_found_as_none(
+                "logs:GetLogEvents",
+                request.send().await,
+                &["ResourceNotFoundException"],
+            )?
+            else {
+                cursor.done = true;
+                break;
+            };
+            // A page holds its events oldest first; the pages go back in time.
+            for e in page.events().iter().rev() {
+                let timestamp = e.timestamp().unwrap_or_default();
+                if not_before_ms.is_some_and(|s| timestamp < s) {
+                    continue;
+                }
+                cursor.page.push_back(LogEvent {
+                    stream: cursor.stream.clone(),
+                    timestamp,
+                    ingested: e.ingestion_time(),
+                    message: e.message().unwrap_or_default().to_string(),
+                });
+            }
+            let next = page.next_backward_token().map(str::to_string);
+            // CloudWatch Logs answers the token it was given once there is nothing older.
+            if page.events().is_empty() || next.is_none() || next == cursor.token {
+                cursor.done = true;
+            }
+            cursor.token = next;
         }
         Ok(())
     }
@@ -184,5 +218,25 @@ impl Aws {
         }
         out.sort_by_key(|s| std::cmp::Reverse(s.0));
         Ok(out.into_iter().map(|(_, name)| name).collect())
+    }
+}
+
+/// Where the merged read of one stream stands: the page being handed out, newest first, and
+/// the token of the page before it.
+struct Cursor {
+    stream: String,
+    page: std::collections::VecDeque<LogEvent>,
+    token: Option<String>,
+    done: bool,
+}
+
+impl Cursor {
+    fn new(stream: String) -> Cursor {
+        Cursor {
+            stream,
+            page: std::collections::VecDeque::new(),
+            token: None,
+            done: false,
+        }
     }
 }

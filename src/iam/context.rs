@@ -19,8 +19,19 @@ use super::time::format_rfc3339;
 /// element). Every key not set or marked absent is unknown.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestContext {
-    /// Lower-cased key → `Some(values)` if present, `None` if known absent.
-    keys: BTreeMap<String, Option<Vec<String>>>,
+    /// Lower-cased key → what is known of it.
+    keys: BTreeMap<String, Known>,
+    /// Lower-cased key prefixes (`aws:principaltag/`) whose every key is known absent.
+    absent_prefixes: Vec<String>,
+}
+
+/// What is known of one key, short of its exact value when that is not known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Known {
+    Present(Vec<String>),
+    Absent,
+    DateWithin(i64, i64),
+    AbsentOrPublicAddress,
 }
 
 /// What a [`RequestContext`] knows about one key.
@@ -33,6 +44,12 @@ pub enum KeyState<'a> {
     Absent,
     /// Nothing is known: the key may or may not be sent, with any value.
     Unknown,
+    /// Present with one date, not known exactly but between these two (Unix seconds): a
+    /// session's `aws:TokenIssueTime` lies between the role's creation and now.
+    DateWithin(i64, i64),
+    /// Absent, or present with an address on the public internet: a call an AWS service makes
+    /// from its own network never comes from a private, loopback or documentation address.
+    AbsentOrPublicAddress,
 }
 
 impl RequestContext {
@@ -48,20 +65,45 @@ impl RequestContext {
 
     /// Marks `key` present with all of `values` (a multivalued key).
     pub fn set_all(&mut self, key: &str, values: Vec<String>) -> &mut Self {
-        self.keys.insert(key.to_lowercase(), Some(values));
+        self.keys.insert(key.to_lowercase(), Known::Present(values));
         self
     }
 
     /// Marks `key` as known not to be sent with the request.
     pub fn absent(&mut self, key: &str) -> &mut Self {
-        self.keys.insert(key.to_lowercase(), None);
+        self.keys.insert(key.to_lowercase(), Known::Absent);
+        self
+    }
+
+    /// Marks every key starting with `prefix` (`aws:PrincipalTag/`) as known absent, unless
+    /// set on its own.
+    pub fn absent_prefix(&mut self, prefix: &str) -> &mut Self {
+        self.absent_prefixes.push(prefix.to_lowercase());
+        self
+    }
+
+    /// Marks `key` present with one date between `from` and `to` (Unix seconds).
+    pub fn date_within(&mut self, key: &str, from: i64, to: i64) -> &mut Self {
+        self.keys
+            .insert(key.to_lowercase(), Known::DateWithin(from, to.max(from)));
+        self
+    }
+
+    /// Marks `key` absent or present with a public address.
+    pub fn absent_or_public_address(&mut self, key: &str) -> &mut Self {
+        self.keys
+            .insert(key.to_lowercase(), Known::AbsentOrPublicAddress);
         self
     }
 
     pub fn state(&self, key: &str) -> KeyState<'_> {
-        match self.keys.get(&key.to_lowercase()) {
-            Some(Some(values)) => KeyState::Present(values),
-            Some(None) => KeyState::Absent,
+        let key = key.to_lowercase();
+        match self.keys.get(&key) {
+            Some(Known::Present(values)) => KeyState::Present(values),
+            Some(Known::Absent) => KeyState::Absent,
+            Some(Known::DateWithin(from, to)) => KeyState::DateWithin(*from, *to),
+            Some(Known::AbsentOrPublicAddress) => KeyState::AbsentOrPublicAddress,
+            None if self.absent_prefixes.iter().any(|p| key.starts_with(p)) => KeyState::Absent,
             None => KeyState::Unknown,
         }
     }
@@ -69,14 +111,36 @@ impl RequestContext {
     /// The CloudWatch Logs calls the VPC Flow Logs service makes when
     /// delivering, with the role's temporary credentials, in `region`, now,
     /// over TLS. `role_arn` is the role's ARN, path included.
+    ///
+    /// `role_created` (Unix seconds), when the role is known: no session of the role is older,
+    /// so `aws:TokenIssueTime` lies between it and now.
     pub fn flow_logs_delivery(
         region: &str,
         account: &str,
         role_arn: &str,
+        role_created: Option<i64>,
         now_epoch_secs: i64,
     ) -> Self {
         let mut c = Self::new();
         c.request_basics(now_epoch_secs);
+        c.service_network();
+        // "included in the request context only when the principal uses temporary
+        // credentials": the service delivers with a session of the role. Sessions are issued
+        // after the role exists and before they are used.
+        c.date_within(
+            "aws:TokenIssueTime",
+            role_created.unwrap_or(i64::MIN),
+            now_epoch_secs,
+        );
+        // Temporary credentials carry it; the service's session was not authenticated with
+        // MFA.
+        c.set("aws:MultiFactorAuthPresent", "false");
+        c.absent("aws:MultiFactorAuthAge");
+        // The service sets no source identity and passes no session tags; the log group and
+        // streams it creates carry no tags.
+        c.absent("aws:SourceIdentity");
+        c.absent_prefix("aws:RequestTag/");
+        c.absent("aws:TagKeys");
         // "This key is always included in the request context"; the service
         // writes to the log group in the flow log's own Region.
         c.set("aws:RequestedRegion", region);
@@ -137,6 +201,20 @@ impl RequestContext {
         let _ = region;
         let mut c = Self::new();
         c.request_basics(now_epoch_secs);
+        c.service_network();
+        // A service principal is no IAM principal: it belongs to no organization, carries no
+        // tags, and uses no credentials of an account's (so no MFA, no session).
+        c.absent("aws:PrincipalOrgID");
+        c.absent("aws:PrincipalOrgPaths");
+        c.absent_prefix("aws:PrincipalTag/");
+        c.absent("aws:MultiFactorAuthPresent");
+        c.absent("aws:MultiFactorAuthAge");
+        c.absent("aws:TokenIssueTime");
+        c.absent("aws:SourceIdentity");
+        c.absent("aws:username");
+        // The service asks for no session tags.
+        c.absent_prefix("aws:RequestTag/");
+        c.absent("aws:TagKeys");
         // "The calling service passes the account ID [and the ARN] of the
         // original resource"; the VPC Flow Logs guide uses both keys in its
         // trust policy against the confused deputy.
@@ -164,6 +242,18 @@ impl RequestContext {
         c.absent("aws:AssumedRoot");
         c.absent("aws:FederatedProvider");
         c
+    }
+
+    /// Keys of a call made by an AWS service from its own network, not through one of the
+    /// account's VPC endpoints.
+    fn service_network(&mut self) {
+        // The address is the service's, on AWS's public network: never private, loopback or
+        // reserved for documentation.
+        self.absent_or_public_address("aws:SourceIp");
+        // "only if the request is made through a VPC endpoint": a service's own call is not.
+        self.absent("aws:SourceVpc");
+        self.absent("aws:SourceVpce");
+        self.absent("aws:VpcSourceIp");
     }
 
     /// Keys every request carries whatever its kind.

@@ -252,12 +252,56 @@ pub(crate) fn evaluate(
     if op.family == Family::Null {
         return null(condition, state);
     }
+    let unknown = || Outcome::Undecided(UndecidedReason::UnknownKey(condition.key.clone()));
     let actual = match state {
-        KeyState::Unknown => {
-            return Outcome::Undecided(UndecidedReason::UnknownKey(condition.key.clone()));
-        }
+        KeyState::Unknown => return unknown(),
         KeyState::Absent | KeyState::Present([]) => return op.when_absent().into(),
         KeyState::Present(values) => values,
+        // One value, known only to lie in a range: decided where every date in it gives the
+        // same answer.
+        KeyState::DateWithin(from, to) => {
+            let Family::Date(cmp) = op.family else {
+                return unknown();
+            };
+            let matched = any(condition.values.iter().map(|v| match parse_date(v) {
+                Some(expected) => within(cmp, (from, 0), (to, 0), expected),
+                None => Outcome::Undecided(UndecidedReason::BadValue(v.clone())),
+            }));
+            let matched = if op.negated {
+                matched.negate()
+            } else {
+                matched
+            };
+            return match matched {
+                Outcome::Undecided(UndecidedReason::UnknownKey(_)) => unknown(),
+                other => other,
+            };
+        }
+        // Absent, or one public address: decided where both give the same answer.
+        KeyState::AbsentOrPublicAddress => {
+            let when_absent = Outcome::from(op.when_absent());
+            let when_present = match op.family {
+                Family::Ip => {
+                    let matched = any(condition.values.iter().map(|v| match Cidr::parse(v) {
+                        // No public address lies in a private or reserved block.
+                        Some(range) if range.is_special_use() => Outcome::No,
+                        Some(_) => unknown(),
+                        None => Outcome::Undecided(UndecidedReason::BadValue(v.clone())),
+                    }));
+                    if op.negated {
+                        matched.negate()
+                    } else {
+                        matched
+                    }
+                }
+                _ => unknown(),
+            };
+            return if when_present == when_absent {
+                when_absent
+            } else {
+                unknown()
+            };
+        }
     };
     if op.set.is_none() && actual.len() > 1 {
         return Outcome::Undecided(UndecidedReason::UnsupportedOperator(format!(
@@ -291,7 +335,10 @@ fn null(condition: &Condition, state: KeyState<'_>) -> Outcome {
             return Outcome::Undecided(UndecidedReason::UnknownKey(condition.key.clone()));
         }
         KeyState::Absent | KeyState::Present([]) => true,
-        KeyState::Present(_) => false,
+        KeyState::Present(_) | KeyState::DateWithin(..) => false,
+        KeyState::AbsentOrPublicAddress => {
+            return Outcome::Undecided(UndecidedReason::UnknownKey(condition.key.clone()));
+        }
     };
     any(condition.values.iter().map(|v| match parse_bool(v) {
         Some(wants_null) => Outcome::from(wants_null == is_null),
@@ -377,6 +424,20 @@ impl Expected {
             // Each family only ever builds its own kind of value.
             _ => bad(actual),
         }
+    }
+}
+
+/// `cmp` between a date somewhere in `[from, to]` and `expected`: decided when it holds for
+/// both ends alike (every comparison is monotone in the date).
+fn within(cmp: Cmp, from: Instant, to: Instant, expected: Instant) -> Outcome {
+    let (low, high) = (cmp.holds(&from, &expected), cmp.holds(&to, &expected));
+    match cmp {
+        // Equal only where the range is one instant; never where it misses the date.
+        Cmp::Eq if from == to => low.into(),
+        Cmp::Eq if expected < from || expected > to => Outcome::No,
+        Cmp::Eq => Outcome::Undecided(UndecidedReason::UnknownKey(String::new())),
+        _ if low == high => low.into(),
+        _ => Outcome::Undecided(UndecidedReason::UnknownKey(String::new())),
     }
 }
 

@@ -87,6 +87,36 @@ impl Cidr {
         (prefix <= max).then_some(Self { network, prefix })
     }
 
+    /// Whether the whole range lies in a block no host on the public internet has an address
+    /// in: private, shared, loopback, link-local, documentation, benchmarking, multicast and
+    /// reserved (RFC 6890 and RFC 5737; RFC 4193, 4291 and 3849 for IPv6).
+    pub(crate) fn is_special_use(&self) -> bool {
+        const BLOCKS: &[&str] = &[
+            "0.0.0.0/8",
+            "10.0.0.0/8",
+            "100.64.0.0/10",
+            "127.0.0.0/8",
+            "169.254.0.0/16",
+            "172.16.0.0/12",
+            "192.0.0.0/24",
+            "192.0.2.0/24",
+            "192.168.0.0/16",
+            "198.18.0.0/15",
+            "198.51.100.0/24",
+            "203.0.113.0/24",
+            "224.0.0.0/3",
+            "::/127",
+            "fc00::/7",
+            "fe80::/10",
+            "2001:db8::/32",
+            "ff00::/8",
+        ];
+        BLOCKS
+            .iter()
+            .filter_map(|b| Cidr::parse(b))
+            .any(|block| block.prefix <= self.prefix && block.contains(self.network))
+    }
+
     /// Whether `address` lies in the range; never across address families.
     pub(crate) fn contains(&self, address: IpAddr) -> bool {
         let (net, ip, bits) = match (self.network, address) {

@@ -156,6 +156,8 @@ fn substitute(
         KeyState::Present(_) => Err(UndecidedReason::BadValue(format!(
             "${{{key}}} (a multivalued key cannot be a policy variable)"
         ))),
-        KeyState::Unknown => Err(UndecidedReason::UnresolvedVariable(key.to_owned())),
+        KeyState::Unknown | KeyState::DateWithin(..) | KeyState::AbsentOrPublicAddress => {
+            Err(UndecidedReason::UnresolvedVariable(key.to_owned()))
+        }
     }
 }

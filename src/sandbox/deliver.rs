@@ -160,7 +160,14 @@ impl Simulator {
                     None => continue,
                 },
             };
-            if may_write(&docs, boundary.as_ref(), &env, group, &role.arn) {
+            if may_write(
+                &docs,
+                boundary.as_ref(),
+                &env,
+                group,
+                &role.arn,
+                role.created,
+            ) {
                 out.push(fl);
             }
         }
@@ -176,12 +183,13 @@ fn may_write(
     env: &Env,
     group: &str,
     role_arn: &str,
+    role_created: Option<i64>,
 ) -> bool {
     let refs: Vec<&PolicyDocument> = docs.iter().collect();
     let resource = env.fill(&format!(
         "arn:aws:logs:{{region}}:{{account}}:log-group:{group}:log-stream:eni-0123456789abcdef0-all"
     ));
-    let context = env.delivery_context(role_arn);
+    let context = env.delivery_context(role_arn, role_created);
     ["logs:CreateLogStream", "logs:PutLogEvents"]
         .iter()
         .all(|action| {

@@ -54,19 +54,75 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, A
     })
 }
 
-/// The lab's flow log: the one with the lab's Name tag, else one awslab made for this lesson
-/// (its lesson tag) under another name. A flow log that carries neither is not the lab's,
-/// however much else about it matches: judging it, or worse replacing it, could cost someone
-/// the flow log they rely on. Among several, one to CloudWatch Logs is preferred.
-pub fn pick<'a>(flow_logs: &'a [FlowLog], name: &str, lesson: &Lab) -> Option<&'a FlowLog> {
+/// What a flow log must be for the lab, as far as the caller knows it: the `traffic` kind
+/// knows the name and the log group, the `flow-log` kind everything.
+pub struct Wanted<'a> {
+    pub name: &'a str,
+    pub log_group: &'a str,
+    pub role: Option<&'a str>,
+    pub traffic_type: Option<&'a str>,
+}
+
+impl<'a> From<&'a Params> for Wanted<'a> {
+    fn from(p: &'a Params) -> Wanted<'a> {
+        Wanted {
+            name: &p.name,
+            log_group: &p.log_group,
+            role: Some(&p.role),
+            traffic_type: Some(&p.traffic_type),
+        }
+    }
+}
+
+/// The flow logs that may be the lab's: the ones with the lab's Name tag, and those awslab made
+/// for this lesson (its lesson tag) under another name. A flow log that carries neither is not
+/// the lab's, however much else about it matches: judging it, or worse replacing it, could cost
+/// someone the flow log they rely on.
+pub fn candidates<'a>(flow_logs: &'a [FlowLog], name: &str, lesson: &Lab) -> Vec<&'a FlowLog> {
     flow_logs
         .iter()
         .filter(|f| f.name() == Some(name) || has_lesson_tag(&f.tags, lesson))
-        .max_by_key(|f| {
-            (f.name() == Some(name)) as u8 * 4
-                + has_lesson_tag(&f.tags, lesson) as u8 * 2
-                + (f.destination_type.as_deref() == Some("cloud-watch-logs")) as u8
-        })
+        .collect()
+}
+
+/// The lab's flow log, and the other candidates beside it. Among several (a right one and a
+/// leftover of an earlier try), the one that fits the step best is judged, so a student is
+/// never failed for an old try that is also there: most of what the step asks, then delivering,
+/// the lab's name, the lesson tag, the newest.
+pub fn pick<'a>(
+    flow_logs: &'a [FlowLog],
+    wanted: &Wanted,
+    lesson: &Lab,
+) -> (Option<&'a FlowLog>, Vec<&'a FlowLog>) {
+    let mut all = candidates(flow_logs, wanted.name, lesson);
+    all.sort_by_key(|f| std::cmp::Reverse(fit(f, wanted, lesson)));
+    let mut all = all.into_iter();
+    let judged = all.next();
+    (judged, all.collect())
+}
+
+/// How well `f` fits, larger is better (compared in order).
+fn fit(f: &FlowLog, w: &Wanted, lesson: &Lab) -> (u8, bool, bool, bool, bool, i64) {
+    let to_logs = f.destination_type.as_deref() == Some("cloud-watch-logs");
+    let traffic = f.traffic_type.as_deref();
+    let right = [
+        to_logs,
+        to_logs && f.log_group.as_deref() == Some(w.log_group),
+        w.role
+            .is_none_or(|r| f.role_arn.as_deref().map(role_name) == Some(r)),
+        match w.traffic_type {
+            Some(t) => traffic == Some(t),
+            None => traffic == Some("ALL"),
+        },
+    ];
+    (
+        right.iter().filter(|r| **r).count() as u8,
+        f.deliver_status.as_deref() != Some("FAILED"),
+        f.name() == Some(w.name),
+        has_lesson_tag(&f.tags, lesson),
+        to_logs,
+        f.created.unwrap_or(0),
+    )
 }
 
 /// A flow log that delivers to the lab's log group but carries neither the lab's name nor the
@@ -123,47 +179,55 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let create = Text::new("flow-log.fix-create")
         .arg("vpc", &p.vpc)
         .arg("cli", &create_cli);
-    let Some(fl) = pick(&o.flow_logs, &p.name, env.lesson) else {
-        if let Some(other) = unnamed_candidate(&o.flow_logs, &p.log_group) {
-            return vec![
-                Finding::fail(
-                    "exists",
-                    match other.name() {
-                        None => Text::new("flow-log.not-named"),
-                        Some(current) => {
-                            Text::new("flow-log.named-otherwise").arg("current", current)
-                        }
-                    }
-                    .arg("id", &other.id)
-                    .arg("group", &p.log_group)
-                    .arg("name", &p.name),
-                )
-                .fix(name_fix(&other.id, &p.name))
-                .on(&other.id),
-            ];
-        }
-        return vec![
-            Finding::fail(
-                "exists",
-                Text::new("flow-log.missing")
-                    .arg("vpc", &p.vpc)
-                    .arg("vpc_id", &vpc_id),
-            )
-            .fix(create)
-            .on(vpc_id),
-        ];
+    let (judged, others) = pick(&o.flow_logs, &Wanted::from(p), env.lesson);
+    // No flow log is provably the lab's: one that delivers to the lab's log group without the
+    // lab's name is most likely the student's, judged in full so that every problem shows at
+    // once, but never taken as the lab's.
+    let (fl, provisional) = match judged {
+        Some(fl) => (fl, false),
+        None => match unnamed_candidate(&o.flow_logs, &p.log_group) {
+            Some(other) => (other, true),
+            None => {
+                return vec![
+                    Finding::fail(
+                        "exists",
+                        Text::new("flow-log.missing")
+                            .arg("vpc", &p.vpc)
+                            .arg("vpc_id", &vpc_id),
+                    )
+                    .fix(create)
+                    .on(vpc_id),
+                ];
+            }
+        },
     };
     let recreate = Text::new("flow-log.fix-recreate")
         .arg("id", &fl.id)
+        .arg("vpc", &p.vpc)
+        .arg("name", &p.name)
         .arg("cli", recreate_cli(&fl.id, &create_cli));
     let on = |f: Finding| f.on(&fl.id);
-    let mut out = vec![on(Finding::pass(
-        "exists",
-        Text::new("flow-log.exists")
-            .arg("vpc", &p.vpc)
-            .arg("id", &fl.id),
-    )
-    .at(fl.created))];
+    let mut out = vec![if provisional {
+        on(Finding::fail(
+            "exists",
+            match fl.name() {
+                None => Text::new("flow-log.not-named"),
+                Some(current) => Text::new("flow-log.named-otherwise").arg("current", current),
+            }
+            .arg("id", &fl.id)
+            .arg("group", &p.log_group)
+            .arg("name", &p.name),
+        )
+        .fix(name_fix(&fl.id, &p.name)))
+    } else {
+        on(Finding::pass(
+            "exists",
+            Text::new("flow-log.exists")
+                .arg("vpc", &p.vpc)
+                .arg("id", &fl.id),
+        )
+        .at(fl.created))
+    }];
 
     let destination = fl.destination_type.as_deref().unwrap_or("?");
     if destination != "cloud-watch-logs" {
@@ -220,10 +284,13 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             "traffic-type",
             Text::new("flow-log.traffic-ok").arg("type", t),
         ),
-        "ACCEPT" => Finding::warn(
+        // Accepted requests still show up, but REJECT records never do, and the lesson
+        // after this one reads them: the student would meet the problem there, unexplained.
+        "ACCEPT" => Finding::fail(
             "traffic-type",
             Text::new("flow-log.traffic-accept").arg("wanted", &p.traffic_type),
-        ),
+        )
+        .fix(recreate.clone()),
         t => Finding::fail(
             "traffic-type",
             Text::new("flow-log.traffic-wrong")
@@ -233,22 +300,24 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         .fix(recreate.clone()),
     }));
 
-    out.push(on(match fl.name() {
-        Some(n) if n == p.name => {
-            Finding::pass("name", Text::new("flow-log.name-ok").arg("name", n))
-        }
-        Some(n) => Finding::warn(
-            "name",
-            Text::new("flow-log.name-other")
-                .arg("name", n)
-                .arg("wanted", &p.name),
-        )
-        .fix(name_fix(&fl.id, &p.name)),
-        None => Finding::warn(
-            "name",
-            Text::new("flow-log.name-missing").arg("wanted", &p.name),
-        )
-        .fix(name_fix(&fl.id, &p.name)),
+    out.extend((!provisional).then(|| {
+        on(match fl.name() {
+            Some(n) if n == p.name => {
+                Finding::pass("name", Text::new("flow-log.name-ok").arg("name", n))
+            }
+            Some(n) => Finding::warn(
+                "name",
+                Text::new("flow-log.name-other")
+                    .arg("name", n)
+                    .arg("wanted", &p.name),
+            )
+            .fix(name_fix(&fl.id, &p.name)),
+            None => Finding::warn(
+                "name",
+                Text::new("flow-log.name-missing").arg("wanted", &p.name),
+            )
+            .fix(name_fix(&fl.id, &p.name)),
+        })
     }));
 
     if fl.deliver_status.as_deref() == Some("FAILED") {
@@ -286,7 +355,71 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             )));
         }
     }
+    // A flow log that must be made again gets its name with the new one: naming this one first
+    // would be wasted work, so the recreate fix is the one shown, and first.
+    if out
+        .iter()
+        .any(|f| f.status == Status::Fail && RECREATE_FOR.contains(&f.id.as_str()))
+    {
+        for f in &mut out {
+            if matches!(f.id.as_str(), "exists" | "name") {
+                f.remediation = None;
+            }
+        }
+        out.sort_by_key(|f| !(f.status == Status::Fail && RECREATE_FOR.contains(&f.id.as_str())));
+    }
+    if !others.is_empty() {
+        let list: Vec<String> = others.iter().map(|f| describe(f)).collect();
+        let cli: Vec<String> = others
+            .iter()
+            .map(|f| format!("aws ec2 delete-flow-logs --flow-log-ids {}", sh(&f.id)))
+            .collect();
+        out.push(
+            Finding::tip(
+                "others",
+                Text::new("flow-log.others")
+                    .arg("id", &fl.id)
+                    .arg("count", others.len())
+                    .arg("others", list.join("; ")),
+            )
+            .fix(Text::new("flow-log.fix-others").arg("cli", cli.join(" && ")))
+            .on(others
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")),
+        );
+    }
     out
+}
+
+/// A flow log as a person tells it apart from another: id, name, filter, where it delivers.
+pub fn describe(f: &FlowLog) -> String {
+    format!(
+        "{} ({}, {}, {})",
+        f.id,
+        f.name().unwrap_or("-"),
+        f.traffic_type.as_deref().unwrap_or("?"),
+        f.log_group
+            .as_deref()
+            .or(f.destination.as_deref())
+            .unwrap_or("?")
+    )
+}
+
+/// Deletes `fl` and makes it again as it was, but recording all traffic: what a flow log with
+/// a filter that leaves out the records a lesson needs must become.
+pub fn recreate_all_cli(fl: &FlowLog, name: &str, lesson: &Lab) -> String {
+    let (tag_key, tag_value) = lesson_tag(lesson);
+    let spec = NewFlowLog {
+        vpc_id: fl.resource_id.as_deref().unwrap_or("?"),
+        traffic_type: "ALL",
+        log_group: fl.log_group.as_deref().unwrap_or("?"),
+        role_arn: fl.role_arn.as_deref().unwrap_or("?"),
+        max_aggregation_interval: fl.max_aggregation_interval,
+        tags: &[("Name", name), (tag_key, tag_value)],
+    };
+    recreate_cli(&fl.id, &create_cli(&spec))
 }
 
 fn recreate_cli(id: &str, create_cli: &str) -> String {
@@ -370,37 +503,20 @@ pub async fn apply(
         )
     };
 
-    let Some(existing) = pick(&observed.flow_logs, &p.name, lesson) else {
-        if !found(&findings, "exists", &[Status::Fail]) {
-            return Ok(Vec::new());
-        }
-        if let Some(other) = unnamed_candidate(&observed.flow_logs, &p.log_group) {
-            // AWS refuses a second flow log of the same configuration, and this one may be
-            // the student's own: naming it is theirs to agree to.
-            let change = |done: bool| {
-                Change::destructive(
-                    Text::new(if done {
-                        "apply.flow-log-named"
-                    } else {
-                        "apply.flow-log-name-other"
-                    })
-                    .arg("id", &other.id)
-                    .arg("name", &p.name)
-                    .arg("group", &p.log_group),
-                    name_cli(&other.id, &p.name),
-                    &other.id,
-                )
-            };
-            if !consent.covers(&other.id) {
-                return Ok(vec![change(false)]);
+    let (judged, _) = pick(&observed.flow_logs, &Wanted::from(p), lesson);
+    let (existing, provisional) = match judged {
+        Some(fl) => (fl, false),
+        None => match unnamed_candidate(&observed.flow_logs, &p.log_group) {
+            Some(other) => (other, true),
+            None => {
+                if !found(&findings, "exists", &[Status::Fail]) {
+                    return Ok(Vec::new());
+                }
+                let id = aws.create_flow_log(&spec).await?;
+                return Ok(vec![created(&id)]);
             }
-            aws.create_tags(&other.id, &[("Name", &p.name)]).await?;
-            return Ok(vec![change(true)]);
-        }
-        let id = aws.create_flow_log(&spec).await?;
-        return Ok(vec![created(&id)]);
+        },
     };
-
     let wrong: Vec<&str> = RECREATE_FOR
         .iter()
         .copied()
@@ -432,6 +548,29 @@ pub async fn apply(
         return Ok(vec![deleted, created(&id)]);
     }
 
+    if provisional {
+        // AWS refuses a second flow log of the same configuration, and this one may be the
+        // student's own: naming it is theirs to agree to.
+        let change = |done: bool| {
+            Change::destructive(
+                Text::new(if done {
+                    "apply.flow-log-named"
+                } else {
+                    "apply.flow-log-name-other"
+                })
+                .arg("id", &existing.id)
+                .arg("name", &p.name)
+                .arg("group", &p.log_group),
+                name_cli(&existing.id, &p.name),
+                &existing.id,
+            )
+        };
+        if !consent.covers(&existing.id) {
+            return Ok(vec![change(false)]);
+        }
+        aws.create_tags(&existing.id, &[("Name", &p.name)]).await?;
+        return Ok(vec![change(true)]);
+    }
     if found(&findings, "name", &[Status::Fail, Status::Warn]) {
         aws.create_tags(&existing.id, &[("Name", &p.name)]).await?;
         return Ok(vec![Change::new(

@@ -405,8 +405,14 @@ impl<'a> Env<'a> {
 
     /// The calls the Flow Logs service makes to CloudWatch Logs with the role `role_arn`: in
     /// this region, now, over TLS, as that role (see [`RequestContext::flow_logs_delivery`]).
-    pub fn delivery_context(&self, role_arn: &str) -> RequestContext {
-        RequestContext::flow_logs_delivery(self.region, self.account, role_arn, self.now)
+    pub fn delivery_context(&self, role_arn: &str, role_created: Option<i64>) -> RequestContext {
+        RequestContext::flow_logs_delivery(
+            self.region,
+            self.account,
+            role_arn,
+            role_created,
+            self.now,
+        )
     }
 }
 
@@ -415,6 +421,8 @@ impl<'a> Env<'a> {
 pub struct Permissions<'a> {
     pub identity: Vec<(&'a str, &'a PolicyDocument)>,
     pub boundary: Option<(&'a str, &'a PolicyDocument)>,
+    /// When the role was made, if it exists: its sessions are no older.
+    pub role_created: Option<i64>,
 }
 
 /// How a role's policies measure up to the lesson's required permissions, each action judged
@@ -429,6 +437,8 @@ pub struct Gaps {
     pub undecided: Vec<String>,
     /// The first undecidable part found, explained for the student.
     pub why_undecided: Option<Text>,
+    /// The first Deny statement that decidedly applies.
+    pub denied_by: Option<DeniedBy>,
 }
 
 impl Gaps {
@@ -441,7 +451,7 @@ impl Gaps {
 }
 
 pub fn permission_gaps(permissions: &Permissions, env: &Env, role_arn: &str) -> Gaps {
-    let context = env.delivery_context(role_arn);
+    let context = env.delivery_context(role_arn, permissions.role_created);
     let identity: Vec<&PolicyDocument> = permissions.identity.iter().map(|(_, d)| *d).collect();
     let boundary = permissions.boundary.map(|(_, d)| d);
     let names: Vec<&str> = permissions
@@ -463,7 +473,13 @@ pub fn permission_gaps(permissions: &Permissions, env: &Env, role_arn: &str) -> 
             let evaluation = iam::evaluate_identity(&identity, boundary, &request);
             match evaluation.decision {
                 Decision::Allow => {}
-                Decision::ExplicitDeny => gaps.denied.push(action.clone()),
+                Decision::ExplicitDeny => {
+                    gaps.denied.push(action.clone());
+                    if gaps.denied_by.is_none() {
+                        gaps.denied_by =
+                            definite_deny(&evaluation).map(|r| DeniedBy::of(r, &names));
+                    }
+                }
                 Decision::ImplicitDeny => {
                     let without_boundary = iam::evaluate(&identity, &request).decision;
                     if boundary.is_some() && without_boundary == Decision::Allow {
@@ -485,6 +501,44 @@ pub fn permission_gaps(permissions: &Permissions, env: &Env, role_arn: &str) -> 
         }
     }
     gaps
+}
+
+/// A Deny statement of `evaluation` that applies whatever awslab cannot see.
+pub fn definite_deny(evaluation: &iam::Evaluation) -> Option<&iam::StatementRef> {
+    evaluation
+        .deny_statements
+        .iter()
+        .find(|r| !evaluation.undecided.iter().any(|u| &u.statement == *r))
+}
+
+/// A Deny statement as a person finds it: the policy, the statement's number and its Sid.
+#[derive(Debug, Clone, Default)]
+pub struct DeniedBy {
+    pub policy: String,
+    pub statement: usize,
+    pub sid: String,
+}
+
+impl DeniedBy {
+    pub fn of(r: &iam::StatementRef, names: &[&str]) -> DeniedBy {
+        DeniedBy {
+            policy: names.get(r.document).copied().unwrap_or("?").to_string(),
+            statement: r.statement + 1,
+            sid: r
+                .sid
+                .as_deref()
+                .map(|s| format!(" (Sid {s})"))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `text` with the statement as its `by_policy`, `by_statement` and `by_sid`.
+    pub fn args(by: Option<&DeniedBy>, text: Text) -> Text {
+        let by = by.cloned().unwrap_or_default();
+        text.arg("by_policy", by.policy)
+            .arg("by_statement", by.statement)
+            .arg("by_sid", by.sid)
+    }
 }
 
 /// Why a statement could not be decided, naming the policy, the statement, the condition and

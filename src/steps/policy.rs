@@ -3,7 +3,7 @@
 
 use super::Lab;
 use super::{
-    Change, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli, lesson_tag,
+    Change, DeniedBy, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli, lesson_tag,
     permission_gaps, sh, similar_names,
 };
 use crate::aws::{Aws, AwsError, MAX_POLICY_VERSIONS, ManagedPolicy};
@@ -75,6 +75,7 @@ async fn grants(
     let permissions = Permissions {
         identity: vec![(p.name.as_str(), &document)],
         boundary: None,
+        role_created: None,
     };
     Ok(permission_gaps(&permissions, &env, &lab_role_arn(p, &env)).is_complete())
 }
@@ -150,16 +151,20 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let permissions = Permissions {
         identity: vec![(p.name.as_str(), &document)],
         boundary: None,
+        role_created: None,
     };
     let gaps = permission_gaps(&permissions, env, &lab_role_arn(p, env));
     if !gaps.denied.is_empty() {
         out.push(
             Finding::fail(
                 "actions",
-                Text::new("policy.denied")
-                    .arg("name", &p.name)
-                    .arg("version", &version)
-                    .arg("actions", gaps.denied.join(", ")),
+                DeniedBy::args(
+                    gaps.denied_by.as_ref(),
+                    Text::new("policy.denied")
+                        .arg("name", &p.name)
+                        .arg("version", &version)
+                        .arg("actions", gaps.denied.join(", ")),
+                ),
             )
             .fix(version_fix(o, p, policy, env.lesson))
             .on(resource),

@@ -2,7 +2,7 @@
 
 use super::Lab;
 use super::{
-    Change, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli, lesson_tag,
+    Change, DeniedBy, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli, lesson_tag,
     permission_gaps, sh,
 };
 use crate::aws::{Aws, AwsError, ErrorKind, FlowLog, PolicyText, Role};
@@ -133,6 +133,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let permissions = Permissions {
         identity: parsed.iter().map(|(t, d)| (t.name.as_str(), d)).collect(),
         boundary: boundary.as_ref().map(|(n, d)| (*n, d)),
+        role_created: role.created,
     };
     let effective = permission_gaps(&permissions, env, &role.arn);
     let attached = o
@@ -173,6 +174,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     let alone = Permissions {
                         identity: vec![("", d)],
                         boundary: None,
+                        role_created: role.created,
                     };
                     !permission_gaps(&alone, env, &role.arn).denied.is_empty()
                 };
@@ -190,10 +192,13 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                 out.push(
                     Finding::fail(
                         "effective",
-                        Text::new("role.denied-elsewhere")
-                            .arg("name", &p.name)
-                            .arg("actions", effective.denied.join(", "))
-                            .arg("policies", deniers.join(", ")),
+                        DeniedBy::args(
+                            effective.denied_by.as_ref(),
+                            Text::new("role.denied-elsewhere")
+                                .arg("name", &p.name)
+                                .arg("actions", effective.denied.join(", "))
+                                .arg("policies", deniers.join(", ")),
+                        ),
                     )
                     .fix(Text::new("role.fix-deny").arg("name", &p.name))
                     .on(&role.arn),

@@ -288,12 +288,26 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     fix.push(revoke_cli(group, &of_group));
                 }
             }
-            Finding::fail(
+            // awslab closed it and remembers the rules it took away, yet the port is open: it
+            // was put back. The request sent while it was closed may still be on its way to
+            // the log, and that record is what proves this step; until it can no longer come,
+            // the step waits rather than fails.
+            let reopened_early = !o.removed.is_empty();
+            Finding::new(
                 "port",
-                Text::new("security-group-rule.open")
-                    .arg("port", p.port)
-                    .arg("instance", &instance.id)
-                    .arg("rules", list(&r.opening)),
+                if reopened_early {
+                    Status::Pending
+                } else {
+                    Status::Fail
+                },
+                Text::new(if reopened_early {
+                    "security-group-rule.open-again"
+                } else {
+                    "security-group-rule.open"
+                })
+                .arg("port", p.port)
+                .arg("instance", &instance.id)
+                .arg("rules", list(&r.opening)),
             )
             .fix(
                 Text::new("security-group-rule.fix-close")

@@ -2,7 +2,7 @@
 //! the log stream of the instance's network interface.
 
 use super::Lab;
-use super::flow_log::{self, pick};
+use super::flow_log::{self, Wanted, pick};
 use super::{Env, sh};
 use crate::aws::{Aws, AwsError, FlowLog, Instance, LogEvent};
 use crate::finding::Finding;
@@ -93,6 +93,11 @@ const NEW_FLOW_LOG_SECS: i64 = 15 * 60;
 pub struct Observed {
     pub vpc_found: bool,
     pub flow_log: Option<FlowLog>,
+    /// Every flow log on the VPC that delivers to the lab flow log's log group (it among
+    /// them): their streams of the ENI are one timeline.
+    pub feeds: Vec<FlowLog>,
+    /// The VPC's flow logs, whatever they are: said when none is the lab's.
+    pub on_vpc: Vec<FlowLog>,
     pub instance: Option<Instance>,
     /// What the newest-first search of the ENI's streams found.
     pub search: Search,
@@ -110,7 +115,7 @@ pub async fn observe(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observed, Aw
     if let (Some(fl), Some(instance)) = (&o.flow_log, &o.instance) {
         // Only records written since this flow log exists are its own.
         let not_before = fl.created.map(|s| s * 1000 - CREATION_MARGIN_MS);
-        o.search = search_streams(aws, fl, instance, p, None, not_before).await?;
+        o.search = search_streams(aws, fl, &o.feeds, instance, p, None, not_before).await?;
     }
     if p.expect.contains(&Action::Reject) {
         o.reach = Some(super::security_group_rule::observe_instance(aws, &p.vpc).await?);
@@ -123,6 +128,8 @@ pub async fn observe_setup(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observ
     let nothing = || Observed {
         vpc_found: false,
         flow_log: None,
+        feeds: Vec::new(),
+        on_vpc: Vec::new(),
         instance: None,
         search: Search::default(),
         reach: None,
@@ -137,49 +144,100 @@ pub async fn observe_setup(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observ
         aws.instances_in(&first.id)
     );
     let (vpc, instances) = (vpc?, instances?);
+    let wanted = Wanted {
+        name: &p.flow_log,
+        log_group: &p.log_group,
+        role: None,
+        traffic_type: None,
+    };
+    let to_logs = |f: &FlowLog| f.destination_type.as_deref() == Some("cloud-watch-logs");
+    let flow_log = pick(&vpc.flow_logs, &wanted, lesson)
+        .0
+        .filter(|f| to_logs(f))
+        .cloned();
+    let feeds = flow_log
+        .as_ref()
+        .map(|fl| {
+            vpc.flow_logs
+                .iter()
+                .filter(|f| to_logs(f) && f.log_group == fl.log_group)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Observed {
         vpc_found: true,
-        flow_log: pick(&vpc.flow_logs, &p.flow_log, lesson)
-            .filter(|f| f.destination_type.as_deref() == Some("cloud-watch-logs"))
-            .cloned(),
+        flow_log,
+        feeds,
+        on_vpc: vpc.flow_logs,
         instance: lab_instance(&instances).cloned(),
         search: Search::default(),
         reach: None,
     })
 }
 
-/// Searches the instance's ENI stream of `fl`, newest first, for the records `p` expects of
+/// Searches the instance's ENI streams in the log group of `fl`, newest first across all of
+/// them (one timeline, whichever of the `feeds` wrote each), for the records `p` expects of
 /// requests to its port (the last sent at `sent_at`, Unix seconds, when the caller knows),
 /// reading nothing older than `not_before_ms`. Stops once they are all found; keeps only what
 /// it reports.
 pub async fn search_streams(
     aws: &Aws,
     fl: &FlowLog,
+    feeds: &[FlowLog],
     instance: &Instance,
     p: &Params,
     sent_at: Option<i64>,
     not_before_ms: Option<i64>,
 ) -> Result<Search, AwsError> {
-    let (Some(group), Some(eni), Ok(format)) = (
+    let (Some(group), Some(eni), Ok(default_format)) = (
         fl.log_group.as_deref(),
         instance.primary_eni(),
         format_of(fl),
     ) else {
         return Ok(Search::default());
     };
+    let account = aws.identity().await?.account;
     let private_ip = eni.private_ip.clone().unwrap_or_default();
     let expected = Expected {
         private_ip: &private_ip,
         port: p.port,
         sent_at,
         actions: &p.expect,
+        account: &account,
+        eni: &eni.id,
     };
+    // A stream is named after the ENI and the filter of the flow log that writes it
+    // (`eni-…-all`, `eni-…-reject`): its records are in that flow log's format.
+    let mut formats: std::collections::HashMap<String, LogFormat> = Default::default();
     let mut search = Search::default();
     aws.scan_newest_first(group, &eni.id, not_before_ms, |event| {
-        search.visit(event, &format, &expected)
+        let format = formats.entry(event.stream.clone()).or_insert_with(|| {
+            feed_of(&event.stream, feeds)
+                .and_then(|f| format_of(f).ok())
+                .unwrap_or_else(|| default_format.clone())
+        });
+        search.visit(event, format, &expected)
     })
     .await?;
     Ok(search)
+}
+
+/// The flow log among `feeds` that writes `stream`, by the filter its name ends with.
+fn feed_of<'a>(stream: &str, feeds: &'a [FlowLog]) -> Option<&'a FlowLog> {
+    let filter = stream.rsplit('-').next()?.to_ascii_uppercase();
+    feeds
+        .iter()
+        .find(|f| f.traffic_type.as_deref() == Some(filter.as_str()))
+}
+
+/// Whether the flow logs whose records are read capture records of `action` at all.
+pub fn captured(feeds: &[FlowLog], action: Action) -> bool {
+    feeds.iter().any(|f| match f.traffic_type.as_deref() {
+        Some("ALL") => true,
+        Some(t) => t == action.as_str(),
+        None => false,
+    })
 }
 
 /// The instance the lab's request goes to: a running one with a public IP if there is one.
@@ -201,14 +259,23 @@ pub struct Expected<'a> {
     pub sent_at: Option<i64>,
     /// The actions wanted, oldest first; the last one is the record of the request sent.
     pub actions: &'a [Action],
+    /// The account and the ENI judged: a record whose format names others is not this lab's,
+    /// however well the rest matches (one PutLogEvents can write anything into a stream).
+    pub account: &'a str,
+    pub eni: &'a str,
 }
 
 impl Expected<'_> {
     /// A record of a request to the lab's port, at any time.
     pub fn matches(&self, r: &FlowRecord) -> bool {
+        let names = |field: &str, wanted: &str| {
+            !r.fields().any(|(name, _)| name == field) || r.get(field) == Some(wanted)
+        };
         r.protocol() == Some(TCP)
             && r.dstport() == Some(self.port)
             && r.dstaddr().map(|a| a.to_string()).as_deref() == Some(self.private_ip)
+            && names("account-id", self.account)
+            && names("interface-id", self.eni)
     }
 
     /// Whether a record's window covers or follows the request sent.
@@ -361,7 +428,18 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let Some(fl) = &o.flow_log else {
         out.push(Finding::skip(
             "record",
-            Text::new("traffic.no-flow-log").arg("vpc", &p.vpc),
+            if o.on_vpc.is_empty() {
+                Text::new("traffic.no-flow-log").arg("vpc", &p.vpc)
+            } else {
+                // Say what is there: "no flow log" next to the student's unnamed one reads as
+                // if awslab did not see it.
+                let list: Vec<String> = o.on_vpc.iter().map(flow_log::describe).collect();
+                Text::new("traffic.no-lab-flow-log")
+                    .arg("vpc", &p.vpc)
+                    .arg("name", &p.flow_log)
+                    .arg("group", &p.log_group)
+                    .arg("others", list.join("; "))
+            },
         ));
         return out;
     };
@@ -379,7 +457,17 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let private_ip = eni.private_ip.as_deref().unwrap_or("");
     let group = fl.log_group.as_deref().unwrap_or("");
     let search = &o.search;
-    if let Some(matched) = search.matched() {
+    // The records hold while the rule is back: a port closed again after the ACCEPT does
+    // not keep the step (README: "the rule is back and an ACCEPT record follows the REJECT").
+    let closed_now = o
+        .reach
+        .as_ref()
+        .filter(|_| p.expects_reopening())
+        .filter(|reach| {
+            use super::security_group_rule as sg;
+            !sg::reach(reach, p.port, sg::requester(env), None).is_open()
+        });
+    if let Some(matched) = search.matched().filter(|_| closed_now.is_none()) {
         let (event, _) = matched[matched.len() - 1];
         let key = match p.expect.as_slice() {
             [Action::Accept] => "traffic.found",
@@ -404,17 +492,48 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         );
         return out;
     }
-    // The records wanted end with a request let through after one dropped: while the port is
-    // still closed, no such record can come.
-    if let Some(reach) = o.reach.as_ref().filter(|_| p.expects_reopening()) {
-        use super::security_group_rule as sg;
-        if !sg::reach(reach, p.port, sg::requester(env), None).is_open() {
+    // A filter that leaves out an expected action: no such record can ever arrive.
+    if let Some(missing) = p.expect.iter().find(|a| !captured(&o.feeds, **a)) {
+        out.push(
+            Finding::fail(
+                "filter",
+                Text::new("traffic.filter-excludes")
+                    .arg("id", &fl.id)
+                    .arg("filter", fl.traffic_type.as_deref().unwrap_or("?"))
+                    .arg("action", missing.as_str()),
+            )
+            .fix(
+                Text::new("traffic.fix-filter")
+                    .arg("id", &fl.id)
+                    .arg("vpc", &p.vpc)
+                    .arg("name", &p.flow_log)
+                    .arg(
+                        "cli",
+                        flow_log::recreate_all_cli(fl, &p.flow_log, env.lesson),
+                    ),
+            )
+            .on(&fl.id),
+        );
+        return out;
+    }
+    // The records wanted end with a request let through after one dropped. Once the drop is
+    // on record, a port still closed is what keeps the rest away; before that, the closed port
+    // is what the earlier step wants, and advice to open it would undo it.
+    if let Some(reach) = closed_now {
+        let dropped_on_record = search.rejected.is_some() || search.matched().is_some();
+        if dropped_on_record {
+            use super::security_group_rule as sg;
             let rules = sg::to_restore(reach, p.port);
             let cli: Vec<String> = rules.iter().map(sg::authorize_cli).collect();
+            let key = if search.matched().is_some() {
+                "traffic.closed-again"
+            } else {
+                "traffic.still-closed"
+            };
             out.push(
                 Finding::fail(
                     "port",
-                    Text::new("traffic.still-closed")
+                    Text::new(key)
                         .arg("port", p.port)
                         .arg("instance", &instance.id),
                 )
@@ -593,6 +712,8 @@ mod tests {
             port: 80,
             sent_at,
             actions,
+            account: "123456789012",
+            eni: "eni-1",
         };
         let mut out = Search::default();
         for e in events {

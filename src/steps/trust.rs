@@ -40,7 +40,9 @@ pub async fn observe(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observed, Aw
         match flow_log_step {
             Some(f) => {
                 let observed = flow_log::observe_vpc(aws, &f.vpc).await?;
-                Ok(flow_log::pick(&observed.flow_logs, &f.name, lesson).map(|fl| fl.id.clone()))
+                Ok(flow_log::pick(&observed.flow_logs, &f.into(), lesson)
+                    .0
+                    .map(|fl| fl.id.clone()))
             }
             None => Ok(None),
         }
@@ -160,9 +162,14 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         }
         Decision::ExplicitDeny => Finding::fail(
             "trusts-service",
-            Text::new("trust.denied")
-                .arg("role", &p.role)
-                .arg("service", &p.service),
+            super::DeniedBy::args(
+                super::definite_deny(&with_context)
+                    .map(|r| super::DeniedBy::of(r, &[&trust_name(p)]))
+                    .as_ref(),
+                Text::new("trust.denied")
+                    .arg("role", &p.role)
+                    .arg("service", &p.service),
+            ),
         ),
         // Fail closed: a condition awslab cannot decide does not let the service in.
         Decision::Uncertain => match with_context.undecided.first() {
@@ -172,9 +179,12 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             ),
             None => Finding::fail(
                 "trusts-service",
-                Text::new("trust.denied")
-                    .arg("role", &p.role)
-                    .arg("service", &p.service),
+                super::DeniedBy::args(
+                    None,
+                    Text::new("trust.denied")
+                        .arg("role", &p.role)
+                        .arg("service", &p.service),
+                ),
             ),
         },
         Decision::ImplicitDeny => {

@@ -74,6 +74,7 @@ pub async fn until_record(
         let found = traffic::search_streams(
             &fresh,
             fl,
+            &o.feeds,
             instance,
             p,
             Some(sent_at_ms / 1000),

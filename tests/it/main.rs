@@ -21,5 +21,6 @@ mod rough_edges;
 mod sandbox;
 mod troubleshooting;
 mod verdicts;
+mod verdicts_three;
 mod verify;
 mod wizard;

@@ -379,6 +379,11 @@ async fn conditions_are_judged_against_the_delivery_request() {
         // The service's calls come from AWS's own network: awslab cannot know the address,
         // and what it cannot decide does not earn the step.
         (
+            r#"{"IpAddress": {"aws:SourceIp": "121.134.0.0/16"}}"#.to_string(),
+            "fail",
+        ),
+        // Never from a documentation range, though: that is decided.
+        (
             r#"{"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}"#.to_string(),
             "fail",
         ),
@@ -391,7 +396,7 @@ async fn conditions_are_judged_against_the_delivery_request() {
             expected,
             "{condition}: {v:#}"
         );
-        if condition.contains("SourceIp") {
+        if condition.contains("121.134.") {
             let msg = v.message("policy.actions");
             assert!(
                 msg.contains("aws:SourceIp") && msg.contains("statement 1"),
@@ -467,9 +472,10 @@ async fn an_inline_conditional_deny_on_the_role_is_weighed() {
         let (_, v) = lab.account.awslab().verify_json();
         assert_eq!(v.step_status("role"), expected, "{condition}: {v:#}");
         if expected == "fail" {
+            // The service never calls from 10.0.0.0/8: the Deny applies, decidedly.
             let msg = v.message("role.effective");
             assert!(
-                msg.contains("Guard") && msg.contains("aws:SourceIp"),
+                msg.contains("Sid Guard") && msg.contains("denied by"),
                 "{msg}"
             );
         }

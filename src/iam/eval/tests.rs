@@ -791,9 +791,11 @@ const ROLE: &str = "arn:aws:iam::123456789012:role/lab/FlowLogsRole";
 const FLOW_LOG: &str = "arn:aws:ec2:ap-northeast-2:123456789012:vpc-flow-log/fl-0123456789abcdef0";
 /// 2026-05-01T00:00:00Z.
 const NOW: i64 = 1_777_593_600;
+/// 2026-01-01T00:00:00Z: when the role was made.
+const ROLE_CREATED: i64 = 1_767_225_600;
 
 fn delivery() -> RequestContext {
-    RequestContext::flow_logs_delivery(REGION, ACCOUNT, ROLE, NOW)
+    RequestContext::flow_logs_delivery(REGION, ACCOUNT, ROLE, Some(ROLE_CREATED), NOW)
 }
 
 /// A version 2012-10-17 identity policy with one statement.
@@ -854,16 +856,28 @@ fn flow_logs_delivery_context_keys() {
     ] {
         assert_eq!(c.state(key), KeyState::Absent, "{key}");
     }
+    present("aws:MultiFactorAuthPresent", "false");
     for key in [
-        "aws:SourceIp",
         "aws:SourceVpc",
+        "aws:SourceVpce",
+        "aws:VpcSourceIp",
+        "aws:MultiFactorAuthAge",
+        "aws:SourceIdentity",
+        "aws:RequestTag/team",
+        "aws:TagKeys",
+    ] {
+        assert_eq!(c.state(key), KeyState::Absent, "{key}");
+    }
+    assert_eq!(c.state("aws:SourceIp"), KeyState::AbsentOrPublicAddress);
+    assert_eq!(
+        c.state("aws:TokenIssueTime"),
+        KeyState::DateWithin(ROLE_CREATED, NOW)
+    );
+    for key in [
         "aws:userid",
         "aws:PrincipalOrgID",
         "aws:PrincipalTag/team",
-        "aws:MultiFactorAuthPresent",
-        "aws:TokenIssueTime",
         "aws:UserAgent",
-        "aws:TagKeys",
         "sts:ExternalId",
     ] {
         assert_eq!(c.state(key), KeyState::Unknown, "{key}");
@@ -894,15 +908,27 @@ fn service_assume_role_context_keys() {
         "aws:referer",
         "aws:AssumedRoot",
         "aws:FederatedProvider",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:PrincipalTag/team",
+        "AWS:PRINCIPALTAG/Team",
+        "aws:MultiFactorAuthPresent",
+        "aws:MultiFactorAuthAge",
+        "aws:TokenIssueTime",
+        "aws:SourceIdentity",
+        "aws:username",
+        "aws:RequestTag/project",
+        "aws:TagKeys",
+        "aws:SourceVpc",
+        "aws:SourceVpce",
     ] {
         assert_eq!(c.state(key), KeyState::Absent, "{key}");
     }
+    assert_eq!(c.state("aws:SourceIp"), KeyState::AbsentOrPublicAddress);
     for key in [
         "aws:RequestedRegion",
         "aws:PrincipalArn",
         "aws:PrincipalAccount",
-        "aws:username",
-        "aws:SourceIp",
         "aws:SourceOrgID",
         "sts:ExternalId",
     ] {
@@ -1068,7 +1094,7 @@ fn secure_transport_deny() {
 fn source_ip_is_unknown_for_service_calls() {
     let from_office = policy(
         r#"{"Effect": "Allow", "Action": "logs:*", "Resource": "*",
-            "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}"#,
+            "Condition": {"IpAddress": {"aws:SourceIp": "121.134.0.0/16"}}}"#,
     );
     let result = put(&[&from_office], &delivery());
     assert_eq!(result.decision, Decision::Uncertain);
@@ -1089,7 +1115,7 @@ fn source_ip_is_unknown_for_service_calls() {
     let admin = policy(r#"{"Effect": "Allow", "Action": "*", "Resource": "*"}"#);
     let outside_office = policy(
         r#"{"Effect": "Deny", "Action": "*", "Resource": "*",
-            "Condition": {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}"#,
+            "Condition": {"NotIpAddress": {"aws:SourceIp": "121.134.0.0/16"}}}"#,
     );
     let result = put(&[&admin, &outside_office], &delivery());
     assert_eq!(result.decision, Decision::Uncertain);
@@ -1125,8 +1151,9 @@ fn null_checks_against_the_delivery_context() {
         ),
         (
             r#"{"Null": {"aws:TokenIssueTime": "false"}}"#,
-            Decision::Uncertain,
+            Decision::Allow,
         ),
+        (r#"{"Null": {"aws:SourceIp": "true"}}"#, Decision::Uncertain),
     ];
     for (condition, expected) in cases {
         let document = policy(&format!(
@@ -1363,4 +1390,272 @@ fn not_action_allows_with_the_delivery_context() {
         put(&[&everything_but_iam], &delivery()).decision,
         Decision::Allow
     );
+}
+
+// ---- What can be decided without knowing a key's value (absent keys, ranges, edges).
+
+/// The decision for a one-statement `effect` on `logs:PutLogEvents` with `condition`, next to
+/// an admin Allow, in `context`.
+fn decide(effect: &str, condition: &str, context: &RequestContext) -> Decision {
+    let admin = policy(r#"{"Effect": "Allow", "Action": "*", "Resource": "*"}"#);
+    let guard = policy(&format!(
+        r#"{{"Effect": "{effect}", "Action": "logs:*", "Resource": "*", "Condition": {condition}}}"#
+    ));
+    if effect == "Allow" {
+        put(&[&guard], context).decision
+    } else {
+        put(&[&admin, &guard], context).decision
+    }
+}
+
+#[test]
+fn absent_keys_are_decided_by_operator_family_and_if_exists() {
+    // A service principal's AssumeRole carries none of these keys.
+    let c = RequestContext::service_assume_role(FLOW_LOGS, REGION, ACCOUNT, FLOW_LOG, NOW);
+    // (condition on absent keys, does the condition hold)
+    let cases: &[(&str, bool)] = &[
+        (r#"{"StringEquals": {"aws:PrincipalOrgID": "o-1"}}"#, false),
+        (
+            r#"{"StringNotEquals": {"aws:PrincipalOrgID": "o-1"}}"#,
+            true,
+        ),
+        (
+            r#"{"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-1"}}"#,
+            true,
+        ),
+        (
+            r#"{"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-1"}}"#,
+            true,
+        ),
+        (
+            r#"{"StringLike": {"aws:PrincipalOrgPaths": "o-1/*"}}"#,
+            false,
+        ),
+        (
+            r#"{"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-1/*"}}"#,
+            false,
+        ),
+        (
+            r#"{"ForAllValues:StringLike": {"aws:PrincipalOrgPaths": "o-1/*"}}"#,
+            true,
+        ),
+        (
+            r#"{"StringEquals": {"aws:PrincipalTag/team": "net"}}"#,
+            false,
+        ),
+        (
+            r#"{"StringNotEqualsIgnoreCase": {"aws:PrincipalTag/Team": "net"}}"#,
+            true,
+        ),
+        (r#"{"Bool": {"aws:MultiFactorAuthPresent": "true"}}"#, false),
+        (
+            r#"{"Bool": {"aws:MultiFactorAuthPresent": "false"}}"#,
+            false,
+        ),
+        (
+            r#"{"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}"#,
+            true,
+        ),
+        (
+            r#"{"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}"#,
+            false,
+        ),
+        (
+            r#"{"NumericGreaterThanIfExists": {"aws:MultiFactorAuthAge": "3600"}}"#,
+            true,
+        ),
+        (
+            r#"{"DateLessThan": {"aws:TokenIssueTime": "2020-01-01"}}"#,
+            false,
+        ),
+        (
+            r#"{"DateNotEquals": {"aws:TokenIssueTime": "2020-01-01"}}"#,
+            true,
+        ),
+        (
+            r#"{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/x"}}"#,
+            false,
+        ),
+        (r#"{"Null": {"aws:PrincipalOrgID": "true"}}"#, true),
+        (r#"{"Null": {"aws:PrincipalOrgID": "false"}}"#, false),
+        (r#"{"Bool": {"aws:PrincipalIsAWSService": "true"}}"#, true),
+    ];
+    for (condition, holds) in cases {
+        if condition.contains("aws:PrincipalArn") {
+            // aws:PrincipalArn stays unknown for a service principal.
+            assert_eq!(decide("Allow", condition, &c), Decision::Uncertain);
+            continue;
+        }
+        let expected = if *holds {
+            Decision::ExplicitDeny
+        } else {
+            Decision::Allow
+        };
+        let document = policy(&format!(
+            r#"{{"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole", "Condition": {condition}}}"#
+        ));
+        let trust = policy(
+            r#"{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}"#,
+        );
+        let principal = Principal::Service(FLOW_LOGS.into());
+        let decision = evaluate(
+            &[&trust, &document],
+            &Request {
+                action: "sts:AssumeRole",
+                resource: None,
+                principal: Some(&principal),
+                context: &c,
+            },
+        )
+        .decision;
+        assert_eq!(decision, expected, "{condition}");
+    }
+}
+
+#[test]
+fn an_organisation_guard_denies_the_service_unless_it_exempts_services() {
+    let c = RequestContext::service_assume_role(FLOW_LOGS, REGION, ACCOUNT, FLOW_LOG, NOW);
+    let trust = policy(
+        r#"{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}"#,
+    );
+    let principal = Principal::Service(FLOW_LOGS.into());
+    let judge = |guard: &str| {
+        let guard = policy(guard);
+        evaluate(
+            &[&trust, &guard],
+            &Request {
+                action: "sts:AssumeRole",
+                resource: None,
+                principal: Some(&principal),
+                context: &c,
+            },
+        )
+    };
+    let plain = judge(
+        r#"{"Sid": "OrgOnly", "Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
+            "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}}"#,
+    );
+    assert_eq!(plain.decision, Decision::ExplicitDeny);
+    assert!(plain.undecided.is_empty(), "decided, not undecided");
+    for exemption in [
+        r#""Bool": {"aws:PrincipalIsAWSService": "false"}"#,
+        r#""BoolIfExists": {"aws:PrincipalIsAWSService": "false"}"#,
+        r#""Null": {"aws:PrincipalServiceName": "true"}"#,
+    ] {
+        let exempt = judge(&format!(
+            r#"{{"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
+                "Condition": {{"StringNotEquals": {{"aws:PrincipalOrgID": "o-abc123"}}, {exemption}}}}}"#
+        ));
+        assert_eq!(exempt.decision, Decision::Allow, "{exemption}");
+    }
+}
+
+#[test]
+fn a_session_is_never_older_than_its_role() {
+    let c = delivery();
+    // (condition on aws:TokenIssueTime, Deny applies: Some(bool), or undecided: None)
+    let cases: &[(&str, Option<bool>)] = &[
+        // Sessions issued before a date long before the role existed: none.
+        (
+            r#"{"DateLessThan": {"aws:TokenIssueTime": "2001-01-01T00:00:00Z"}}"#,
+            Some(false),
+        ),
+        (
+            r#"{"DateLessThanEquals": {"aws:TokenIssueTime": "2025-12-31"}}"#,
+            Some(false),
+        ),
+        (
+            r#"{"DateGreaterThan": {"aws:TokenIssueTime": "2001-01-01T00:00:00Z"}}"#,
+            Some(true),
+        ),
+        (
+            r#"{"DateNotEquals": {"aws:TokenIssueTime": "2001-01-01T00:00:00Z"}}"#,
+            Some(true),
+        ),
+        (
+            r#"{"DateEquals": {"aws:TokenIssueTime": "2001-01-01T00:00:00Z"}}"#,
+            Some(false),
+        ),
+        // After now: no session yet.
+        (
+            r#"{"DateGreaterThan": {"aws:TokenIssueTime": "2099-01-01"}}"#,
+            Some(false),
+        ),
+        // Between the role's creation and now: it depends on the session.
+        (
+            r#"{"DateLessThan": {"aws:TokenIssueTime": "2026-03-01"}}"#,
+            None,
+        ),
+        (
+            r#"{"DateEquals": {"aws:TokenIssueTime": "2026-03-01"}}"#,
+            None,
+        ),
+        // A number is not a date operator on it: unknown.
+        (r#"{"NumericLessThan": {"aws:TokenIssueTime": "5"}}"#, None),
+        (r#"{"Null": {"aws:TokenIssueTime": "true"}}"#, Some(false)),
+    ];
+    for (condition, applies) in cases {
+        let expected = match applies {
+            Some(true) => Decision::ExplicitDeny,
+            Some(false) => Decision::Allow,
+            None => Decision::Uncertain,
+        };
+        assert_eq!(decide("Deny", condition, &c), expected, "{condition}");
+    }
+    // Without the role's creation, only "not after now" is known.
+    let unknown_role = RequestContext::flow_logs_delivery(REGION, ACCOUNT, ROLE, None, NOW);
+    assert_eq!(
+        decide(
+            "Deny",
+            r#"{"DateLessThan": {"aws:TokenIssueTime": "2001-01-01T00:00:00Z"}}"#,
+            &unknown_role
+        ),
+        Decision::Uncertain
+    );
+}
+
+#[test]
+fn a_source_ip_guard_is_decided_where_the_address_does_not_matter() {
+    let c = delivery();
+    // (condition, Deny applies: Some(bool), or undecided: None)
+    let cases: &[(&str, Option<bool>)] = &[
+        // The service never calls from a private or documentation address, present or not.
+        (
+            r#"{"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24", "10.0.0.0/8"]}, "Bool": {"aws:ViaAWSService": "false"}}"#,
+            Some(true),
+        ),
+        (
+            r#"{"NotIpAddress": {"aws:SourceIp": "192.168.0.0/16"}}"#,
+            Some(true),
+        ),
+        (
+            r#"{"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}"#,
+            Some(false),
+        ),
+        (
+            r#"{"NotIpAddressIfExists": {"aws:SourceIp": "2001:db8::/32"}}"#,
+            Some(true),
+        ),
+        // The usual exemption decides it whatever the address.
+        (
+            r#"{"NotIpAddress": {"aws:SourceIp": "121.134.0.0/16"}, "Bool": {"aws:ViaAWSService": "true"}}"#,
+            Some(false),
+        ),
+        // A public range may hold the service's address: it depends.
+        (
+            r#"{"NotIpAddress": {"aws:SourceIp": "121.134.0.0/16"}}"#,
+            None,
+        ),
+        (r#"{"IpAddress": {"aws:SourceIp": "52.0.0.0/8"}}"#, None),
+        // Present or absent decides Null, and that is not known.
+        (r#"{"Null": {"aws:SourceIp": "false"}}"#, None),
+    ];
+    for (condition, applies) in cases {
+        let expected = match applies {
+            Some(true) => Decision::ExplicitDeny,
+            Some(false) => Decision::Allow,
+            None => Decision::Uncertain,
+        };
+        assert_eq!(decide("Deny", condition, &c), expected, "{condition}");
+    }
 }
