@@ -370,7 +370,7 @@ async fn flow_log_recording_only_rejects_fails() {
 }
 
 #[tokio::test]
-async fn flow_log_recording_only_accepts_passes_with_a_warning() {
+async fn flow_log_recording_only_accepts_fails_with_the_recreate_fix() {
     let lab = Lab::configured().await;
     // Replace the ALL flow log with an ACCEPT one.
     let fl = lab
@@ -395,10 +395,18 @@ async fn flow_log_recording_only_accepts_passes_with_a_warning() {
     })
     .await;
     lab.deliver_access_record("ACCEPT").await;
+    // The accepted request shows up, but the REJECT records the next lesson reads never would:
+    // the lab asks for All, and the student hears so now rather than one lesson later.
     let (run, v) = lab.account.awslab().verify_json();
-    assert_eq!(v.check_status("flow-log.traffic-type"), "warn");
-    assert_eq!(v.status(), "pass", "{v:#}");
-    assert_eq!(run.code(), 0);
+    assert_eq!(v.check_status("flow-log.traffic-type"), "fail", "{v:#}");
+    assert!(commands_of(&v, "flow-log.traffic-type").contains("--traffic-type ALL"));
+    assert_eq!(v.step_status("traffic"), "pass", "{v:#}");
+    assert_eq!(v.status(), "fail", "{v:#}");
+    assert_eq!(run.code(), 1);
+}
+
+fn commands_of(v: &serde_json::Value, id: &str) -> String {
+    v.check(id)["commands"].to_string()
 }
 
 #[tokio::test]
