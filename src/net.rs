@@ -127,36 +127,26 @@ fn edge_addresses(
         let Some((net, bits)) = parse_cidr(block) else {
             continue;
         };
-        let edges: Vec<IpAddr> = match net {
-            IpAddr::V4(n) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
-                let (first, last) = (u32::from(n) & mask, u32::from(n) | !mask);
-                [
-                    first.checked_sub(1),
-                    Some(first),
-                    Some(last),
-                    last.checked_add(1),
-                ]
-                .into_iter()
-                .flatten()
-                .map(|a| IpAddr::V4(a.into()))
-                .collect()
-            }
-            IpAddr::V6(n) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
-                let (first, last) = (u128::from(n) & mask, u128::from(n) | !mask);
-                [
-                    first.checked_sub(1),
-                    Some(first),
-                    Some(last),
-                    last.checked_add(1),
-                ]
-                .into_iter()
-                .flatten()
-                .map(|a| IpAddr::V6(a.into()))
-                .collect()
-            }
+        let (value, width): (u128, u32) = match net {
+            IpAddr::V4(n) => (u32::from(n).into(), 32),
+            IpAddr::V6(n) => (n.into(), 128),
         };
+        let host = width - u32::from(bits);
+        let hosts: u128 = u128::MAX.checked_shr(128 - host).unwrap_or(0);
+        let top: u128 = u128::MAX >> (128 - width);
+        let (first, last) = (value & !hosts, (value & !hosts) | hosts);
+        let edges = [
+            first.checked_sub(1),
+            Some(first),
+            Some(last),
+            last.checked_add(1).filter(|a| *a <= top),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|a| match net {
+            IpAddr::V4(_) => IpAddr::V4((a as u32).into()),
+            IpAddr::V6(_) => IpAddr::V6(a.into()),
+        });
         for ip in edges {
             if !out.contains(&ip) {
                 out.push(ip);
