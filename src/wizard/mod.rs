@@ -339,6 +339,8 @@ impl Wizard<'_> {
                 if self.opts.yes || self.prompt.confirm(&q)? {
                     agreed.push(change.clone());
                 } else if self.prompt.automatic() {
+                    // Nobody was asked: what would have changed, and why not, is said instead.
+                    self.say(self.r(change.description.clone()));
                     self.say(self.r(self.t("wizard.left-as-is-auto")));
                 } else {
                     self.say(self.r(self.t("wizard.left-as-is")));
