@@ -209,7 +209,8 @@ impl Wizard<'_> {
                     "\n{} ({asset}):",
                     self.r(self.t("wizard.document"))
                 ));
-                self.say(doc.trim_end().dimmed().to_string());
+                // JSON carries no raw control characters, but may carry invisible ones.
+                self.say(crate::i18n::unhide(doc.trim_end()).dimmed().to_string());
             }
         }
         self.say("");

