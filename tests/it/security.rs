@@ -583,3 +583,204 @@ async fn invisible_characters_from_an_account_are_shown() {
         "the message in JSON shows them too: {text}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// The shipped lesson in a folder of its own, with `flow-policy.json` a link to a file of
+/// secrets outside it (valid JSON, so only the link can give it away).
+fn lessons_with_linked_asset(secret: &std::path::Path) -> TempDir {
+    let dir = TempDir::new();
+    let lesson = dir.0.join("vpc-flow-logs");
+    std::fs::create_dir_all(&lesson).expect("lesson dir");
+    let shipped = |path: &str| {
+        std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).expect(path)
+    };
+    std::fs::write(
+        lesson.join("lesson.toml"),
+        shipped("lessons/vpc-flow-logs/lesson.toml"),
+    )
+    .expect("lesson.toml");
+    std::fs::write(
+        lesson.join("trust-policy.json"),
+        shipped("assets/vpc-flow-logs/trust-policy.json"),
+    )
+    .expect("trust");
+    std::os::unix::fs::symlink(secret, lesson.join("flow-policy.json")).expect("link");
+    dir
+}
+
+#[test]
+fn a_lesson_asset_that_is_a_link_is_not_read() {
+    let home = TempDir::new();
+    let secret = home.0.join("credentials.json");
+    std::fs::write(&secret, r#"{"aws_secret_access_key": "SECRET-KEY-1234"}"#).expect("secret");
+    let lessons = lessons_with_linked_asset(&secret);
+    let lab_dir = home.0.join("lab");
+    for args in [
+        vec!["lesson", "files", "--dir"],
+        vec!["lesson", "check", "--static"],
+    ] {
+        let mut cmd = Awslab::bare();
+        cmd.args(["--lang", "en", "--lessons"])
+            .args([&lessons.0])
+            .args(&args);
+        if args[1] == "files" {
+            cmd.args([&lab_dir]);
+        } else {
+            cmd.args([lessons.0.join("vpc-flow-logs")]);
+        }
+        let run = cmd.run_within(BOUND);
+        let all = format!("{}{}", run.stdout(), run.stderr());
+        assert_eq!(run.code(), 2, "{args:?}: {all}");
+        assert!(all.contains("symbolic link"), "{args:?}: {all}");
+        assert!(!all.contains("SECRET-KEY"), "{args:?}: {all}");
+    }
+    assert!(
+        !lab_dir.join("flow-policy.json").exists(),
+        "the linked file was copied into the lab folder"
+    );
+}
+
+#[test]
+fn the_lab_folder_is_private_and_never_written_through_a_link() {
+    let home = TempDir::new();
+    // A new folder: 0700, its documents 0600.
+    let lab_dir = home.0.join("new-lab");
+    let run = Awslab::bare()
+        .args(["--lang", "en", "lesson", "files", "vpc-flow-logs", "--dir"])
+        .args([&lab_dir])
+        .run_within(BOUND);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(mode(&lab_dir) & 0o077, 0, "{:o}", mode(&lab_dir));
+    for doc in ["flow-policy.json", "trust-policy.json"] {
+        assert_eq!(mode(&lab_dir.join(doc)) & 0o077, 0, "{doc}");
+    }
+
+    // A dangling link where a document goes: nothing is written through it, and the
+    // document is not "kept" either.
+    let planted = home.0.join("planted");
+    std::fs::create_dir(&planted).expect("dir");
+    let elsewhere = home.0.join("elsewhere.json");
+    std::os::unix::fs::symlink(&elsewhere, planted.join("trust-policy.json")).expect("link");
+    for lang in ["en", "ko"] {
+        let run = Awslab::bare()
+            .args(["--lang", lang, "lesson", "files", "vpc-flow-logs", "--dir"])
+            .args([&planted])
+            .run_within(BOUND);
+        assert_eq!(run.code(), 2, "{}{}", run.stdout(), run.stderr());
+        let said = run.stderr();
+        let expected = if lang == "en" {
+            "symbolic link"
+        } else {
+            "심볼릭 링크"
+        };
+        assert!(said.contains(expected), "{lang}: {said}");
+        assert!(!run.stdout().contains("kept"), "{}", run.stdout());
+    }
+    assert!(!elsewhere.exists(), "written through a dangling link");
+
+    // A folder others can write to is refused, with a clear message, and nothing written.
+    let shared = home.0.join("shared");
+    std::fs::create_dir(&shared).expect("dir");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let run = Awslab::bare()
+        .args(["--lang", "en", "lesson", "files", "vpc-flow-logs", "--dir"])
+        .args([&shared])
+        .run_within(BOUND);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("Other users can write to"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(std::fs::read_dir(&shared).expect("dir").count(), 0);
+}
+
+#[test]
+fn grade_out_replaces_a_planted_link_and_writes_private_reports() {
+    let dir = TempDir::new();
+    let out = dir.0.join("out");
+    std::fs::create_dir(&out).expect("out");
+    let victim = dir.0.join("victim.txt");
+    std::fs::write(&victim, "precious").expect("victim");
+    std::os::unix::fs::symlink(&victim, out.join("report.md")).expect("link");
+    std::fs::write(
+        dir.0.join("roster.csv"),
+        "student,account_id,profile,region\ns1,,no-such-profile,\n",
+    )
+    .expect("roster");
+    let run = Awslab::bare()
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_ENDPOINT_URL", &moto().endpoint)
+        .args(["grade", "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out])
+        .run_within(BOUND);
+    assert_eq!(
+        run.code(),
+        2,
+        "one student could not be read: {}",
+        run.stderr()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "precious",
+        "written through the planted link"
+    );
+    for report in [
+        "grades.csv",
+        "grades.json",
+        "junit.xml",
+        "report.md",
+        "report.html",
+    ] {
+        let path = out.join(report);
+        assert!(
+            std::fs::symlink_metadata(&path)
+                .expect(report)
+                .file_type()
+                .is_file(),
+            "{report}"
+        );
+        assert_eq!(mode(&path) & 0o077, 0, "{report}: {:o}", mode(&path));
+    }
+    assert!(
+        std::fs::read_to_string(out.join("report.md"))
+            .expect("report.md")
+            .contains("s1")
+    );
+
+    // A shared folder is refused.
+    let shared = dir.0.join("shared");
+    std::fs::create_dir(&shared).expect("dir");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+    let fixture = format!(
+        "{}/tests/fixtures/report/grades.en.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let run = Awslab::bare()
+        .args(["--lang", "en", "grade", "--from-json", &fixture, "--out"])
+        .args([&shared])
+        .run_within(BOUND);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("Other users can write to"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!shared.join("report.html").exists());
+}
