@@ -393,6 +393,30 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_of_another_user_is_refused() {
+        // As root, a folder given to nobody; as anyone else, the root folder (root's own).
+        let base = temp("owner");
+        let theirs = if unsafe { libc::geteuid() } == 0 {
+            let dir = base.join("theirs");
+            std::fs::create_dir(&dir).expect("dir");
+            std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).expect("chown");
+            dir
+        } else {
+            PathBuf::from("/")
+        };
+        assert!(
+            matches!(PrivateDir::open(&theirs), Err(FsError::OtherOwner(_))),
+            "{}",
+            theirs.display()
+        );
+        let said = FsError::OtherOwner(theirs)
+            .text()
+            .render(crate::i18n::Lang::En);
+        assert!(said.contains("belongs to another user"), "{said}");
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
     fn a_folder_others_can_write_to_is_refused() {
         let base = temp("shared");
         let dir = base.join("shared");
