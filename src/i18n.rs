@@ -109,18 +109,68 @@ impl Text {
 
 /// A value as it may reach a terminal: text from AWS (tag values, names, error messages) can
 /// hold control characters and escape sequences that would recolour, move or rewrite the
-/// student's screen. Each becomes U+FFFD; line breaks stay.
-fn neutralised(value: &str) -> String {
+/// student's screen. Each becomes U+FFFD; line breaks stay. Bidirectional controls and
+/// zero-width characters, which reorder or hide what a person reads, are shown by their code
+/// point (`<U+202E>`, see [`unhide`]).
+pub fn neutralised(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c.is_control() && c != '\n' {
+            out.push('\u{fffd}');
+        } else if is_invisible(c) {
+            out.push_str(&shown(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters that change what a person reads without being seen: the bidirectional controls
+/// (embeddings, overrides, isolates, marks) and the zero-width ones (spaces, joiners, word
+/// joiner, byte order mark).
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+    )
+}
+
+/// An invisible character as it is shown instead: its code point, `<U+202E>`.
+pub fn shown(c: char) -> String {
+    format!("<U+{:04X}>", c as u32)
+}
+
+/// `value` with every invisible character ([`is_invisible`]) shown by its code point and
+/// nothing else changed: for outputs that deal with control characters their own way.
+pub fn unhide(value: &str) -> String {
+    if !value.chars().any(is_invisible) {
+        return value.to_string();
+    }
     value
         .chars()
         .map(|c| {
-            if c.is_control() && c != '\n' {
-                '\u{fffd}'
+            if is_invisible(c) {
+                shown(c)
             } else {
-                c
+                c.to_string()
             }
         })
         .collect()
+}
+
+/// Text a lesson file gives (titles, instructions, hints, names): neutralised like text from an
+/// account, since a lesson may come from anyone (`--lessons DIR`). Line breaks and tabs stay
+/// (a Windows line end is a line break).
+pub fn neutralised_lesson_text(value: &str) -> String {
+    neutralised(&value.replace("\r\n", "\n").replace('\t', "    "))
 }
 
 /// Whether the catalogue of `lang` has a message for `key`.
@@ -339,6 +389,35 @@ mod tests {
             .render(Lang::En);
         assert!(!text.chars().any(|c| c.is_control()), "{text:?}");
         assert!(text.contains("red"), "{text}");
+    }
+
+    #[test]
+    fn invisible_characters_in_values_are_shown_by_their_code_point() {
+        let text = Text::new("flow-log.name-other")
+            .arg("name", "my\u{202e}gol\u{2066}x\u{200b}\u{feff}\u{61c}")
+            .arg("wanted", "my-flowlog")
+            .render(Lang::En);
+        assert!(!text.chars().any(is_invisible), "{text:?}");
+        assert!(
+            text.contains("my<U+202E>gol<U+2066>x<U+200B><U+FEFF><U+061C>"),
+            "{text}"
+        );
+        for c in [
+            '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}',
+            '\u{200b}', '\u{200d}', '\u{2060}', '\u{feff}',
+        ] {
+            assert!(is_invisible(c), "{:04X}", c as u32);
+        }
+        assert!(!is_invisible('a') && !is_invisible('한'));
+        assert_eq!(unhide("plain"), "plain");
+    }
+
+    #[test]
+    fn lesson_text_keeps_its_lines_and_loses_its_escapes() {
+        assert_eq!(
+            neutralised_lesson_text("a\r\nb\tc\u{1b}[8md\u{202e}"),
+            "a\nb    c\u{fffd}[8md<U+202E>"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod exit;
 pub mod explain;
 pub mod finding;
 pub mod flow_record;
+pub mod fsutil;
 pub mod grade;
 pub mod i18n;
 pub mod iam;

@@ -97,7 +97,10 @@ impl Aws {
         let mut provider = AssumeRoleProvider::builder(role_arn)
             .configure(&sts_conf.build())
             .session_name(session)
-            .session_length(length);
+            .session_length(length)
+            // The session can do no more than grading needs, whatever the role allows: the
+            // session policy is intersected with the role's own.
+            .policy(session_policy());
         if let Some(id) = external_id {
             provider = provider.external_id(id);
         }
@@ -122,6 +125,13 @@ impl Aws {
         }
         Ok(Aws::with_log(builder.build(), log))
     }
+}
+
+/// The session policy of every assumed-role session: the first statement of
+/// [`record::grading_policy`] (the reads `grade --print-policy` lists for the student account),
+/// packed without whitespace, since AWS limits a session policy to 2048 packed characters.
+pub fn session_policy() -> String {
+    record::grading_policy(&[]).to_string()
 }
 
 /// How long an assumed-role session lasts (AWS's minimum): grading renews it as it goes, so a
@@ -267,5 +277,22 @@ mod tests {
         std::thread::sleep(Duration::from_millis(5));
         let c = r.provide_credentials().await.expect("renewed");
         assert_eq!(c.access_key_id(), "ASIA2");
+    }
+
+    #[test]
+    fn the_session_policy_is_the_grading_policy_packed_within_the_limit() {
+        let policy = session_policy();
+        assert!(policy.len() <= 2048, "{} characters", policy.len());
+        assert!(!policy.chars().any(char::is_whitespace), "{policy}");
+        let parsed: serde_json::Value = serde_json::from_str(&policy).expect("JSON");
+        assert_eq!(parsed, record::grading_policy(&[]));
+        let actions = parsed["Statement"][0]["Action"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .filter_map(|a| a.as_str())
+            .collect::<Vec<_>>();
+        assert_eq!(actions, record::VERIFY_ACTIONS);
+        assert_eq!(parsed["Statement"].as_array().map(Vec::len), Some(1));
     }
 }

@@ -9,6 +9,9 @@ use futures::future::join_all;
 pub struct ManagedPolicy {
     pub name: String,
     pub arn: String,
+    /// IAM's unique id (`ANPA…`): unlike the ARN, never the same for a policy deleted and made
+    /// again under the same name.
+    pub id: String,
     pub default_version: Option<String>,
     /// Unix seconds, for late work.
     pub created: Option<i64>,
@@ -18,6 +21,9 @@ pub struct ManagedPolicy {
 pub struct Role {
     pub name: String,
     pub arn: String,
+    /// IAM's unique id (`AROA…`): unlike the ARN, never the same for a role deleted and made
+    /// again under the same name.
+    pub id: String,
     /// As IAM returns it: URL-encoded JSON (the parser decodes either form).
     pub trust_document: Option<String>,
     pub created: Option<i64>,
@@ -52,6 +58,7 @@ impl Aws {
                     out.push(ManagedPolicy {
                         name: p.policy_name().unwrap_or_default().to_string(),
                         arn: p.arn().unwrap_or_default().to_string(),
+                        id: p.policy_id().unwrap_or_default().to_string(),
                         default_version: p.default_version_id().map(str::to_string),
                         created: p.create_date().map(|d| d.secs()),
                     });
@@ -122,6 +129,7 @@ impl Aws {
                     o.role().map(|r| Role {
                         name: r.role_name().to_string(),
                         arn: r.arn().to_string(),
+                        id: r.role_id().to_string(),
                         trust_document: r.assume_role_policy_document().map(str::to_string),
                         created: Some(r.create_date().secs()),
                         boundary: r

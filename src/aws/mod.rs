@@ -15,7 +15,7 @@ pub mod record;
 pub mod seed;
 mod write;
 
-pub use connect::static_sdk_config;
+pub use connect::{session_policy, static_sdk_config};
 pub use delete::PolicyEntities;
 pub use ec2::{Eni, FlowLog, Instance, NaclEntry, RuleSource, SgRule, Vpc};
 pub use error::{AwsError, ErrorKind, classify, code_of};

@@ -189,7 +189,7 @@ impl Aws {
         })
     }
 
-    /// Creates a role with its trust policy; returns its ARN.
+    /// Creates a role with its trust policy; returns its unique id (`AROA…`).
     pub async fn create_role(
         &self,
         name: &str,
@@ -205,7 +205,10 @@ impl Aws {
             .send()
             .await
             .map_err(|e| classify("iam:CreateRole", e))?;
-        Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
+        Ok(out
+            .role()
+            .map(|r| r.role_id().to_string())
+            .unwrap_or_default())
     }
 
     pub async fn update_assume_role_policy(

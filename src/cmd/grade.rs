@@ -5,6 +5,7 @@ use crate::cmd::cli::{GradeArgs, GradeFormat};
 use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
+use crate::fsutil::{self, PrivateDir};
 use crate::grade::organization::{self, ClassError, Request};
 use crate::grade::report::{self, Outcome};
 use crate::grade::{self, Options, html, roster};
@@ -127,7 +128,7 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         lang: ctx.lang,
     };
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        let folder = PrivateDir::open(dir).map_err(|e| private(&e, ctx.lang))?;
         let files = [
             ("grades.csv", report::csv(&lesson, &graded)),
             ("grades.json", report::json(&outcome)),
@@ -136,8 +137,9 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
             ("report.html", report::html(&outcome)),
         ];
         for (name, content) in files {
-            let path = dir.join(name);
-            std::fs::write(&path, content).map_err(|e| io(&path, e))?;
+            folder
+                .replace(name, content.as_bytes())
+                .map_err(|e| private(&e, ctx.lang))?;
         }
     }
     let out = match args.format {
@@ -203,10 +205,15 @@ fn redraw(ctx: &Context, file: &Path, out: &Path) -> Result<ExitCode, AppError> 
         .and_then(|id| ctx.lesson(Some(id)).ok());
     let page = html::render(&text, lesson.as_ref(), lang)
         .map_err(|e| AppError::Usage(format!("{}: not grades.json: {e}", file.display())))?;
-    std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
-    let path = out.join("report.html");
-    std::fs::write(&path, page).map_err(|e| io(&path, e))?;
+    fsutil::write_private(&out.join("report.html"), page.as_bytes())
+        .map_err(|e| private(&e, ctx.lang))?;
     Ok(ExitCode::Pass)
+}
+
+/// A report not written: the folder is not the user's own, or a file there is a link; said in
+/// the user's language (exit 2).
+fn private(e: &fsutil::FsError, lang: Lang) -> AppError {
+    AppError::Usage(e.text().render(lang))
 }
 
 /// Rosters and grades.json are small; a huge or binary file is a mistake, said plainly.

@@ -39,10 +39,7 @@ pub fn write(lab: &Lab, dir: &Path, lang: Lang) -> Result<Written, AppError> {
                 .render(lang),
         ));
     }
-    files::write(lab, dir).map_err(|source| AppError::Io {
-        context: format!("writing the lab's documents to {}", dir.display()),
-        source,
-    })
+    files::write(lab, dir).map_err(|e| AppError::Usage(e.text().render(lang)))
 }
 
 /// What the folder holds now, as the student is told.

@@ -155,8 +155,10 @@ fn student_name(account: &OrgAccount, tag: Option<&str>) -> String {
         .flatten()
         .find(|n| !n.is_empty())
         .unwrap_or(&account.id);
-    raw.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+    // Control characters replaced, bidirectional and zero-width ones shown by their code point.
+    crate::i18n::neutralised(raw)
+        .replace('\n', "\u{fffd}")
+        .chars()
         .take(200)
         .collect()
 }

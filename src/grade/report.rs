@@ -30,10 +30,11 @@ pub struct Outcome<'a> {
 /// A cell as a spreadsheet may read it: text that would start a formula gets a leading `'`, as
 /// OWASP advises against CSV injection. The CSV writer quotes what needs quoting afterwards.
 fn csv_cell(text: &str) -> String {
+    let text = crate::i18n::unhide(text);
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
-        text.to_string()
+        text
     }
 }
 
@@ -197,11 +198,23 @@ fn summary_line(graded: &[Graded], lang: Lang) -> String {
 
 /// Text from an account or a roster as Markdown shows it, never as markup: HTML, links, images,
 /// emphasis, code and table cells are escaped with backslashes (CommonMark's escapes), a line
-/// start that would open a heading, list or quote too, and line breaks become spaces.
+/// start that would open a heading, list or quote too, and line breaks become spaces. A bare
+/// URL or address stays text, not a link (GitHub's Markdown links them): the `:` of `://`, the
+/// `.` after `www` and every `@` are escaped. Bidirectional controls and zero-width characters
+/// are shown by their code point (`<U+202E>`).
 pub fn md(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for (i, c) in text.chars().enumerate() {
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let after = |s: &str| chars[i + 1..].iter().take(s.len()).copied().eq(s.chars());
+        let after_www = i >= 3 && chars[i - 3..i].iter().all(|w| w.eq_ignore_ascii_case(&'w'));
         match c {
+            c if crate::i18n::is_invisible(c) => {
+                out.push_str(&format!("\\<U+{:04X}\\>", c as u32));
+            }
+            ':' if after("//") => out.push_str("\\:"),
+            '.' if after_www => out.push_str("\\."),
+            '@' => out.push_str("\\@"),
             '\n' | '\r' => out.push(' '),
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '!' | '~' | '&' => {
                 out.push('\\');
@@ -431,6 +444,33 @@ mod tests {
             columns.windows(2).all(|w| w[0] == w[1]),
             "{columns:?}\n{table}"
         );
+    }
+
+    #[test]
+    fn urls_and_invisible_characters_from_accounts_stay_text_in_markdown() {
+        let text = md("see https://evil.example/x www.evil.example me@evil.example \u{202e}gol");
+        assert_eq!(
+            text,
+            "see https\\://evil.example/x www\\.evil.example me\\@evil.example \\<U+202E\\>gol"
+        );
+        // Every escape is CommonMark's: rendered, the text reads as it was, with no link.
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new(&text));
+        assert!(!html.contains("<a"), "{html}");
+        assert!(
+            html.contains(
+                "see https://evil.example/x www.evil.example me@evil.example &lt;U+202E&gt;gol"
+            ),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn csv_cells_show_invisible_characters() {
+        let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+        let text = csv(&lesson, &[graded("kim\u{202e}nhoj", &lesson)]);
+        assert!(text.contains("kim<U+202E>nhoj"), "{text}");
+        assert!(!text.contains('\u{202e}'));
     }
 
     #[test]

@@ -197,7 +197,8 @@ fn row(line: usize, student: &str, get: &dyn Fn(&str) -> Option<String>) -> Resu
     }
     Ok(Row {
         line,
-        student: student.to_string(),
+        // Bidirectional and zero-width characters shown by their code point, in every report.
+        student: crate::i18n::unhide(student),
         access,
         region,
     })

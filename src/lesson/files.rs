@@ -1,7 +1,11 @@
 //! The lab folder: the lesson's documents written where the printed `file://` commands read
 //! them, so a command pasted into a fresh shell finds its document. A file the student already
 //! has there with other contents is theirs (an edit, perhaps): it is kept, never overwritten.
+//! The folder must be the student's own and closed to other users, and no file in it is read
+//! or written through a link (`fsutil`): a command pointing at a document someone else can
+//! change would send their document to AWS.
 
+use crate::fsutil::{FsError, PrivateDir};
 use crate::steps::Lab;
 use std::path::{Path, PathBuf};
 
@@ -16,24 +20,21 @@ pub struct Written {
     pub kept: Vec<String>,
 }
 
-/// Writes every document of `lab` into `dir` (created if missing).
-pub fn write(lab: &Lab, dir: &Path) -> std::io::Result<Written> {
-    std::fs::create_dir_all(dir)?;
-    let dir = std::path::absolute(dir)?;
+/// Writes every document of `lab` into `dir` (created, 0700, if missing; each new file 0600).
+pub fn write(lab: &Lab, dir: &Path) -> Result<Written, FsError> {
+    let folder = PrivateDir::open(dir)?;
     let mut written = Written {
-        dir: dir.clone(),
+        dir: folder.path().to_path_buf(),
         ..Written::default()
     };
     for (name, contents) in &lab.assets {
-        let path = dir.join(name);
-        match std::fs::read(&path) {
-            Ok(existing) if existing == contents.as_bytes() => written.current.push(name.clone()),
-            Ok(_) => written.kept.push(name.clone()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::write(&path, contents)?;
+        match folder.read(name)? {
+            Some(existing) if existing == contents.as_bytes() => written.current.push(name.clone()),
+            Some(_) => written.kept.push(name.clone()),
+            None => {
+                folder.create_new(name, contents.as_bytes())?;
                 written.current.push(name.clone());
             }
-            Err(e) => return Err(e),
         }
     }
     Ok(written)
@@ -60,6 +61,7 @@ mod tests {
     #[test]
     fn writes_the_documents_and_keeps_a_changed_one() {
         let tmp = std::env::temp_dir().join(format!("awslab-files-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
         let dir = tmp.join("nested").join("awslab-demo");
         let first = write(&lab(), &dir).expect("write");
         assert_eq!(first.current, vec!["a.json", "b.json"]);

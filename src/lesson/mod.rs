@@ -6,7 +6,7 @@ mod source;
 
 pub use source::Source;
 
-use crate::i18n::{Lang, placeholders};
+use crate::i18n::{Lang, neutralised_lesson_text, placeholders};
 use crate::steps::{Lab, LabStep, Permission, StepSpec};
 pub use crate::steps::{RUNTIME_VARIABLES, fill_runtime};
 
@@ -30,6 +30,34 @@ pub fn dependency_problem(ids: &[&str], at: usize, dep: &str) -> Option<String> 
         ))
     }
 }
+/// The lesson file with every string in it (texts, names, parameters, keys) neutralised like
+/// text from an account ([`neutralised_lesson_text`]): a lesson may come from anyone, and its
+/// texts reach terminals and reports. The file is read once as it is, so that an error names
+/// its place, then once more as a table whose strings are neutralised.
+fn parse_neutralised(text: &str) -> Result<LessonFile, toml::de::Error> {
+    let _: LessonFile = toml::from_str(text)?;
+    let table: toml::Table = text.parse()?;
+    toml::Value::Table(neutralise_table(table)).try_into()
+}
+
+fn neutralise_table(table: toml::Table) -> toml::Table {
+    table
+        .into_iter()
+        .map(|(k, v)| (neutralised_lesson_text(&k), neutralise_value(v)))
+        .collect()
+}
+
+fn neutralise_value(value: toml::Value) -> toml::Value {
+    match value {
+        toml::Value::String(s) => toml::Value::String(neutralised_lesson_text(&s)),
+        toml::Value::Array(items) => {
+            toml::Value::Array(items.into_iter().map(neutralise_value).collect())
+        }
+        toml::Value::Table(t) => toml::Value::Table(neutralise_table(t)),
+        other => other,
+    }
+}
+
 /// The rule for `proved_by`: a step is proved only by steps listed after it (what undoes it
 /// comes later). The answer is why `proof` of step `at` breaks it, if it does.
 pub fn proof_problem(ids: &[&str], at: usize, proof: &str) -> Option<String> {
@@ -277,10 +305,15 @@ impl Lesson {
         overrides: &[(String, String)],
     ) -> Result<Lesson, LessonError> {
         let (file, text) = source.lesson_file(id)?;
-        let raw: LessonFile = toml::from_str(&text).map_err(|e| LessonError::Parse {
+        let raw: LessonFile = parse_neutralised(&text).map_err(|e| LessonError::Parse {
             file: file.clone(),
             message: toml_error_message(&e),
         })?;
+        let overrides: Vec<(String, String)> = overrides
+            .iter()
+            .map(|(k, v)| (k.clone(), neutralised_lesson_text(v)))
+            .collect();
+        let overrides = overrides.as_slice();
         let field_error = |field: String, message: String| LessonError::Field {
             file: file.clone(),
             field,

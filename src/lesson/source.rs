@@ -63,13 +63,15 @@ impl Source {
                 if !path.is_file() {
                     return Err(self.unknown_lesson(id));
                 }
-                read_file(&path).map(|text| (path.display().to_string(), text))
+                read_inside(&path, &dir.join(id))
+                    .and_then(|text| text.ok_or_else(|| self.unknown_lesson(id)))
+                    .map(|text| (path.display().to_string(), text))
             }
         }
     }
 
     pub fn asset(&self, id: &str, name: &str) -> Result<(String, String), LessonError> {
-        if name.is_empty() || name.contains("..") || name.starts_with('/') || name.contains('\\') {
+        if name.is_empty() || name.contains("..") || name.contains('/') || name.contains('\\') {
             return Err(LessonError::Asset {
                 file: name.to_string(),
                 message: "asset names are plain file names inside the lesson's asset folder".into(),
@@ -99,8 +101,9 @@ impl Source {
                     .join(id)
                     .join(name);
                 for path in [beside.clone(), repo_layout.clone()] {
-                    if path.is_file() {
-                        return read_file(&path).map(|t| (path.display().to_string(), t));
+                    let folder = path.parent().unwrap_or(Path::new("."));
+                    if let Some(text) = read_inside(&path, folder)? {
+                        return Ok((path.display().to_string(), text));
                     }
                 }
                 let folder = |p: &Path| {
@@ -159,19 +162,73 @@ fn missing_asset(path: &str, looked_in: &[String]) -> LessonError {
     }
 }
 
+/// The file at `path`, which must be a plain file in `folder` (`None` when there is none): a
+/// symbolic link is refused, whether the file or a folder between them is one, and the file is
+/// opened without following a link. A lesson may come from anyone, and what it names as a
+/// document is shown, written to the lab folder and sent to AWS: a link to, say, a credentials
+/// file must not be read.
+fn read_inside(path: &Path, folder: &Path) -> Result<Option<String>, LessonError> {
+    let io = |message: String| LessonError::Io {
+        file: path.display().to_string(),
+        message,
+    };
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(e.to_string())),
+    };
+    let refused = || {
+        io(
+            "a symbolic link or outside the lesson's folder: lesson files are read only as \
+            plain files inside it"
+                .into(),
+        )
+    };
+    if meta.file_type().is_symlink() {
+        return Err(refused());
+    }
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    let inside = match (std::fs::canonicalize(path), std::fs::canonicalize(folder)) {
+        (Ok(file), Ok(folder)) => file.parent() == Some(folder.as_path()),
+        _ => false,
+    };
+    if !inside {
+        return Err(refused());
+    }
+    read_file(path).map(Some)
+}
+
 fn read_file(path: &Path) -> Result<String, LessonError> {
     let io = |message: String| LessonError::Io {
         file: path.display().to_string(),
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| io(e.to_string()))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
+    let file = options.open(path).map_err(|e| io(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| io(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(io("not a plain file".into()));
+    }
     if meta.len() > MAX_FILE_BYTES {
         return Err(io(format!(
             "file is {} bytes; lesson files may be at most {MAX_FILE_BYTES}",
             meta.len()
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| io(e.to_string()))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_FILE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| io(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| {
         io(format!(
             "not valid UTF-8 (first bad byte at offset {})",

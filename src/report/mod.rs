@@ -13,11 +13,15 @@ pub enum Format {
 
 /// Escaping for XML and HTML alike, text and quoted attribute values: markup characters become
 /// references, and control characters (which XML 1.0 cannot carry and HTML parsers reject) and
-/// the two non-characters are dropped; tabs and line breaks stay.
+/// the two non-characters are dropped; tabs and line breaks stay. Bidirectional controls and
+/// zero-width characters are shown by their code point (`<U+202E>`), as on the terminal.
 pub fn escape_markup(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            c if crate::i18n::is_invisible(c) => {
+                out.push_str(&escape_markup(&crate::i18n::shown(c)));
+            }
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -99,6 +103,14 @@ mod tests {
                 "the paragraph break stays"
             );
         }
+    }
+
+    #[test]
+    fn markup_shows_invisible_characters_by_their_code_point() {
+        assert_eq!(
+            escape_markup("a\u{202e}b\u{200b}<"),
+            "a&lt;U+202E&gt;b&lt;U+200B&gt;&lt;"
+        );
     }
 
     #[test]

@@ -122,7 +122,8 @@ impl StepSpec {
 ///
 /// A `destructive` change removes or replaces something (deleting a flow log to create it
 /// again), or writes to a resource that is not provably the lab's (naming a flow log someone
-/// else made). `apply` makes one only for the resource a person agreed to, by id, in its
+/// else made, a new version of a policy or a new trust policy for a role awslab did not tag,
+/// attaching a policy to such a role). `apply` makes one only for the resource a person agreed to, by id, in its
 /// [`Consent`]; otherwise the change comes back in the list, marked `destructive`, with that
 /// resource, and nothing of it has been done. So a caller reads every destructive change in
 /// the answer that its consent did not cover as a question to put to the user, and every
@@ -237,9 +238,9 @@ impl StepSpec {
             }};
         }
         match self {
-            StepSpec::Policy(p) => apply!(policy, p),
-            StepSpec::Role(p) => apply!(role, p),
-            StepSpec::Trust(p) => apply!(trust, p),
+            StepSpec::Policy(p) => apply!(policy, p, consent),
+            StepSpec::Role(p) => apply!(role, p, consent),
+            StepSpec::Trust(p) => apply!(trust, p, consent),
             StepSpec::LogGroup(p) => apply!(log_group, p),
             StepSpec::FlowLog(p) => apply!(flow_log, p, consent),
             StepSpec::Traffic(p) => apply!(traffic, p),
@@ -267,6 +268,19 @@ pub(crate) fn found(findings: &[Finding], id: &str, statuses: &[Status]) -> bool
 /// The tag every resource awslab creates carries, for cleanup to find it by.
 pub(crate) fn lesson_tag(lesson: &Lab) -> (&'static str, &str) {
     (LESSON_TAG, lesson.id.as_str())
+}
+
+/// Whether a resource found under the lab's name is provably the lab's: it carries the lesson
+/// tag too, which awslab puts on what it creates. Anything else may be someone else's, and
+/// every change `apply` would make to it (a new default policy version, a deleted version, a
+/// replaced trust policy, an attachment) is destructive: made only with [`Consent`].
+pub(crate) fn provably_lab(tags: Option<&[(String, String)]>, lesson: &Lab) -> bool {
+    tags.is_some_and(|tags| removal::has_lesson_tag(tags, lesson))
+}
+
+/// The lesson tag as a person reads it: `awslab:lesson=vpc-flow-logs`.
+pub(crate) fn lesson_tag_text(lesson: &Lab) -> String {
+    removal::tag_text(lesson)
 }
 
 /// `--tags` of the IAM CLI for the lesson tag.

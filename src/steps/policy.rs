@@ -3,10 +3,10 @@
 
 use super::Lab;
 use super::{
-    Change, DeniedBy, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli, lesson_tag,
-    permission_gaps, sh, similar_names,
+    Change, Consent, DeniedBy, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli,
+    lesson_tag, lesson_tag_text, permission_gaps, provably_lab, sh, similar_names,
 };
-use crate::aws::{Aws, AwsError, MAX_POLICY_VERSIONS, ManagedPolicy};
+use crate::aws::{Aws, AwsError, MAX_POLICY_VERSIONS, ManagedPolicy, oldest_non_default};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
 use crate::iam::{self, Effect};
@@ -220,10 +220,17 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
 /// default version, giving up the oldest version not in force if IAM's limit of five is
 /// reached. A policy that is right but only warned about (conditions, `"Resource": "*"`) is
 /// left as it is.
+///
+/// A policy that is not provably the lab's (no lesson tag) may be someone else's, attached to
+/// their users and roles: changing its version in force, or deleting one of its versions, is
+/// destructive and made only when `consent` names it (by its unique id). Without that, nothing
+/// is written and the answer holds the one change still to be agreed to, naming the policy,
+/// where it is attached, and what would change.
 pub async fn apply(
     seen: Seen<Observed>,
     p: &Params,
     lesson: &Lab,
+    consent: &Consent,
 ) -> Result<Vec<Change>, AwsError> {
     let Seen {
         aws,
@@ -233,8 +240,8 @@ pub async fn apply(
     } = seen;
     let failed = |id| found(&findings, id, &[Status::Fail]);
     let mut changes = Vec::new();
-    match &observed.policy {
-        None if failed("exists") => {
+    let Some(policy) = &observed.policy else {
+        if failed("exists") {
             let document = asset(lesson, &p.document, "iam:CreatePolicy")?;
             aws.create_policy(&p.name, document, &[lesson_tag(lesson)])
                 .await?;
@@ -245,36 +252,97 @@ pub async fn apply(
                 format!("{} --tags {}", create_cli(p, lesson), iam_tags_cli(lesson)),
             ));
         }
-        Some(policy) if failed("actions") && observed.right_version.is_some() => {
-            let version = observed.right_version.clone().unwrap_or_default();
+        return Ok(changes);
+    };
+    let set_default = failed("actions")
+        .then(|| observed.right_version.clone())
+        .flatten();
+    if set_default.is_none() && !failed("document") && !failed("actions") {
+        return Ok(changes);
+    }
+    let ours = provably_lab(aws.policy_tags(&policy.arn).await?.as_deref(), lesson);
+    // A change to a policy that may be someone else's: marked destructive, with the policy's
+    // unique id as the resource a consent must name.
+    let change = |description: Text, cli: String| {
+        if ours {
+            Change::new(description, cli)
+        } else {
+            Change::destructive(description, cli, &policy.id)
+        }
+    };
+    if !ours && !consent.covers(&policy.id) {
+        let attached = aws.policy_entities(&policy.arn).await?.describe();
+        let attached = if attached.is_empty() {
+            "—".to_string()
+        } else {
+            attached
+        };
+        let question = |key: &'static str| {
+            Text::new(key)
+                .arg("name", &p.name)
+                .arg("tag", lesson_tag_text(lesson))
+                .arg("attached", &attached)
+        };
+        let proposal = match &set_default {
+            Some(version) => Change::destructive(
+                question("apply.policy-default-ask").arg("version", version),
+                set_default_cli(policy, version),
+                &policy.id,
+            ),
+            None => {
+                let versions = aws.policy_versions(&policy.arn).await?;
+                let doomed = (versions.len() >= MAX_POLICY_VERSIONS)
+                    .then(|| oldest_non_default(&versions))
+                    .flatten();
+                let (description, cli) = match doomed {
+                    Some(old) => (
+                        question("apply.policy-version-ask-delete")
+                            .arg("document", &p.document)
+                            .arg("version", &old.id)
+                            .arg("max", MAX_POLICY_VERSIONS),
+                        format!(
+                            "{} && {}",
+                            delete_version_cli(policy, &old.id),
+                            new_version_cli(p, policy, lesson)
+                        ),
+                    ),
+                    None => (
+                        question("apply.policy-version-ask").arg("document", &p.document),
+                        new_version_cli(p, policy, lesson),
+                    ),
+                };
+                Change::destructive(description, cli, &policy.id)
+            }
+        };
+        return Ok(vec![proposal.asking(Text::new("apply.not-lab-confirm"))]);
+    }
+    match set_default {
+        Some(version) => {
             aws.set_default_policy_version(&policy.arn, &version)
                 .await?;
-            changes.push(Change::new(
+            changes.push(change(
                 Text::new("apply.policy-default-set")
                     .arg("name", &p.name)
                     .arg("version", &version),
                 set_default_cli(policy, &version),
             ));
         }
-        Some(policy) if failed("document") || failed("actions") => {
+        None => {
             let document = asset(lesson, &p.document, "iam:CreatePolicyVersion")?;
             let made = aws.create_policy_version(&policy.arn, document).await?;
             if let Some(old) = &made.deleted {
-                // Not marked destructive: the deleted version was not in force, so nothing the
-                // lab relies on changes; IAM refuses a sixth version otherwise.
-                changes.push(Change::new(
+                // For the lab's own policy not destructive: the deleted version was not in
+                // force, so nothing the lab relies on changes; IAM refuses a sixth version
+                // otherwise.
+                changes.push(change(
                     Text::new("apply.policy-version-deleted")
                         .arg("name", &p.name)
                         .arg("version", old)
                         .arg("max", MAX_POLICY_VERSIONS),
-                    format!(
-                        "aws iam delete-policy-version --policy-arn {} --version-id {}",
-                        sh(&policy.arn),
-                        sh(old)
-                    ),
+                    delete_version_cli(policy, old),
                 ));
             }
-            changes.push(Change::new(
+            changes.push(change(
                 Text::new("apply.policy-version-created")
                     .arg("name", &p.name)
                     .arg("version", &made.version)
@@ -282,9 +350,16 @@ pub async fn apply(
                 new_version_cli(p, policy, lesson),
             ));
         }
-        _ => {}
     }
     Ok(changes)
+}
+
+fn delete_version_cli(policy: &ManagedPolicy, version: &str) -> String {
+    format!(
+        "aws iam delete-policy-version --policy-arn {} --version-id {}",
+        sh(&policy.arn),
+        sh(version)
+    )
 }
 
 /// The role the lab attaches this policy to (the one the delivery calls are made as), from the

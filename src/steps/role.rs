@@ -2,8 +2,8 @@
 
 use super::Lab;
 use super::{
-    Change, DeniedBy, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli, lesson_tag,
-    permission_gaps, sh,
+    Change, Consent, DeniedBy, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli,
+    lesson_tag, lesson_tag_text, permission_gaps, provably_lab, sh,
 };
 use crate::aws::{Aws, AwsError, ErrorKind, FlowLog, PolicyText, Role};
 use crate::finding::{Finding, Status};
@@ -27,6 +27,8 @@ pub struct Observed {
     pub boundary: Option<PolicyText>,
     /// The ARN of the lab's policy, path included, when it exists.
     pub policy_arn: Option<String>,
+    /// The lab's policy's unique id, when it exists.
+    pub policy_id: Option<String>,
 }
 
 pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, AwsError> {
@@ -38,10 +40,11 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, A
         aws.local_policies()
     );
     let role = role?;
-    let policy_arn = local?
+    let (policy_arn, policy_id) = local?
         .into_iter()
         .find(|x| x.name == p.policy)
-        .map(|x| x.arn);
+        .map(|x| (x.arn, x.id))
+        .unzip();
     let policies = match (&role, policies) {
         (Some(_), policies) => policies?,
         (None, _) => Vec::new(),
@@ -59,6 +62,7 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, A
         policies,
         boundary,
         policy_arn,
+        policy_id,
     })
 }
 
@@ -324,10 +328,17 @@ fn service_trust_document(service: &str) -> String {
 /// it, and attaches the lab's policy when it is not attached (also when other policies already
 /// grant the permissions: the lab asks for this one). A policy that denies elsewhere is the
 /// student's to remove; apply does not detach anything.
+///
+/// Attaching changes the role (it gains what the policy grants) and the policy (it reaches one
+/// more role): unless both are provably the lab's (the lesson tag, or the role made just now),
+/// either may be someone else's, and the attachment is destructive, made only when `consent`
+/// names that pair (by their unique ids). Without that, the answer holds the attachment still
+/// to be agreed to, after anything not destructive (a new role) has been done.
 pub async fn apply(
     seen: Seen<Observed>,
     p: &Params,
     lesson: &Lab,
+    consent: &Consent,
 ) -> Result<Vec<Change>, AwsError> {
     let Seen {
         aws,
@@ -352,6 +363,7 @@ pub async fn apply(
     }
     let mut changes = Vec::new();
     let created = observed.role.is_none() && found(&findings, "exists", &[Status::Fail]);
+    let mut role_id = observed.role.as_ref().map(|r| r.id.clone());
     if created {
         let (document, description, cli_document) = match trust_for(p, lesson)? {
             Trust::Asset { name, text } => (
@@ -373,8 +385,10 @@ pub async fn apply(
                 )
             }
         };
-        aws.create_role(&p.name, &document, &[lesson_tag(lesson)])
-            .await?;
+        role_id = Some(
+            aws.create_role(&p.name, &document, &[lesson_tag(lesson)])
+                .await?,
+        );
         changes.push(Change::new(
             description,
             format!(
@@ -391,17 +405,56 @@ pub async fn apply(
             .policy_arn
             .clone()
             .unwrap_or_else(|| format!("arn:aws:iam::{}:policy/{}", identity.account, p.policy));
+        let (role_tags, policy_tags) = tokio::try_join!(
+            async {
+                match created {
+                    true => Ok(None),
+                    false => aws.role_tags(&p.name).await,
+                }
+            },
+            aws.policy_tags(&policy_arn),
+        )?;
+        let role_ours = created || provably_lab(role_tags.as_deref(), lesson);
+        let both_ours = role_ours && provably_lab(policy_tags.as_deref(), lesson);
+        let resource = format!(
+            "{}+{}",
+            role_id.unwrap_or_default(),
+            observed.policy_id.clone().unwrap_or_default()
+        );
+        let cli = format!(
+            "aws iam attach-role-policy --role-name {} --policy-arn {}",
+            sh(&p.name),
+            sh(&policy_arn)
+        );
+        if !both_ours && !consent.covers(&resource) {
+            let policy_ours = provably_lab(policy_tags.as_deref(), lesson);
+            let key = match (role_ours, policy_ours) {
+                (false, false) => "apply.attach-ask-both",
+                (false, true) => "apply.attach-ask-role",
+                _ => "apply.attach-ask-policy",
+            };
+            changes.push(
+                Change::destructive(
+                    Text::new(key)
+                        .arg("role", &p.name)
+                        .arg("policy", &p.policy)
+                        .arg("tag", lesson_tag_text(lesson)),
+                    cli,
+                    &resource,
+                )
+                .asking(Text::new("apply.not-lab-confirm")),
+            );
+            return Ok(changes);
+        }
         aws.attach_role_policy(&p.name, &policy_arn).await?;
-        changes.push(Change::new(
-            Text::new("apply.policy-attached")
-                .arg("role", &p.name)
-                .arg("policy", &p.policy),
-            format!(
-                "aws iam attach-role-policy --role-name {} --policy-arn {}",
-                sh(&p.name),
-                sh(&policy_arn)
-            ),
-        ));
+        let description = Text::new("apply.policy-attached")
+            .arg("role", &p.name)
+            .arg("policy", &p.policy);
+        changes.push(if both_ours {
+            Change::new(description, cli)
+        } else {
+            Change::destructive(description, cli, &resource)
+        });
     }
     Ok(changes)
 }

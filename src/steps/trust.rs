@@ -2,7 +2,9 @@
 //! conditions the service will really present.
 
 use super::Lab;
-use super::{Change, Env, Seen, StepSpec, asset, flow_log, found, sh};
+use super::{
+    Change, Consent, Env, Seen, StepSpec, asset, flow_log, found, lesson_tag_text, provably_lab, sh,
+};
 use crate::aws::{Aws, AwsError, Role};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
@@ -233,10 +235,16 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
 /// cannot assume the role. A role that does not exist is the `iam-role` step's to create; a
 /// trust policy the check only warns about (no confused-deputy condition, a condition it cannot
 /// judge) is the student's choice and stays.
+///
+/// A role that is not provably the lab's (no lesson tag) may be someone else's, and replacing
+/// its trust policy drops whoever it lets in now: destructive, made only when `consent` names
+/// the role (by its unique id). Without that, nothing is written and the answer holds the
+/// change still to be agreed to, naming the role and who it trusts now.
 pub async fn apply(
     seen: Seen<Observed>,
     p: &Params,
     lesson: &Lab,
+    consent: &Consent,
 ) -> Result<Vec<Change>, AwsError> {
     let Seen {
         aws,
@@ -244,18 +252,48 @@ pub async fn apply(
         observed,
         findings,
     } = seen;
-    if observed.role.is_none() || !found(&findings, "trusts-service", &[Status::Fail]) {
+    let Some(role) = &observed.role else {
         return Ok(Vec::new());
+    };
+    if !found(&findings, "trusts-service", &[Status::Fail]) {
+        return Ok(Vec::new());
+    }
+    let ours = provably_lab(aws.role_tags(&p.role).await?.as_deref(), lesson);
+    if !ours && !consent.covers(&role.id) {
+        let trusted = match role.trust_document.as_deref().map(iam::parse_document) {
+            Some(Ok(document)) => trusted_principals(&document).join(", "),
+            _ => String::new(),
+        };
+        let trusted = if trusted.is_empty() {
+            "—".to_string()
+        } else {
+            trusted
+        };
+        return Ok(vec![
+            Change::destructive(
+                Text::new("apply.trust-ask")
+                    .arg("role", &p.role)
+                    .arg("tag", lesson_tag_text(lesson))
+                    .arg("trusted", trusted)
+                    .arg("document", &p.document)
+                    .arg("service", &p.service),
+                update_cli(p, lesson),
+                &role.id,
+            )
+            .asking(Text::new("apply.not-lab-confirm")),
+        ]);
     }
     let document = asset(lesson, &p.document, "iam:UpdateAssumeRolePolicy")?;
     aws.update_assume_role_policy(&p.role, document).await?;
-    Ok(vec![Change::new(
-        Text::new("apply.trust-updated")
-            .arg("role", &p.role)
-            .arg("document", &p.document)
-            .arg("service", &p.service),
-        update_cli(p, lesson),
-    )])
+    let description = Text::new("apply.trust-updated")
+        .arg("role", &p.role)
+        .arg("document", &p.document)
+        .arg("service", &p.service);
+    Ok(vec![if ours {
+        Change::new(description, update_cli(p, lesson))
+    } else {
+        Change::destructive(description, update_cli(p, lesson), &role.id)
+    }])
 }
 
 /// How the trust policy is named in messages: "trust policy of my-flowlog-role".

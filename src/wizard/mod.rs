@@ -209,7 +209,8 @@ impl Wizard<'_> {
                     "\n{} ({asset}):",
                     self.r(self.t("wizard.document"))
                 ));
-                self.say(doc.trim_end().dimmed().to_string());
+                // JSON carries no raw control characters, but may carry invisible ones.
+                self.say(crate::i18n::unhide(doc.trim_end()).dimmed().to_string());
             }
         }
         self.say("");
@@ -339,6 +340,8 @@ impl Wizard<'_> {
                 if self.opts.yes || self.prompt.confirm(&q)? {
                     agreed.push(change.clone());
                 } else if self.prompt.automatic() {
+                    // Nobody was asked: what would have changed, and why not, is said instead.
+                    self.say(self.r(change.description.clone()));
                     self.say(self.r(self.t("wizard.left-as-is-auto")));
                 } else {
                     self.say(self.r(self.t("wizard.left-as-is")));

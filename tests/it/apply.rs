@@ -1,7 +1,7 @@
 //! `apply` of every step kind against moto, through the library: an empty account converges to
 //! a configured lab, a second run changes nothing, a half-done and partly wrong lab converges
-//! (the flow log's re-creation only once confirmed), and a policy at IAM's version limit still
-//! gets its new default version. Each state is judged by the same engine `verify` uses.
+//! (the flow log's re-creation, and changes to IAM resources awslab did not make, only once
+//! confirmed), and a policy at IAM's version limit still gets its new default version. Each state is judged by the same engine `verify` uses.
 
 use crate::common::REGION;
 use crate::common::student::*;
@@ -364,6 +364,29 @@ async fn a_half_done_and_partly_wrong_lab_converges_and_recreates_the_flow_log_o
     assert_eq!(status(&before, "log-group"), Status::Pass);
 
     let all = apply_all(&aws, &lesson, false).await;
+    // Everything in IAM here was made by hand, not by awslab: each change is a question
+    // (destructive, naming the resource), and nothing is written until it is agreed to.
+    for step in ["policy", "role", "trust"] {
+        let changes = changes_of(&all, step);
+        assert!(
+            changes.len() == 1 && changes[0].destructive && changes[0].resource.is_some(),
+            "{step}:\n{}",
+            describe(changes)
+        );
+    }
+    let unagreed = verdict(&aws, &lesson).await;
+    for step in ["policy", "role", "trust"] {
+        assert_eq!(
+            status(&unagreed, step),
+            Status::Fail,
+            "{step}:\n{}",
+            explain(&unagreed)
+        );
+    }
+    for step in ["policy", "role", "trust"] {
+        let done = apply(&aws, &lesson, step, true).await;
+        assert_eq!(done.len(), 1, "{step}:\n{}", describe(&done));
+    }
     let policy = changes_of(&all, "policy");
     assert_eq!(policy.len(), 1, "{}", describe(policy));
     assert!(
@@ -583,7 +606,15 @@ async fn a_policy_at_the_version_limit_gives_up_its_oldest_version_not_in_force(
     let lesson = lesson();
     let aws = aws_of(&lab);
 
-    let changes = apply(&aws, &lesson, "policy", false).await;
+    // The policy was made by hand, not by awslab: its versions change only with consent.
+    let asked = apply(&aws, &lesson, "policy", false).await;
+    assert!(
+        asked.len() == 1 && asked[0].destructive,
+        "{}",
+        describe(&asked)
+    );
+    assert_eq!(policy_versions(&lab).await.len(), 5);
+    let changes = apply(&aws, &lesson, "policy", true).await;
     assert_eq!(changes.len(), 2, "{}", describe(&changes));
     assert!(
         changes[0].cli.contains("delete-policy-version")

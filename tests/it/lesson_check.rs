@@ -160,6 +160,33 @@ fn an_asset_that_is_not_json_is_refused() {
     );
 }
 
+/// A lesson whose policy grants `*` and whose trust policy lets in another account: valid in
+/// every other way, and refused, naming each statement, also by `--static`.
+#[test]
+fn documents_that_grant_more_than_the_lesson_or_trust_others_are_refused() {
+    assert_refused(
+        "overreaching",
+        "steps[0] (policy).with.document",
+        "flow-policy.json, statement 1 (Sid Everything), grants *,",
+    );
+    assert_refused(
+        "overreaching",
+        "steps[2] (trust).with.document",
+        "statement 1, trusts AWS arn:aws:iam::999999999999:root",
+    );
+    let cache = TempDir::new();
+    let run = awslab_in(&cache)
+        .args(["lesson", "check", "--static", "--lang", "ko"])
+        .arg_path(fixtures().join("overreaching"))
+        .run();
+    let out = run.stdout();
+    assert_eq!(run.code(), 2, "{out}\n{}", run.stderr());
+    assert!(
+        out.contains("trust-policy.json의 문장 1: AWS arn:aws:iam::999999999999:root을 신뢰합니다"),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_directory_of_lessons_reports_every_broken_one() {
     let cache = TempDir::new();
@@ -176,6 +203,7 @@ fn a_directory_of_lessons_reports_every_broken_one() {
         "unknown-dependency",
         "missing-asset",
         "invalid-json",
+        "overreaching",
     ] {
         assert!(
             out.lines()

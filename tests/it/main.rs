@@ -19,6 +19,7 @@ mod real_aws;
 mod rerun;
 mod rough_edges;
 mod sandbox;
+mod security;
 mod troubleshooting;
 mod verdicts;
 mod verdicts_three;

@@ -215,11 +215,15 @@ async fn a_right_older_version_is_made_the_default_again_not_copied_into_a_new_o
     );
     let lesson = lesson();
     let aws = Aws::from_sdk(lab.account.sdk.clone());
-    let changes = lesson
-        .step("policy")
-        .expect("a policy step")
-        .spec
+    let spec = &lesson.step("policy").expect("a policy step").spec;
+    // The policy was made by hand, not by awslab: the change is asked about first.
+    let asked = spec
         .apply(&aws, &lesson.lab, &awslab::steps::Consent::none())
+        .await
+        .unwrap_or_else(|e| panic!("apply: {e}"));
+    assert!(asked.len() == 1 && asked[0].destructive, "{asked:?}");
+    let changes = spec
+        .apply(&aws, &lesson.lab, &awslab::steps::Consent::to(&asked))
         .await
         .unwrap_or_else(|e| panic!("apply: {e}"));
     assert_eq!(changes.len(), 1, "{changes:?}");

@@ -587,9 +587,15 @@ async fn apply_attaches_a_policy_made_with_a_path_by_its_own_arn() {
     let lesson = lesson();
     let aws = Aws::from_sdk(lab.account.sdk.clone());
     let role = lesson.step("role").expect("a role step");
-    let changes = role
+    let asked = role
         .spec
         .apply(&aws, &lesson.lab, &Consent::none())
+        .await
+        .unwrap_or_else(|e| panic!("apply role: {e}"));
+    // The policy was made by hand, not by awslab: attaching it is asked about first.
+    let changes = role
+        .spec
+        .apply(&aws, &lesson.lab, &Consent::to(&asked))
         .await
         .unwrap_or_else(|e| panic!("apply role: {e}"));
     assert!(

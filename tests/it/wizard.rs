@@ -72,6 +72,8 @@ async fn doing_it_myself_with_a_mistake_shows_the_fix_then_do_it_for_me_repairs_
         Answer::Choose(Choice::Myself),
         Answer::Enter,
         Answer::Choose(Choice::DoIt),
+        // The policy made by hand is not awslab's: a new version of it is asked about.
+        Answer::Confirm(true),
         Answer::Choose(Choice::Quit),
     ]);
     let sdk = lab.account.sdk.clone();
@@ -92,6 +94,15 @@ async fn doing_it_myself_with_a_mistake_shows_the_fix_then_do_it_for_me_repairs_
     assert!(matches!(outcome, Outcome::Quit(_)));
     assert!(out.contains("does not allow: logs:PutLogEvents"), "{out}");
     assert!(out.contains("create-policy-version"), "the fix: {out}");
+    assert!(
+        prompt
+            .asked
+            .iter()
+            .any(|q| q.contains("my-flowpolicy was not made by awslab")
+                && q.contains("Change it anyway?")),
+        "{:?}",
+        prompt.asked
+    );
     let v = outcome.verdict();
     assert!(
         v.steps[0].status.is_done(),

@@ -66,6 +66,20 @@ pub struct Request {
     pub nth: u32,
     /// Faults injected in a row into this (key id, service, operation) right before this one.
     pub faults_in_a_row: u32,
+    /// The form-encoded body of a query-protocol request (IAM, STS, EC2), as sent; empty for
+    /// the JSON protocols.
+    pub form: String,
+}
+
+impl Request {
+    /// The decoded value of a query-protocol parameter (`Policy`, `RoleArn`, …), if sent.
+    pub fn param(&self, name: &str) -> Option<String> {
+        form_value(&self.form, name).map(|v| {
+            percent_encoding::percent_decode_str(&v.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    }
 }
 
 impl Request {
@@ -325,6 +339,10 @@ async fn handle(
             key_id,
             nth: entry.0,
             faults_in_a_row: entry.1,
+            form: match service {
+                Service::Logs => String::new(),
+                _ => String::from_utf8_lossy(&body).into_owned(),
+            },
         };
         let fault = rule(&request);
         let entry = s.counts.entry((request.key_id, call.clone())).or_default();
