@@ -171,7 +171,8 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
     })
 }
 
-/// Writes `lesson`'s documents to its lab folder (`dir`, else `./awslab-<id>`) and points its
+/// Writes `lesson`'s documents to its lab folder (`dir`, else `./awslab-<id>`, or in AWS
+/// CloudShell `~/awslab-<id>`: only the home folder outlives the session) and points its
 /// printed `file://` commands there, by absolute path so that a command pasted into a fresh
 /// shell in any folder finds them; what the student is told. `--auto` prints nothing to paste,
 /// so it writes nothing.
@@ -184,7 +185,13 @@ fn lab_folder(
     if args.auto || lesson.lab.assets.is_empty() {
         return Ok(None);
     }
-    let dir = dir.unwrap_or_else(|| Lab::default_files(&lesson.id).into());
+    let dir = dir.unwrap_or_else(|| {
+        let name = Lab::default_files(&lesson.id);
+        match crate::cloudshell::lab_parent() {
+            Some(home) => home.join(name),
+            None => name.into(),
+        }
+    });
     let written = lesson_files::write(&lesson.lab, &dir, ctx.lang)?;
     lesson.lab.files = written.dir.display().to_string();
     Ok(Some(lesson_files::said(&written, ctx.lang)))
