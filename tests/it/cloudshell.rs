@@ -66,7 +66,8 @@ impl CredentialsEndpoint {
             }
         });
         CredentialsEndpoint {
-            url: format!("http://127.0.0.1:{port}{CREDENTIALS_PATH}"),
+            // CloudShell names it `localhost`, which the SDK resolves and must find loopback.
+            url: format!("http://localhost:{port}{CREDENTIALS_PATH}"),
             token,
             seen,
             stop,
@@ -155,6 +156,11 @@ async fn verify_reads_the_account_with_cloudshells_container_credentials() {
     cmd.current_dir(&home.0)
         .args(["verify", "--format", "json"]);
     cloudshell_env(&mut cmd, &home.0, &endpoint, &endpoint.token);
+    // A proxy that answers nothing: the credentials endpoint and the emulator are on loopback,
+    // which awslab reaches directly whatever proxy the environment names.
+    let dead_proxy = format!("http://127.0.0.1:{}", free_port());
+    cmd.env("HTTP_PROXY", &dead_proxy)
+        .env("HTTPS_PROXY", &dead_proxy);
     let run = Run {
         output: cmd
             .output()
