@@ -12,7 +12,9 @@
 #     scratch folder and the installed awslab runs;
 #  4. a checksum that does not match (the .sha256 altered, or the archive) is refused with a
 #     clear message and a non-zero exit, installing nothing and leaving an installed awslab
-#     as it was.
+#     as it was;
+#  5. install.sh asks for the right release URL (latest, or --version), and stops on a glibc
+#     older than 2.34 before downloading anything.
 # Only loopback is contacted. Usage: scripts/release-check.sh [BINARY] (default target/debug/awslab).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -167,6 +169,40 @@ before=$(sha256sum "$work/bin/awslab")
 refused "an altered archive" "$work/bin"
 [[ $(sha256sum "$work/bin/awslab") == "$before" ]] || fail "a refused install replaced awslab"
 [[ $(ls -A "$work/bin") == awslab ]] || fail "a refused install left files: $(ls -A "$work/bin")"
+# 5. Before any download: the URL of the release asked for, and a system it cannot serve. A
+# stand-in curl records what it is asked and fails, so nothing leaves this machine.
+mkdir -p "$work/fake"
+cat >"$work/fake/curl" <<'SH'
+#!/bin/sh
+for a in "$@"; do last=$a; done
+echo "$last" >>"$FAKE_LOG"
+exit 22
+SH
+chmod +x "$work/fake/curl"
+fake_install() {
+    env -i PATH="$work/fake:/usr/bin:/bin" HOME="$work/home" FAKE_LOG="$work/fake.log" \
+        sh scripts/install.sh --to "$work/bin-fake" "$@" >"$work/fake.out" 2>&1
+}
+: >"$work/fake.log"
+fake_install && fail "install.sh succeeded without a download"
+grep -qxF "https://github.com/$repo/releases/latest/download/$archive" "$work/fake.log" ||
+    fail "install.sh asked for $(cat "$work/fake.log"), not the latest release of $repo"
+: >"$work/fake.log"
+fake_install --version v0.9.1 && fail "install.sh succeeded without a download"
+grep -qxF "https://github.com/$repo/releases/download/v0.9.1/$archive" "$work/fake.log" ||
+    fail "install.sh --version asked for $(cat "$work/fake.log")"
+grep -q "could not download" "$work/fake.out" || fail "install.sh's failed download: $(cat "$work/fake.out")"
+if [[ $(uname -s) == Linux ]]; then
+    printf '#!/bin/sh\necho "ldd (GNU libc) 2.31"\n' >"$work/fake/ldd"
+    chmod +x "$work/fake/ldd"
+    : >"$work/fake.log"
+    fake_install && fail "install.sh accepted glibc 2.31"
+    grep -q "glibc 2.31" "$work/fake.out" || fail "install.sh on glibc 2.31: $(cat "$work/fake.out")"
+    [[ ! -s $work/fake.log ]] || fail "install.sh downloaded for a system it cannot serve"
+fi
+[[ ! -e $work/bin-fake ]] || fail "install.sh created its folder without installing"
+step "install.sh asks for the latest or the --version release of $repo, and stops on glibc 2.31"
+
 step "refused a mismatching checksum twice, installing nothing: $(grep -m1 'checksum mismatch' "$work/refused.out" | cut -c1-90)…"
 
 cat "$work/install.out" "$work/refused.out" | sed "s/^/    /"
