@@ -29,8 +29,13 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
             return Err(crate::wizard::bad_from(&lesson, from, ctx.lang));
         }
     }
-    // Newcomers without an account practise in the sandbox instead of meeting an error.
-    let sandbox = ctx.sandbox || (ctx.target.endpoint_url.is_none() && !has_credentials(ctx).await);
+    // Newcomers without an account practise in the sandbox instead of meeting an error. Not in
+    // AWS CloudShell: there the console session's credentials are always meant, and a refused
+    // (expired) session is said as such rather than hidden behind a practice account.
+    let sandbox = ctx.sandbox
+        || (ctx.target.endpoint_url.is_none()
+            && !crate::cloudshell::detected()
+            && !has_credentials(ctx).await);
     if sandbox && args.probe_url.is_some() {
         return Err(AppError::Usage(
             Text::new("wizard.probe-url-sandbox").render(ctx.lang),

@@ -251,3 +251,29 @@ fn the_wizard_names_the_console_tab_and_keeps_the_lab_folder_in_home() {
         "nothing written where the shell happened to be"
     );
 }
+
+#[test]
+fn a_refused_session_in_cloudshell_is_said_not_replaced_by_the_sandbox() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let account = rt.block_on(Account::new());
+    let endpoint = CredentialsEndpoint::start(&account);
+    let home = TempDir::new();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_awslab"));
+    cmd.current_dir(&home.0).args(["run", "--lang", "en"]);
+    cloudshell_env(&mut cmd, &home.0, &endpoint, "an-expired-session");
+    // Were the sandbox started after all, it would fail at once rather than install anything.
+    cmd.env("TERM", "xterm")
+        .env("AWSLAB_MOTO_SERVER", home.0.join("no-such-moto-server"));
+    let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
+    let said = p.exp_eof().expect("ends by itself");
+    let words = said.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("No usable AWS credentials"),
+        "the refused credentials are said:\n{said}"
+    );
+    assert!(
+        !words.contains("starting the local sandbox"),
+        "no practice account instead:\n{said}"
+    );
+    assert!(!endpoint.seen().is_empty(), "the endpoint was asked");
+}
