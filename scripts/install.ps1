@@ -69,7 +69,7 @@ try {
         Fail "could not download from ${Base}: $($_.Exception.Message)"
     }
 
-    $Expected = ((Get-Content -Raw $SumPath).Trim() -split '\s+')[0].ToLowerInvariant()
+    $Expected = (([string](Get-Content -Raw $SumPath)).Trim() -split '\s+')[0].ToLowerInvariant()
     if ($Expected -notmatch '^[0-9a-f]{64}$') {
         Fail "$Archive.sha256 does not hold a SHA-256; nothing was installed"
     }
@@ -91,8 +91,14 @@ try {
     $To = (Resolve-Path $To).Path
     $Staged = Join-Path $To ".awslab.new.$PID.exe"
     Copy-Item $New $Staged
-    $Runs = & $Staged --version 2>&1
-    if ($LASTEXITCODE -ne 0) {
+    try {
+        $Runs = & $Staged --version 2>&1
+        $Ran = ($LASTEXITCODE -eq 0)
+    } catch {
+        $Runs = $_.Exception.Message
+        $Ran = $false
+    }
+    if (-not $Ran) {
         Fail "the downloaded awslab does not run on this machine ($Runs); nothing was installed"
     }
     Move-Item -Force $Staged (Join-Path $To 'awslab.exe')
