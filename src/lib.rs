@@ -3,11 +3,12 @@
 //! - `engine`, `lesson`, `steps`: a lesson walked step by step, each step kind observed,
 //!   judged and applied;
 //! - `iam`, `flow_record`, `explain`: pure domain logic, no I/O;
-//! - `aws`, `sandbox`, `seed`, `probe`: AWS access (every SDK client is built in `aws`), the
-//!   local emulator, the test request;
+//! - `aws`, `sandbox`, `seed`, `probe`, `cloudshell`: AWS access (every SDK client is built in
+//!   `aws`), the local emulator, the test request, AWS CloudShell recognised;
 //! - `report`, `grade`, `wizard`, `i18n`: what a person reads and answers.
 
 pub mod aws;
+pub mod cloudshell;
 pub mod cmd;
 pub mod engine;
 pub mod error;

@@ -61,6 +61,12 @@ fn setup_color(no_color: bool) {
     if off {
         colored::control::set_override(false);
     }
+    // A Windows console shows colour codes as text until asked to interpret them; one that
+    // cannot (older than Windows 10) gets no colour.
+    #[cfg(windows)]
+    if !off && colored::control::set_virtual_terminal(true).is_err() {
+        colored::control::set_override(false);
+    }
 }
 
 fn setup_logging(verbose: u8) {

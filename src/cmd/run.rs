@@ -29,8 +29,13 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
             return Err(crate::wizard::bad_from(&lesson, from, ctx.lang));
         }
     }
-    // Newcomers without an account practise in the sandbox instead of meeting an error.
-    let sandbox = ctx.sandbox || (ctx.target.endpoint_url.is_none() && !has_credentials(ctx).await);
+    // Newcomers without an account practise in the sandbox instead of meeting an error. Not in
+    // AWS CloudShell: there the console session's credentials are always meant, and a refused
+    // (expired) session is said as such rather than hidden behind a practice account.
+    let sandbox = ctx.sandbox
+        || (ctx.target.endpoint_url.is_none()
+            && !crate::cloudshell::detected()
+            && !has_credentials(ctx).await);
     if sandbox && args.probe_url.is_some() {
         return Err(AppError::Usage(
             Text::new("wizard.probe-url-sandbox").render(ctx.lang),
@@ -171,7 +176,8 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
     })
 }
 
-/// Writes `lesson`'s documents to its lab folder (`dir`, else `./awslab-<id>`) and points its
+/// Writes `lesson`'s documents to its lab folder (`dir`, else `./awslab-<id>`, or in AWS
+/// CloudShell `~/awslab-<id>`: only the home folder outlives the session) and points its
 /// printed `file://` commands there, by absolute path so that a command pasted into a fresh
 /// shell in any folder finds them; what the student is told. `--auto` prints nothing to paste,
 /// so it writes nothing.
@@ -184,7 +190,13 @@ fn lab_folder(
     if args.auto || lesson.lab.assets.is_empty() {
         return Ok(None);
     }
-    let dir = dir.unwrap_or_else(|| Lab::default_files(&lesson.id).into());
+    let dir = dir.unwrap_or_else(|| {
+        let name = Lab::default_files(&lesson.id);
+        match crate::cloudshell::lab_parent() {
+            Some(home) => home.join(name),
+            None => name.into(),
+        }
+    });
     let written = lesson_files::write(&lesson.lab, &dir, ctx.lang)?;
     lesson.lab.files = written.dir.display().to_string();
     Ok(Some(lesson_files::said(&written, ctx.lang)))

@@ -119,15 +119,7 @@ pub fn has_start_times() -> bool {
 /// Without /proc (macOS, the BSDs), the PID is all there is: a process that may be signalled
 /// counts as the sandbox's.
 pub fn alive(pid: u32, started: Option<u64>) -> bool {
-    let Ok(pid_t) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    if pid_t <= 0 {
-        // 0 and negative values address process groups, never one process.
-        return false;
-    }
-    // SAFETY: signal 0 only checks that the process exists and may be signalled.
-    if unsafe { libc::kill(pid_t, 0) } != 0 {
+    if !exists(pid) {
         return false;
     }
     if !has_start_times() {
@@ -150,7 +142,38 @@ pub fn any_alive(info: &SandboxInfo) -> bool {
     info.processes().any(|(pid, started)| alive(pid, started))
 }
 
-fn signal(pid: u32, sig: libc::c_int) {
+/// Whether process `pid` exists and may be signalled.
+#[cfg(unix)]
+fn exists(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // 0 and negative values address process groups, never one process.
+    // SAFETY: signal 0 only checks that the process exists and may be signalled.
+    pid > 0 && unsafe { libc::kill(pid, 0) } == 0
+}
+
+/// Without POSIX signals (Windows, where the sandbox runs under WSL 2) no process is known to
+/// be the sandbox's, so none is ever signalled.
+#[cfg(not(unix))]
+fn exists(_pid: u32) -> bool {
+    false
+}
+
+#[derive(Clone, Copy)]
+enum Stop {
+    /// SIGTERM: the process may clean up.
+    Politely,
+    /// SIGKILL.
+    ForCertain,
+}
+
+#[cfg(unix)]
+fn signal(pid: u32, how: Stop) {
+    let sig = match how {
+        Stop::Politely => libc::SIGTERM,
+        Stop::ForCertain => libc::SIGKILL,
+    };
     if let Ok(pid) = libc::pid_t::try_from(pid) {
         if pid <= 0 {
             return;
@@ -162,13 +185,16 @@ fn signal(pid: u32, sig: libc::c_int) {
     }
 }
 
+#[cfg(not(unix))]
+fn signal(_pid: u32, _how: Stop) {}
+
 /// Stops every process of the sandbox, politely, then for certain; each only while it is
 /// still the process the state file recorded.
 pub fn stop(info: &SandboxInfo) {
     let ours = |pid: u32, started: Option<u64>| pid != std::process::id() && alive(pid, started);
     for (pid, started) in info.processes() {
         if ours(pid, started) {
-            signal(pid, libc::SIGTERM);
+            signal(pid, Stop::Politely);
         }
     }
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -177,7 +203,7 @@ pub fn stop(info: &SandboxInfo) {
     }
     for (pid, started) in info.processes() {
         if ours(pid, started) {
-            signal(pid, libc::SIGKILL);
+            signal(pid, Stop::ForCertain);
         }
     }
 }

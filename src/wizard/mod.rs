@@ -172,6 +172,9 @@ impl Wizard<'_> {
                 .to_string(),
         );
         self.say(self.r(mode));
+        if self.sandbox.is_none() && crate::cloudshell::detected() {
+            self.say(wrap(&self.r(self.t("wizard.cloudshell")), text_columns()));
+        }
         if let Some(files) = self.opts.files.clone() {
             self.say(wrap(&files, text_columns()));
         }
