@@ -127,7 +127,44 @@ pub async fn grade(
 /// A sentence for an AWS error in a grade's error column: the catalogue's words with the
 /// error's own text (its code and what AWS said), never a debug dump.
 pub fn error_sentence(e: &AwsError, lang: Lang) -> String {
-    crate::steps::read_error(e).message.render(lang)
+    let mut e = e.clone();
+    e.detail = without_debug_tail(&e.detail).to_string();
+    crate::steps::read_error(&e).message.render(lang)
+}
+
+/// The verdict's error texts (an account that could not be read, or a read that failed) without
+/// a debug dump: grades are read by people and imported into gradebooks.
+fn without_debug(verdict: &mut Verdict) {
+    if let Some(e) = &mut verdict.fatal {
+        e.detail = without_debug_tail(&e.detail).to_string();
+    }
+    let findings = verdict.steps.iter_mut().flat_map(|s| &mut s.findings);
+    for f in findings.filter(|f| f.status == Status::Error) {
+        for (name, value) in &mut f.message.args {
+            if *name == "detail" {
+                *value = without_debug_tail(value).to_string();
+            }
+        }
+    }
+}
+
+/// An SDK error's text without the Rust debug form of the error that some of them end with,
+/// `… (os error 111) (DispatchFailure(DispatchFailure { … }))`: a person reads the sentence
+/// before it.
+fn without_debug_tail(detail: &str) -> &str {
+    let mut cut = detail.len();
+    for (at, _) in detail.match_indices(" (") {
+        let rest = &detail[at + 2..];
+        let name = rest
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(rest.len());
+        let opens = rest[name..].starts_with('(') || rest[name..].starts_with(" {");
+        if name > 0 && rest.starts_with(|c: char| c.is_ascii_uppercase()) && opens {
+            cut = at;
+            break;
+        }
+    }
+    detail[..cut].trim_end()
 }
 
 async fn grade_one(
@@ -146,7 +183,10 @@ async fn grade_one(
     .await;
     let graded_at = crate::time::now_unix();
     let mut verdict = match graded {
-        Ok(verdict) => verdict,
+        Ok(mut verdict) => {
+            without_debug(&mut verdict);
+            verdict
+        }
         // Dropping the unfinished check cancels its calls; the account is reported, not waited for.
         Err(_) => {
             let why =
@@ -292,4 +332,23 @@ async fn connect(
         Access::Profile(profile) => return Aws::with_profile(base, region, profile).await,
     };
     Aws::assume_role(base, region, &arn, external_id, "awslab-grade").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_debug_tail;
+
+    #[test]
+    fn a_debug_dump_is_cut_from_an_error_sentence() {
+        let detail = "cannot assume arn:aws:iam::1:role/r: dispatch failure: io error: tcp connect \
+                      error: Connection refused (os error 111) (DispatchFailure(DispatchFailure { \
+                      source: ConnectorError { kind: Io } }))";
+        assert_eq!(
+            without_debug_tail(detail),
+            "cannot assume arn:aws:iam::1:role/r: dispatch failure: io error: tcp connect \
+             error: Connection refused (os error 111)"
+        );
+        let plain = "AccessDenied: User is not authorized (for this role)";
+        assert_eq!(without_debug_tail(plain), plain);
+    }
 }
