@@ -972,3 +972,75 @@ async fn one_check_failing_for_two_causes_is_two_groups_without_anyones_ids() {
         .join("\n");
     assert!(own.contains(&cases[2].lab.account.id), "{own}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn students_waiting_for_the_record_are_grouped_by_why() {
+    let cases = join_all([
+        seed("quiet-a", "pending"),
+        seed("quiet-b", "pending"),
+        seed("ssh", "pending"),
+        seed("udp", "pending"),
+    ])
+    .await;
+    let line = |lab: &Lab, port: u16, protocol: u8| {
+        format!(
+            "2 {} {} 198.51.100.7 {} 51234 {port} {protocol} 1 60 1700000000 1700000060 ACCEPT OK",
+            lab.account.id, lab.pre.eni_id, lab.pre.private_ip
+        )
+    };
+    cases[2]
+        .lab
+        .put_record(GROUP, &line(&cases[2].lab, 22, 6))
+        .await;
+    cases[3]
+        .lab
+        .put_record(GROUP, &line(&cases[3].lab, 80, 17))
+        .await;
+    let dir = roster(&cases, "");
+    let out = dir.0.join("grades");
+    let run = instructor()
+        .args(["grade", "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let json = read_json(&out.join("grades.json"));
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    crate::common::page::assert_matches_grades(&html, &json);
+    let doc = crate::common::page::parse(&html);
+    let waiting: Vec<(String, String)> = doc
+        .select(
+            &scraper::Selector::parse("ol.failing > li[data-check=\"traffic.record\"]")
+                .expect("selector"),
+        )
+        .map(|li| {
+            (
+                li.value().attr("data-count").unwrap_or("").to_string(),
+                li.text().collect::<String>(),
+            )
+        })
+        .collect();
+    assert_eq!(waiting.len(), 3, "{waiting:#?}");
+    assert!(
+        waiting
+            .iter()
+            .any(|(n, t)| n == "2" && t.contains("quiet-a") && t.contains("quiet-b"))
+    );
+    assert!(
+        waiting
+            .iter()
+            .any(|(n, t)| n == "1" && t.contains("none of a request to port 80"))
+    );
+    assert!(
+        waiting
+            .iter()
+            .any(|(n, t)| n == "1" && t.contains("over protocol 17"))
+    );
+    for (_, text) in &waiting {
+        for c in &cases {
+            assert!(!text.contains(&c.lab.pre.eni_id), "{text}");
+            assert!(!text.contains(&c.lab.pre.private_ip), "{text}");
+        }
+    }
+}
