@@ -107,23 +107,6 @@ pub fn grading<'a>(
         .buffer_unordered(opts.jobs.max(1))
 }
 
-/// Grades every row, `jobs` at a time; `done` is called after each account.
-pub async fn grade(
-    base: &aws_types::SdkConfig,
-    rows: &[Row],
-    lesson: &Lesson,
-    opts: &Options,
-    done: &(dyn Fn() + Sync),
-) -> Vec<Graded> {
-    let mut graded: Vec<(usize, Graded)> = grading(base, rows, lesson, opts)
-        .inspect(|_| done())
-        .collect()
-        .await;
-    // In the order of `rows`: roster lines first, then the organization's accounts by name.
-    graded.sort_by_key(|(i, _)| *i);
-    graded.into_iter().map(|(_, g)| g).collect()
-}
-
 /// A sentence for an AWS error in a grade's error column: the catalogue's words with the
 /// error's own text (its code and what AWS said), never a debug dump.
 pub fn error_sentence(e: &AwsError, lang: Lang) -> String {
