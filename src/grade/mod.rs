@@ -207,7 +207,11 @@ async fn grade_one(
     Graded {
         student: row.student.clone(),
         line: row.line,
-        account: verdict.account.clone(),
+        // The account read, else the one the roster names (an account that could not be read).
+        account: verdict
+            .account
+            .clone()
+            .or_else(|| row.account_id().map(str::to_string)),
         region: if verdict.region.is_empty() {
             region
         } else {

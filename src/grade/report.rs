@@ -530,7 +530,7 @@ pub fn markdown(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
         );
     }
     for (_, label, value) in about(class, lang) {
-        let _ = writeln!(out, "- {}: {}", md(&label), md(&value));
+        let _ = writeln!(out, "- {}", md(&format!("{label}: {value}")));
     }
     let summary = class.summary();
     let _ = writeln!(
