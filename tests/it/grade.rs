@@ -334,6 +334,16 @@ async fn work_after_the_deadline_is_flagged_late() {
     assert_eq!(v["students"][0]["status"], "fail");
     assert_eq!(v["students"][0]["verify"]["status"], "fail");
     assert_eq!(v["students"][0]["verify"]["steps"][0]["status"], "fail");
+    // The step says why it failed.
+    let checks = &v["students"][0]["verify"]["steps"][0]["checks"];
+    assert!(
+        checks
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["id"] == "policy.late" && c["status"] == "fail"),
+        "{checks:#}"
+    );
 
     let bad = instructor()
         .args(["grade", "--deadline", "tomorrow", "--roster"])
