@@ -212,6 +212,7 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         roster: roster_source(args),
         incomplete,
         run: None,
+        only: args.only.clone(),
     };
     let run_dir = match &args.out {
         Some(out) => {

@@ -41,6 +41,8 @@ pub struct Meta {
     pub incomplete: Option<String>,
     /// The run's own folder under `--out`, as `runs/<time>`.
     pub run: Option<String>,
+    /// The students `--only` picked (none: the whole class).
+    pub only: Vec<String>,
 }
 
 /// Time as grades carry it: RFC 3339 in UTC, `2026-12-03T13:25:00Z`.
@@ -127,6 +129,7 @@ pub fn document(o: &Outcome) -> serde_json::Value {
         "complete": o.meta.incomplete.is_none(),
         "incomplete": o.meta.incomplete,
         "run": o.meta.run,
+        "only": o.meta.only,
         "students": o.graded.iter().map(|g| student(g, o.lang)).collect::<Vec<_>>(),
         "roster_errors": o.rejected,
         "skipped": o.skipped.iter().map(|s| s.to_json(o.lang)).collect::<Vec<_>>(),
@@ -749,6 +752,7 @@ mod tests {
             roster: "class.csv".into(),
             incomplete: None,
             run: None,
+            only: Vec::new(),
         }
     }
 

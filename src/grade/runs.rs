@@ -138,6 +138,13 @@ pub fn merge(previous: Option<Value>, run: &Value) -> Merge {
     regions.sort();
     regions.dedup();
     let mut view = run.clone();
+    // A run of some students (`--only`) says nothing new about the rest of the class: the
+    // roster's errors, the accounts left out and where the class came from stay as they were.
+    if run["only"].as_array().is_some_and(|o| !o.is_empty()) {
+        for field in ["roster_errors", "skipped", "roster"] {
+            view[field] = previous[field].clone();
+        }
+    }
     view["students"] = Value::Array(students);
     view["regions"] = serde_json::json!(regions);
     Merge::Updated(view)
@@ -185,6 +192,21 @@ mod tests {
             ]
         );
         assert_eq!(view["graded_at"], "t2");
+    }
+
+    #[test]
+    fn a_run_of_some_students_keeps_what_the_class_view_says_of_the_rest() {
+        let before = json!({"lesson": "l", "roster": "class.csv", "skipped": [{"name": "mgmt"}],
+                            "roster_errors": [{"line": 4}], "students": [student("kim", Some(1), "t1")]});
+        let run = json!({"lesson": "l", "roster": "class.csv (--only kim)", "only": ["kim"],
+                         "skipped": [], "roster_errors": [], "students": [student("kim", Some(2), "t2")]});
+        let Merge::Updated(view) = merge(Some(before), &run) else {
+            panic!("same lesson")
+        };
+        assert_eq!(view["roster"], "class.csv");
+        assert_eq!(view["skipped"][0]["name"], "mgmt");
+        assert_eq!(view["roster_errors"][0]["line"], 4);
+        assert_eq!(view["students"][0]["score"], 2);
     }
 
     fn name_of(s: &Value) -> String {
