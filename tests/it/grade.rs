@@ -681,9 +681,16 @@ async fn re_grading_one_student_keeps_the_other_rows() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interrupted_run_writes_what_it_graded_marked_incomplete() {
-    use crate::common::fault_proxy::{Fault, FaultProxy, Request};
     let cases = join_all([seed("kim", "solved"), seed("lee", "solved")]).await;
-    let dir = roster(&cases, "");
+    // Ctrl-C, and the signal a scheduler or `timeout` sends.
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        interrupt_grading(&cases, signal);
+    }
+}
+
+fn interrupt_grading(cases: &[Case], signal: i32) {
+    use crate::common::fault_proxy::{Fault, FaultProxy, Request};
+    let dir = roster(cases, "");
     let out = dir.0.join("grades");
     // The second account's AssumeRole never answers: the run is stuck on it.
     let proxy = FaultProxy::start(
@@ -711,10 +718,10 @@ async fn an_interrupted_run_writes_what_it_graded_marked_incomplete() {
     }
     let pid = i32::try_from(child.id()).expect("pid");
     // SAFETY: a signal to our own child process.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
     let output = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert_eq!(output.status.code(), Some(130), "signal {signal}: {stderr}");
     assert!(stderr.contains("1 of 2"), "says so: {stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("kim,"), "{stdout}");
