@@ -27,9 +27,13 @@ fn main() {
     };
     let result = runtime.block_on(async {
         let command = cmd::dispatch(&ctx, &cli.command);
-        // `serve` handles Ctrl-C itself; everywhere else Ctrl-C drops the command, and with it
-        // any private sandbox, before the process ends.
-        if matches!(cli.command, Command::Sandbox(SandboxCommand::Serve(_))) {
+        // `serve` and `grade` handle Ctrl-C themselves (`grade` keeps what it graded);
+        // everywhere else Ctrl-C drops the command, and with it any private sandbox, before
+        // the process ends.
+        if matches!(
+            cli.command,
+            Command::Sandbox(SandboxCommand::Serve(_)) | Command::Grade(_)
+        ) {
             return command.await;
         }
         tokio::select! {

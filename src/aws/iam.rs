@@ -31,6 +31,15 @@ pub struct Role {
     pub boundary: Option<String>,
 }
 
+/// One version of a managed policy.
+#[derive(Debug, Clone)]
+pub struct PolicyVersion {
+    pub document: Option<String>,
+    /// Unix seconds: when this version was made (a new default version is a change of the
+    /// policy, dated here).
+    pub created: Option<i64>,
+}
+
 /// One policy that gives a role permissions, with its document in force.
 #[derive(Debug, Clone)]
 pub struct PolicyText {
@@ -74,6 +83,19 @@ impl Aws {
         arn: &str,
         version: &str,
     ) -> Result<Option<String>, AwsError> {
+        Ok(self
+            .policy_version(arn, version)
+            .await?
+            .and_then(|v| v.document))
+    }
+
+    /// One version of a managed policy, its document and when it was made (the same call as
+    /// its document); `None` if the version is gone.
+    pub async fn policy_version(
+        &self,
+        arn: &str,
+        version: &str,
+    ) -> Result<Option<PolicyVersion>, AwsError> {
         self.policy_text
             .get(&format!("{arn}#{version}"), || async {
                 let out = not_found_as_none(
@@ -87,9 +109,10 @@ impl Aws {
                     &["NoSuchEntity"],
                 )?;
                 Ok(out.and_then(|o| {
-                    o.policy_version()
-                        .and_then(|v| v.document())
-                        .map(str::to_string)
+                    o.policy_version().map(|v| PolicyVersion {
+                        document: v.document().map(str::to_string),
+                        created: v.create_date().map(|d| d.secs()),
+                    })
                 }))
             })
             .await

@@ -19,7 +19,7 @@ pub use connect::{session_policy, static_sdk_config};
 pub use delete::PolicyEntities;
 pub use ec2::{Eni, FlowLog, Instance, NaclEntry, RuleSource, SgRule, Vpc};
 pub use error::{AwsError, ErrorKind, classify, code_of};
-pub use iam::{ManagedPolicy, PolicyText, Role};
+pub use iam::{ManagedPolicy, PolicyText, PolicyVersion, Role};
 pub use logs::{LogEvent, LogGroup};
 pub use organizations::OrgAccount;
 pub use propagation::{Notice, Waiting};
@@ -78,7 +78,7 @@ pub struct Aws {
     sts: aws_sdk_sts::Client,
     identity: Memo<Identity>,
     local_policies: Memo<Vec<ManagedPolicy>>,
-    policy_text: Memo<Option<String>>,
+    policy_text: Memo<Option<iam::PolicyVersion>>,
     role: Memo<Option<Role>>,
     role_policies: Memo<Vec<PolicyText>>,
     attached: Memo<Vec<(String, String)>>,

@@ -224,10 +224,18 @@ pub struct GradeArgs {
     /// Work after this time (RFC 3339) is late
     #[arg(long, value_name = "TIME")]
     pub deadline: Option<String>,
+    /// Wait until this time (RFC 3339) and grade then: the snapshot of the class at the
+    /// deadline (it is the deadline too, unless --deadline says otherwise)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Grade only these students of the class (by name), keeping the others' rows in --out
+    #[arg(long, value_name = "NAME", num_args = 1..)]
+    pub only: Vec<String>,
     /// Grade nothing if any roster row is malformed
     #[arg(long)]
     pub strict: bool,
-    /// Write grades.csv, grades.json, junit.xml, report.md and report.html here
+    /// Keep the grades here: each run in its own folder runs/<UTC time>/, and the class view
+    /// (grades.csv, grades.json, junit.xml, report.md, report.html) updated by complete runs
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// What to print to standard output

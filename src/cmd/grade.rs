@@ -7,9 +7,10 @@ use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::fsutil::{self, PrivateDir};
 use crate::grade::organization::{self, ClassError, Request};
-use crate::grade::report::{self, Outcome};
-use crate::grade::{self, Options, html, roster};
+use crate::grade::report::{self, Meta, Outcome};
+use crate::grade::{self, Options, html, roster, runs};
 use crate::i18n::{Lang, Text};
+use futures::StreamExt;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -37,14 +38,18 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         ));
     }
     let lesson = ctx.lesson(args.lesson.as_deref())?;
-    let deadline = match &args.deadline {
-        Some(d) => Some(crate::time::parse_rfc3339(d).ok_or_else(|| {
-            AppError::Usage(
-                Text::new("grade.bad-deadline")
-                    .arg("deadline", d)
-                    .render(ctx.lang),
-            )
-        })?),
+    let rfc3339 = |value: &str, key: &'static str, name: &'static str| {
+        crate::time::parse_rfc3339(value)
+            .ok_or_else(|| AppError::Usage(Text::new(key).arg(name, value).render(ctx.lang)))
+    };
+    let at = match &args.at {
+        Some(a) => Some(rfc3339(a, "grade.bad-at", "at")?),
+        None => None,
+    };
+    // A snapshot at the deadline: `--at` is the deadline unless one is given.
+    let deadline_text = args.deadline.clone().or_else(|| args.at.clone());
+    let deadline = match &deadline_text {
+        Some(d) => Some(rfc3339(d, "grade.bad-deadline", "deadline")?),
         None => None,
     };
     let (mut rows, rejected) = match &args.roster {
@@ -68,17 +73,40 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         ));
     }
 
-    let connection = ctx.connect(&lesson).await?;
+    // From here on Ctrl-C (or SIGTERM) is this command's to handle: what was graded is kept.
+    let mut interrupt = Interrupt::new()?;
+    let connection = tokio::select! {
+        c = ctx.connect(&lesson) => c?,
+        _ = interrupt.wait() => return Err(AppError::Interrupted),
+    };
     let mut skipped = Vec::new();
     if let Some(request) = &request {
-        let (found, left_out) = organization::class(&connection.aws, request)
-            .await
-            .map_err(|e| class_error(e, ctx.lang))?;
+        let (found, left_out) = tokio::select! {
+            found = organization::class(&connection.aws, request) => found.map_err(|e| class_error(e, ctx.lang))?,
+            _ = interrupt.wait() => return Err(AppError::Interrupted),
+        };
         rows = organization::merge(rows, found);
         skipped = left_out;
         for s in &skipped {
             eprintln!("{}", report::skipped_line(s, ctx.lang));
         }
+    }
+    if !args.only.is_empty() {
+        let unknown: Vec<&str> = args
+            .only
+            .iter()
+            .filter(|n| !rows.iter().any(|r| &r.student == *n))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            return Err(AppError::Usage(
+                Text::new("grade.only-unknown")
+                    .arg("names", unknown.join(", "))
+                    .render(ctx.lang),
+            ));
+        }
+        rows.retain(|r| args.only.contains(&r.student));
+        skipped.clear();
     }
 
     if rows.is_empty() {
@@ -92,6 +120,32 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         }));
     }
 
+    if let Some(at) = at {
+        let wait = at - crate::time::now_unix();
+        if wait > 0 {
+            eprintln!(
+                "{}",
+                Text::new("grade.at-waiting")
+                    .arg("at", crate::time::for_reader(at, ctx.lang))
+                    .arg("seconds", wait)
+                    .render(ctx.lang)
+            );
+            let until = tokio::time::Instant::now() + std::time::Duration::from_secs(wait as u64);
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => {}
+                _ = interrupt.wait() => return Err(AppError::Interrupted),
+            }
+        } else {
+            eprintln!(
+                "{}",
+                Text::new("grade.at-past")
+                    .arg("at", crate::time::for_reader(at, ctx.lang))
+                    .render(ctx.lang)
+            );
+        }
+    }
+
+    let graded_at = crate::time::now_unix();
     let base = connection.aws.sdk().clone();
     let bar = std::io::stderr().is_terminal().then(|| {
         let b = indicatif::ProgressBar::new(rows.len() as u64);
@@ -102,60 +156,206 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         }
         b
     });
-    let done = || {
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
-    };
     let opts = Options {
         jobs: usize::from(args.jobs),
         role_name: args.role_name.clone(),
         deadline,
         account_timeout: std::time::Duration::from_secs(args.account_timeout),
         lang: ctx.lang,
+        region: grade::course_region(&lesson, ctx.target.region.as_deref()),
     };
-    let graded = grade::grade(&base, &rows, &lesson, &opts, &done).await;
+    let mut graded: Vec<(usize, grade::Graded)> = Vec::new();
+    let mut interrupted = false;
+    {
+        let stream = grade::grading(&base, &rows, &lesson, &opts);
+        futures::pin_mut!(stream);
+        loop {
+            tokio::select! {
+                next = stream.next() => match next {
+                    Some(g) => {
+                        graded.push(g);
+                        if let Some(b) = &bar {
+                            b.inc(1);
+                        }
+                    }
+                    None => break,
+                },
+                _ = interrupt.wait() => {
+                    interrupted = true;
+                    break;
+                }
+            }
+        }
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    // In the order of the class: roster lines first, then the organization's accounts by name.
+    graded.sort_by_key(|(i, _)| *i);
+    let graded: Vec<grade::Graded> = graded.into_iter().map(|(_, g)| g).collect();
 
+    let none_read = !graded.is_empty() && graded.iter().all(|g| g.error.is_some());
+    let incomplete = if interrupted {
+        Some(
+            Text::new("grade.incomplete-interrupted")
+                .arg("done", graded.len())
+                .arg("total", rows.len())
+                .render(ctx.lang),
+        )
+    } else if none_read {
+        Some(Text::new("grade.incomplete-none-read").render(ctx.lang))
+    } else {
+        None
+    };
+    let mut meta = Meta {
+        graded_at,
+        deadline: deadline_text.clone(),
+        roster: roster_source(args),
+        incomplete,
+        run: None,
+        only: args.only.clone(),
+    };
+    let run_dir = match &args.out {
+        Some(out) => {
+            // Refused before anything is graded into it: a folder of another user's, or one
+            // others can write to.
+            PrivateDir::open(out).map_err(|e| private(&e, ctx.lang))?;
+            let (dir, name) = runs::new_run_dir(out, graded_at).map_err(|e| io(out, e))?;
+            meta.run = Some(name);
+            Some(dir)
+        }
+        None => None,
+    };
     let outcome = Outcome {
         lesson: &lesson,
         graded: &graded,
         rejected: &rejected,
         skipped: &skipped,
-        deadline: args.deadline.as_deref(),
+        meta: &meta,
         lang: ctx.lang,
     };
-    if let Some(dir) = &args.out {
-        let folder = PrivateDir::open(dir).map_err(|e| private(&e, ctx.lang))?;
-        let files = [
-            ("grades.csv", report::csv(&lesson, &graded)),
-            ("grades.json", report::json(&outcome)),
-            ("junit.xml", report::junit(&graded, ctx.lang)),
-            ("report.md", report::markdown(&outcome)),
-            ("report.html", report::html(&outcome)),
-        ];
-        for (name, content) in files {
-            folder
-                .replace(name, content.as_bytes())
-                .map_err(|e| private(&e, ctx.lang))?;
+    let document = report::document(&outcome);
+    if let (Some(out), Some(dir)) = (&args.out, &run_dir) {
+        let mut files = runs::files(&document, &lesson, ctx.lang);
+        if let Some(why) = &meta.incomplete {
+            files.push((
+                "INCOMPLETE.txt",
+                format!(
+                    "{}\n",
+                    Text::new("grade.incomplete-banner")
+                        .arg("reason", why)
+                        .render(ctx.lang)
+                ),
+            ));
         }
+        runs::write_all(dir, &files).map_err(|e| private(&e, ctx.lang))?;
+        let shown = |p: &Path| p.display().to_string();
+        let note = match &meta.incomplete {
+            Some(why) => Text::new("grade.view-kept")
+                .arg("reason", why)
+                .arg("run", shown(dir))
+                .arg("out", shown(out)),
+            None => match runs::merge(runs::class_view(out), &document) {
+                runs::Merge::Updated(view) => {
+                    runs::write_all(out, &runs::files(&view, &lesson, ctx.lang))
+                        .map_err(|e| private(&e, ctx.lang))?;
+                    Text::new("grade.view-updated")
+                        .arg("run", shown(dir))
+                        .arg("out", shown(out))
+                }
+                runs::Merge::OtherLesson(other) => Text::new("grade.view-other-lesson")
+                    .arg("lesson", other)
+                    .arg("run", shown(dir))
+                    .arg("out", shown(out)),
+            },
+        };
+        eprintln!("{}", note.render(ctx.lang));
+    } else if let Some(why) = &meta.incomplete {
+        eprintln!(
+            "{}",
+            Text::new("grade.incomplete-banner")
+                .arg("reason", why)
+                .render(ctx.lang)
+        );
     }
-    let out = match args.format {
-        GradeFormat::Text => report::table(&outcome),
-        GradeFormat::Json => report::json(&outcome),
-        GradeFormat::Csv => report::csv(&lesson, &graded),
-        GradeFormat::Junit => report::junit(&graded, ctx.lang),
-        GradeFormat::Markdown => report::markdown(&outcome),
+    let class: Option<grade::html::Class> = serde_json::from_value(document.clone()).ok();
+    let out = match (args.format, &class) {
+        (GradeFormat::Text, _) => report::table(&outcome),
+        (GradeFormat::Json, _) => report::to_text(&document),
+        (GradeFormat::Csv, Some(c)) => report::csv(c, Some(&lesson)),
+        (GradeFormat::Junit, Some(c)) => report::junit(c),
+        (GradeFormat::Markdown, Some(c)) => report::markdown(c, Some(&lesson), ctx.lang),
+        (_, None) => report::to_text(&document),
     };
     ctx.print(&out)?;
+    if interrupted {
+        return Ok(ExitCode::Interrupted);
+    }
     let unreadable = graded.iter().any(|g| g.error.is_some());
     Ok(if unreadable || !rejected.is_empty() {
         ExitCode::CouldNotCheck
     } else {
         ExitCode::Pass
     })
+}
+
+/// Where the class came from, as the grades say it: the roster file, the organization or its
+/// units, and the students `--only` picked.
+fn roster_source(args: &GradeArgs) -> String {
+    let mut parts = Vec::new();
+    if let Some(path) = &args.roster {
+        parts.push(path.display().to_string());
+    }
+    if args.organization {
+        parts.push("AWS Organizations".to_string());
+    } else if !args.ou.is_empty() {
+        parts.push(format!("AWS Organizations {}", args.ou.join(", ")));
+    }
+    let mut source = parts.join(" + ");
+    if !args.only.is_empty() {
+        source.push_str(&format!(" (--only {})", args.only.join(", ")));
+    }
+    source
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM, listened to while a class is graded, so that what was graded
+/// before them is written rather than lost.
+struct Interrupt {
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Interrupt {
+    fn new() -> Result<Interrupt, AppError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen = |kind| {
+                signal(kind).map_err(|e| AppError::Io {
+                    context: "listening for Ctrl-C".into(),
+                    source: e,
+                })
+            };
+            Ok(Interrupt {
+                int: listen(SignalKind::interrupt())?,
+                term: listen(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Interrupt {})
+    }
+
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// What the organization options ask for, if any.

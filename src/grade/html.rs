@@ -25,6 +25,23 @@ const SCRIPT: &str = include_str!("html/sort.js");
 pub struct Class {
     pub lesson: String,
     #[serde(default)]
+    pub lesson_version: Option<String>,
+    #[serde(default)]
+    pub graded_at: Option<String>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub awslab_version: Option<String>,
+    #[serde(default)]
+    pub roster: Option<String>,
+    /// Whether these are the grades of everyone asked for (an interrupted run, or one that read
+    /// no account, is not).
+    #[serde(default = "yes")]
+    pub complete: bool,
+    /// Why not, in a sentence.
+    #[serde(default)]
+    pub incomplete: Option<String>,
+    #[serde(default)]
     pub deadline: Option<String>,
     pub students: Vec<Student>,
     #[serde(default)]
@@ -37,12 +54,52 @@ pub struct Class {
 pub struct Student {
     pub student: String,
     pub account: Option<String>,
-    pub score: u32,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub graded_at: Option<String>,
+    /// `pass`, `fail`, `pending` or `not graded` (older files: the verdict's).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// None when the account could not be read: not graded is not zero.
+    pub score: Option<u32>,
     pub late: bool,
     #[serde(default)]
     pub late_steps: Vec<String>,
+    #[serde(default)]
+    pub late_detail: Vec<LateStep>,
+    #[serde(default)]
+    pub undatable: Vec<Undatable>,
     pub error: Option<String>,
     pub verify: Verify,
+}
+
+impl Student {
+    pub fn status(&self) -> &str {
+        match (&self.status, &self.error) {
+            (Some(s), _) => s,
+            (None, Some(_)) => super::NOT_GRADED,
+            (None, None) => self.verify.status.as_str(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LateStep {
+    pub step: String,
+    pub at: String,
+    #[serde(default)]
+    pub no_credit: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Undatable {
+    pub step: String,
+    pub what: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +130,17 @@ pub struct Check {
     pub status: Status,
     pub message: String,
     pub remediation: Option<String>,
+    /// The check as the class summary shows it: its cause, message and fix without the
+    /// student's ids (older files: none, and the message stands for the cause).
+    #[serde(default)]
+    pub class: Option<ClassView>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ClassView {
+    pub cause: String,
+    pub message: String,
+    pub fix: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,24 +172,26 @@ impl Class {
         let mean = if readable.is_empty() {
             0.0
         } else {
-            readable.iter().map(|s| f64::from(s.score)).sum::<f64>() / readable.len() as f64
+            readable
+                .iter()
+                .map(|s| f64::from(s.score.unwrap_or(0)))
+                .sum::<f64>()
+                / readable.len() as f64
         };
         Summary {
             total: self.students.len(),
             graded: readable.len(),
             mean,
-            passed: self
-                .students
-                .iter()
-                .filter(|s| s.verify.status == Status::Pass)
-                .count(),
+            passed: self.readable().filter(|s| s.status() == "pass").count(),
             late: self.students.iter().filter(|s| s.late).count(),
             unreadable: self.students.len() - readable.len(),
         }
     }
 
     fn readable(&self) -> impl Iterator<Item = &Student> {
-        self.students.iter().filter(|s| s.error.is_none())
+        self.students
+            .iter()
+            .filter(|s| s.error.is_none() && s.score.is_some())
     }
 
     fn possible(&self) -> u32 {
@@ -150,15 +220,25 @@ fn page(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
     let steps = step_columns(class, lesson, lang);
     let mut body = String::new();
     let _ = writeln!(body, "<h1>{}</h1>", esc(&heading));
-    if let Some(deadline) = &class.deadline {
+    if !class.complete {
         let _ = writeln!(
             body,
-            "<p class=\"meta\">{}</p>",
-            esc(&Text::new("grade.html-deadline")
-                .arg("deadline", deadline)
+            "<p class=\"incomplete\" role=\"alert\">{}</p>",
+            esc(&Text::new("grade.incomplete-banner")
+                .arg("reason", class.incomplete.as_deref().unwrap_or(""))
                 .render(lang))
         );
     }
+    let _ = write!(body, "<dl class=\"about\">");
+    for (field, label, value) in super::report::about(class, lang) {
+        let _ = write!(
+            body,
+            "<div><dt>{}</dt><dd data-field=\"{field}\">{}</dd></div>",
+            esc(&label),
+            esc(&value)
+        );
+    }
+    let _ = writeln!(body, "</dl>");
     summary(&mut body, class, lang);
     let _ = writeln!(body, "<div class=\"charts\">");
     histogram(&mut body, class, lang);
@@ -256,7 +336,7 @@ fn bins(class: &Class) -> [usize; 10] {
     let possible = class.possible().max(1);
     let mut bins = [0; 10];
     for s in class.readable() {
-        let i = ((s.score.min(possible) * 10) / possible).min(9) as usize;
+        let i = ((s.score.unwrap_or(0).min(possible) * 10) / possible).min(9) as usize;
         bins[i] += 1;
     }
     bins
@@ -346,27 +426,52 @@ fn completion(body: &mut String, class: &Class, steps: &[StepColumn], lang: Lang
     let _ = writeln!(body, "</ol></section>");
 }
 
-/// Failing checks of readable accounts, most common first: the first message and fix seen,
-/// and every student it affects.
-pub fn common_failures(class: &Class) -> Vec<(String, String, Option<String>, Vec<&str>)> {
-    let mut by_id: BTreeMap<&str, (String, Option<String>, Vec<&str>)> = BTreeMap::new();
+/// Students failing one check for one cause.
+pub struct Group<'a> {
+    pub check: String,
+    /// The cause: the message's key and the values that decide it, without any student's ids.
+    pub cause: String,
+    pub message: String,
+    /// The fix with placeholders where each student's ids go.
+    pub fix: Option<String>,
+    pub who: Vec<&'a str>,
+}
+
+/// Checks of readable accounts that are failing or waiting (the record not there yet), grouped
+/// by check and cause, most common first; every student in a group has that same cause.
+pub fn common_failures(class: &Class) -> Vec<Group<'_>> {
+    let mut groups: BTreeMap<(&str, String), Group> = BTreeMap::new();
     for s in class.readable() {
         for c in s.verify.steps.iter().flat_map(|v| &v.checks) {
-            if c.status == Status::Fail {
-                let entry = by_id
-                    .entry(c.id.as_str())
-                    .or_insert_with(|| (c.message.clone(), c.remediation.clone(), Vec::new()));
-                if !entry.2.contains(&s.student.as_str()) {
-                    entry.2.push(&s.student);
-                }
+            if !matches!(c.status, Status::Fail | Status::Pending) {
+                continue;
+            }
+            let (cause, message, fix) = match &c.class {
+                Some(v) => (v.cause.clone(), v.message.clone(), v.fix.clone()),
+                None => (c.message.clone(), c.message.clone(), c.remediation.clone()),
+            };
+            let entry = groups
+                .entry((c.id.as_str(), cause.clone()))
+                .or_insert_with(|| Group {
+                    check: c.id.clone(),
+                    cause,
+                    message,
+                    fix,
+                    who: Vec::new(),
+                });
+            if !entry.who.contains(&s.student.as_str()) {
+                entry.who.push(&s.student);
             }
         }
     }
-    let mut list: Vec<_> = by_id
-        .into_iter()
-        .map(|(id, (message, fix, who))| (id.to_string(), message, fix, who))
-        .collect();
-    list.sort_by(|a, b| b.3.len().cmp(&a.3.len()).then_with(|| a.0.cmp(&b.0)));
+    let mut list: Vec<Group> = groups.into_values().collect();
+    list.sort_by(|a, b| {
+        b.who
+            .len()
+            .cmp(&a.who.len())
+            .then_with(|| a.check.cmp(&b.check))
+            .then_with(|| a.cause.cmp(&b.cause))
+    });
     list
 }
 
@@ -383,19 +488,21 @@ fn failing(body: &mut String, class: &Class, lang: Lang) {
     } else {
         let _ = writeln!(body, "<ol class=\"failing\">");
     }
-    for (id, message, fix, who) in list.iter().take(10) {
+    for group in list.iter().take(10) {
+        let (id, who) = (&group.check, &group.who);
         let _ = writeln!(
             body,
-            "<li data-check=\"{}\" data-count=\"{}\"><h3><code>{}</code> <span class=\"count\">{}</span></h3><p>{}</p>",
+            "<li data-check=\"{}\" data-cause=\"{}\" data-count=\"{}\"><h3><code>{}</code> <span class=\"count\">{}</span></h3><p>{}</p>",
             esc(id),
+            esc(&group.cause),
             who.len(),
             esc(id),
             esc(&Text::new("grade.students")
                 .arg("count", who.len())
                 .render(lang)),
-            esc(message)
+            esc(&group.message)
         );
-        if let Some(fix) = fix {
+        if let Some(fix) = &group.fix {
             let _ = writeln!(
                 body,
                 "<h4 class=\"hint\">{}</h4><pre>{}</pre>",
@@ -488,10 +595,12 @@ fn students(body: &mut String, class: &Class, steps: &[StepColumn], lang: Lang) 
             body,
             "<tbody><tr class=\"student\"><td class=\"name\" data-sort=\"{name}\">{name}</td>\
              <td class=\"account\" data-sort=\"{account}\"><code>{account}</code></td>\
-             <td class=\"num\" data-sort=\"{score}\" data-field=\"score\">{score} / {possible}</td>",
+             <td class=\"num\" data-sort=\"{sort}\" data-field=\"score\">{score} / {possible}</td>",
             name = esc(&s.student),
             account = esc(s.account.as_deref().unwrap_or("-")),
-            score = s.score,
+            // Not graded is not zero: no points, sorted below every graded student.
+            sort = s.score.map_or(-1, i64::from),
+            score = s.score.map_or_else(|| "-".to_string(), |n| n.to_string()),
             possible = s.verify.score.possible,
         );
         for (i, _) in steps.iter().enumerate() {
@@ -515,7 +624,7 @@ fn students(body: &mut String, class: &Class, steps: &[StepColumn], lang: Lang) 
             }
         }
         let late = if s.late {
-            let steps = s.late_steps.join(", ");
+            let steps = super::report::late_text(s);
             format!(
                 "<span class=\"late\" title=\"{}\">{}</span>",
                 esc(&steps),
@@ -620,7 +729,19 @@ fn left_out(body: &mut String, class: &Class, lang: Lang) {
             format!(
                 "<li><strong>{}</strong>: {}</li>",
                 esc(&s.student),
-                esc(&s.late_steps.join(", "))
+                esc(&super::report::late_text(s))
+            )
+        })
+        .collect();
+    let undatable: Vec<String> = class
+        .students
+        .iter()
+        .filter(|s| !s.undatable.is_empty())
+        .map(|s| {
+            format!(
+                "<li><strong>{}</strong>: {}</li>",
+                esc(&s.student),
+                esc(&super::report::undatable_text(s))
             )
         })
         .collect();
@@ -628,6 +749,7 @@ fn left_out(body: &mut String, class: &Class, lang: Lang) {
         ("unreadable", "grade.md-unreadable", unreadable),
         ("skipped", "grade.html-skipped-title", skipped),
         ("late", "grade.md-late", late),
+        ("undatable", "grade.md-undatable", undatable),
     ] {
         if items.is_empty() {
             continue;
@@ -675,9 +797,14 @@ mod tests {
         let student = |score: u32| Student {
             student: "s".into(),
             account: None,
-            score,
+            region: None,
+            graded_at: None,
+            status: None,
+            score: Some(score),
             late: false,
             late_steps: Vec::new(),
+            late_detail: Vec::new(),
+            undatable: Vec::new(),
             error: None,
             verify: Verify {
                 status: Status::Fail,
@@ -690,6 +817,13 @@ mod tests {
         };
         let class = Class {
             lesson: "x".into(),
+            lesson_version: None,
+            graded_at: None,
+            regions: Vec::new(),
+            awslab_version: None,
+            roster: None,
+            complete: true,
+            incomplete: None,
             deadline: None,
             students: [0, 9, 10, 55, 99, 100].into_iter().map(student).collect(),
             roster_errors: Vec::new(),

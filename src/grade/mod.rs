@@ -2,10 +2,12 @@
 //! engine (the same checks and scores as `verify`), failures kept per account, late work
 //! flagged against a deadline.
 
+pub mod cause;
 pub mod html;
 pub mod organization;
 pub mod report;
 pub mod roster;
+pub mod runs;
 
 use crate::aws::{Aws, AwsError};
 use crate::engine::{self, Verdict};
@@ -13,6 +15,7 @@ use crate::finding::Finding;
 use crate::finding::Status;
 use crate::i18n::{Lang, Text};
 use crate::lesson::{LatePolicy, Lesson};
+use crate::steps::StepSpec;
 use futures::StreamExt;
 use roster::{Access, Row};
 use std::time::Duration;
@@ -26,6 +29,17 @@ pub struct Options {
     pub account_timeout: Duration,
     /// The language of the per-account errors awslab itself words.
     pub lang: Lang,
+    /// Where a row without its own `region` is graded: `--region`, else the lesson's, else
+    /// the course's default. Never the instructor's configured region.
+    pub region: String,
+}
+
+/// The region a class is graded in when nothing says otherwise: the lesson's, else the course's.
+pub fn course_region(lesson: &Lesson, asked: Option<&str>) -> String {
+    asked
+        .map(str::to_string)
+        .or_else(|| lesson.region.clone())
+        .unwrap_or_else(|| crate::aws::DEFAULT_REGION.to_string())
 }
 
 #[derive(Debug, Clone)]
@@ -33,42 +47,107 @@ pub struct Graded {
     pub student: String,
     pub line: usize,
     pub account: Option<String>,
+    /// The region the account was read in.
+    pub region: String,
+    /// When this account was read (Unix seconds).
+    pub graded_at: i64,
     pub verdict: Verdict,
-    /// Why the account could not be read, if it could not.
+    /// Why the account could not be read, if it could not: a sentence.
     pub error: Option<String>,
-    /// Steps whose resources or record came after the deadline.
-    pub late_steps: Vec<String>,
+    /// Steps whose resources or record came after the deadline, with that date.
+    pub late: Vec<Late>,
+    /// Done steps with a change no AWS API dates (catalogue keys naming it): it may have come
+    /// after the deadline without this run being able to tell.
+    pub undatable: Vec<(String, &'static str)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Late {
+    pub step: String,
+    /// Unix seconds: the newest date found on the step's resources or record.
+    pub at: i64,
+    /// The step lost its points (the lesson's `late = "no-credit"`).
+    pub no_credit: bool,
 }
 
 impl Graded {
     pub fn late(&self) -> bool {
-        !self.late_steps.is_empty()
+        !self.late.is_empty()
     }
-    pub fn score(&self) -> u32 {
-        self.verdict.earned
+    pub fn late_steps(&self) -> Vec<String> {
+        self.late.iter().map(|l| l.step.clone()).collect()
+    }
+    /// The points, or none when the account could not be read: not graded is not zero.
+    pub fn score(&self) -> Option<u32> {
+        self.error.is_none().then_some(self.verdict.earned)
+    }
+    /// `pass`, `fail`, `pending`, or `not graded`.
+    pub fn status(&self) -> &'static str {
+        if self.error.is_some() {
+            NOT_GRADED
+        } else {
+            self.verdict.status.as_str()
+        }
     }
 }
 
-/// Grades every row, `jobs` at a time; `done` is called after each account.
-pub async fn grade(
-    base: &aws_types::SdkConfig,
-    rows: &[Row],
-    lesson: &Lesson,
-    opts: &Options,
-    done: &(dyn Fn() + Sync),
-) -> Vec<Graded> {
-    let mut graded: Vec<(usize, Graded)> = futures::stream::iter(rows.iter().enumerate())
-        .map(|(i, row)| async move {
-            let g = grade_one(base, row, lesson, opts).await;
-            done();
-            (i, g)
-        })
+/// The status of an account that could not be read.
+pub const NOT_GRADED: &str = "not graded";
+
+/// Grades every row, `jobs` at a time, as a stream of (row index, result) in the order they
+/// finish: the caller may stop listening (an interrupt) and keep what came.
+pub fn grading<'a>(
+    base: &'a aws_types::SdkConfig,
+    rows: &'a [Row],
+    lesson: &'a Lesson,
+    opts: &'a Options,
+) -> impl futures::Stream<Item = (usize, Graded)> + 'a {
+    futures::stream::iter(rows.iter().enumerate())
+        .map(move |(i, row)| async move { (i, grade_one(base, row, lesson, opts).await) })
         .buffer_unordered(opts.jobs.max(1))
-        .collect()
-        .await;
-    // In the order of `rows`: roster lines first, then the organization's accounts by name.
-    graded.sort_by_key(|(i, _)| *i);
-    graded.into_iter().map(|(_, g)| g).collect()
+}
+
+/// A sentence for an AWS error in a grade's error column: the catalogue's words with the
+/// error's own text (its code and what AWS said), never a debug dump.
+pub fn error_sentence(e: &AwsError, lang: Lang) -> String {
+    let mut e = e.clone();
+    e.detail = without_debug_tail(&e.detail).to_string();
+    crate::steps::read_error(&e).message.render(lang)
+}
+
+/// The verdict's error texts (an account that could not be read, or a read that failed) without
+/// a debug dump: grades are read by people and imported into gradebooks.
+fn without_debug(verdict: &mut Verdict) {
+    if let Some(e) = &mut verdict.fatal {
+        e.detail = without_debug_tail(&e.detail).to_string();
+    }
+    let findings = verdict.steps.iter_mut().flat_map(|s| &mut s.findings);
+    for f in findings.filter(|f| f.status == Status::Error) {
+        for (name, value) in &mut f.message.args {
+            if *name == "detail" {
+                *value = without_debug_tail(value).to_string();
+            }
+        }
+    }
+}
+
+/// An SDK error's text without the Rust debug form of the error that some of them end with,
+/// `… (os error 111) (DispatchFailure(DispatchFailure { … }))`: a person reads the sentence
+/// before it.
+fn without_debug_tail(detail: &str) -> &str {
+    let mut cut = detail.len();
+    for (at, _) in detail.match_indices(" (") {
+        let rest = &detail[at + 2..];
+        let name = rest
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(rest.len());
+        let opens = rest[name..].starts_with('(') || rest[name..].starts_with(" {");
+        if name > 0 && rest.starts_with(|c: char| c.is_ascii_uppercase()) && opens {
+            cut = at;
+            break;
+        }
+    }
+    detail[..cut].trim_end()
 }
 
 async fn grade_one(
@@ -77,15 +156,20 @@ async fn grade_one(
     lesson: &Lesson,
     opts: &Options,
 ) -> Graded {
+    let region = row.region.clone().unwrap_or_else(|| opts.region.clone());
     let graded = tokio::time::timeout(opts.account_timeout, async {
-        match connect(base, row, &opts.role_name).await {
+        match connect(base, row, &region, &opts.role_name).await {
             Ok(aws) => engine::verify(&aws, lesson).await,
-            Err(e) => unreadable(lesson, base, &[crate::steps::read_error(&e)], Some(e)),
+            Err(e) => unreadable(lesson, &region, &[crate::steps::read_error(&e)], Some(e)),
         }
     })
     .await;
+    let graded_at = crate::time::now_unix();
     let mut verdict = match graded {
-        Ok(verdict) => verdict,
+        Ok(mut verdict) => {
+            without_debug(&mut verdict);
+            verdict
+        }
         // Dropping the unfinished check cancels its calls; the account is reported, not waited for.
         Err(_) => {
             let why =
@@ -97,69 +181,120 @@ async fn grade_one(
                 student: row.student.clone(),
                 line: row.line,
                 account,
-                verdict: unreadable(lesson, base, &[finding], None),
+                region: region.clone(),
+                graded_at,
+                verdict: unreadable(lesson, &region, &[finding], None),
                 error: Some(why.render(opts.lang)),
-                late_steps: Vec::new(),
+                late: Vec::new(),
+                undatable: Vec::new(),
             };
         }
     };
     let error = match (&verdict.fatal, verdict.status) {
-        (Some(e), _) => Some(e.to_string()),
+        (Some(e), _) => Some(error_sentence(e, opts.lang)),
         (None, Status::Error) => verdict
             .steps
             .iter()
             .flat_map(|s| &s.findings)
             .find(|f| f.status == Status::Error)
-            .map(|f| f.message.render(crate::i18n::Lang::En)),
+            .map(|f| f.message.render(opts.lang)),
         _ => None,
     };
-    let late_steps = match opts.deadline {
-        Some(deadline) => apply_deadline(&mut verdict, lesson, deadline),
-        None => Vec::new(),
+    let (late, undatable) = match opts.deadline {
+        Some(deadline) if error.is_none() => apply_deadline(&mut verdict, lesson, deadline),
+        _ => (Vec::new(), Vec::new()),
     };
     Graded {
         student: row.student.clone(),
         line: row.line,
-        account: verdict.account.clone(),
+        // The account read, else the one the roster names (an account that could not be read).
+        account: verdict
+            .account
+            .clone()
+            .or_else(|| row.account_id().map(str::to_string)),
+        region: if verdict.region.is_empty() {
+            region
+        } else {
+            verdict.region.clone()
+        },
+        graded_at,
         verdict,
         error,
-        late_steps,
+        late,
+        undatable,
     }
 }
 
-/// Marks steps late whose judged resources came to be after the deadline; with the lesson's
-/// no-credit policy they lose their points.
-fn apply_deadline(verdict: &mut Verdict, lesson: &Lesson, deadline: i64) -> Vec<String> {
+/// What no AWS API dates in a done step of this kind: a change that may have come after the
+/// deadline unseen (catalogue keys).
+fn undatable_changes(spec: &StepSpec) -> &'static [&'static str] {
+    match spec {
+        // A version made the default again keeps its old date.
+        StepSpec::Policy(_) => &["grade.undatable-default-version"],
+        StepSpec::Role(_) => &["grade.undatable-attachment"],
+        StepSpec::Trust(_) => &["grade.undatable-trust-edit"],
+        StepSpec::SecurityGroupRule(_) => &["grade.undatable-rule"],
+        _ => &[],
+    }
+}
+
+/// Marks steps late whose judged resources or record came to be after the deadline; with the
+/// lesson's no-credit policy they lose their points, and a step without points is not passed.
+/// Done steps that are not late but hold a change no API dates are listed as undatable.
+fn apply_deadline(
+    verdict: &mut Verdict,
+    lesson: &Lesson,
+    deadline: i64,
+) -> (Vec<Late>, Vec<(String, &'static str)>) {
+    let no_credit = lesson.grading.late == LatePolicy::NoCredit;
     let mut late = Vec::new();
-    for step in &mut verdict.steps {
+    let mut undatable = Vec::new();
+    for (step, spec) in verdict.steps.iter_mut().zip(&lesson.steps) {
         if !step.status.is_done() {
             continue;
         }
         let after = step.findings.iter().filter_map(|f| f.created).max();
-        if after.is_some_and(|t| t > deadline) {
-            late.push(step.id.clone());
-            if lesson.grading.late == LatePolicy::NoCredit {
-                step.earned = 0;
+        match after {
+            Some(at) if at > deadline => {
+                late.push(Late {
+                    step: step.id.clone(),
+                    at,
+                    no_credit,
+                });
+                if no_credit {
+                    step.earned = 0;
+                    step.status = Status::Fail;
+                    step.findings.push(Finding::fail(
+                        &format!("{}.late", step.id),
+                        // The date is in the late list: the message is the same for everyone
+                        // late, so the class summary shows them as one group.
+                        Text::new("grade.late-no-credit")
+                            .arg("deadline", crate::time::utc(deadline)),
+                    ));
+                }
             }
+            _ => undatable.extend(
+                undatable_changes(&spec.spec)
+                    .iter()
+                    .map(|key| (step.id.clone(), *key)),
+            ),
         }
     }
     verdict.earned = verdict.steps.iter().map(|s| s.earned).sum();
-    late
+    if late.iter().any(|l| l.no_credit) && verdict.status != Status::Error {
+        verdict.status = Status::Fail;
+    }
+    (late, undatable)
 }
 
 /// A verdict for an account that could not be read at all: every step an error, with `why`.
-fn unreadable(
-    lesson: &Lesson,
-    base: &aws_types::SdkConfig,
-    why: &[Finding],
-    fatal: Option<AwsError>,
-) -> Verdict {
+fn unreadable(lesson: &Lesson, region: &str, why: &[Finding], fatal: Option<AwsError>) -> Verdict {
     let findings = lesson.steps.iter().map(|_| why.to_vec()).collect();
     let steps = engine::assemble(lesson, findings);
     Verdict {
         lesson: lesson.id.clone(),
         account: None,
-        region: base.region().map(|r| r.to_string()).unwrap_or_default(),
+        region: region.to_string(),
         status: Status::Error,
         earned: 0,
         possible: lesson.possible_points(),
@@ -169,8 +304,13 @@ fn unreadable(
 }
 
 /// Credentials for one student's account, from the instructor's.
-async fn connect(base: &aws_types::SdkConfig, row: &Row, role_name: &str) -> Result<Aws, AwsError> {
-    let region = row.region.as_deref();
+async fn connect(
+    base: &aws_types::SdkConfig,
+    row: &Row,
+    region: &str,
+    role_name: &str,
+) -> Result<Aws, AwsError> {
+    let region = Some(region);
     let (arn, external_id) = match &row.access {
         Access::Role { arn, external_id } => (arn.clone(), external_id.clone()),
         Access::Account { id, external_id } => (
@@ -180,4 +320,23 @@ async fn connect(base: &aws_types::SdkConfig, row: &Row, role_name: &str) -> Res
         Access::Profile(profile) => return Aws::with_profile(base, region, profile).await,
     };
     Aws::assume_role(base, region, &arn, external_id, "awslab-grade").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_debug_tail;
+
+    #[test]
+    fn a_debug_dump_is_cut_from_an_error_sentence() {
+        let detail = "cannot assume arn:aws:iam::1:role/r: dispatch failure: io error: tcp connect \
+                      error: Connection refused (os error 111) (DispatchFailure(DispatchFailure { \
+                      source: ConnectorError { kind: Io } }))";
+        assert_eq!(
+            without_debug_tail(detail),
+            "cannot assume arn:aws:iam::1:role/r: dispatch failure: io error: tcp connect \
+             error: Connection refused (os error 111)"
+        );
+        let plain = "AccessDenied: User is not authorized (for this role)";
+        assert_eq!(without_debug_tail(plain), plain);
+    }
 }

@@ -6,13 +6,14 @@
 //! HTML, report.html escapes HTML.
 
 use super::Graded;
+use super::html::Class;
 use super::organization::Skipped;
 use super::roster::RowError;
 use crate::finding::Status;
 use crate::i18n::{Lang, Text};
 use crate::lesson::Lesson;
+use crate::report::json as verdict_json;
 use crate::report::text::status_word;
-use crate::report::{json as verdict_json, junit};
 use std::fmt::Write;
 
 /// One grading run: what every report is drawn from.
@@ -23,8 +24,32 @@ pub struct Outcome<'a> {
     pub rejected: &'a [RowError],
     /// Accounts of the organization that were not graded, with why.
     pub skipped: &'a [Skipped],
-    pub deadline: Option<&'a str>,
+    pub meta: &'a Meta,
     pub lang: Lang,
+}
+
+/// What a set of grades is: every output carries it.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    /// When the run began (Unix seconds).
+    pub graded_at: i64,
+    /// The deadline as given (RFC 3339).
+    pub deadline: Option<String>,
+    /// Where the class came from: the roster file, the organization, its units.
+    pub roster: String,
+    /// Why the run is not the whole class's grades, if it is not (a sentence).
+    pub incomplete: Option<String>,
+    /// The run's own folder under `--out`, as `runs/<time>`.
+    pub run: Option<String>,
+    /// The students `--only` picked (none: the whole class).
+    pub only: Vec<String>,
+}
+
+/// Time as grades carry it: RFC 3339 in UTC, `2026-12-03T13:25:00Z`.
+pub fn stamp(secs: i64) -> String {
+    crate::time::utc(secs)
+        .replacen(' ', "T", 1)
+        .replace(" UTC", "Z")
 }
 
 /// A cell as a spreadsheet may read it: text that would start a formula gets a leading `'`, as
@@ -38,20 +63,49 @@ fn csv_cell(text: &str) -> String {
     }
 }
 
-pub fn csv(lesson: &Lesson, graded: &[Graded]) -> String {
+/// grades.csv: a plain table an LMS imports, one row per student. An account that could not be
+/// read has empty points (not zero) and the status `not graded`.
+pub fn csv(class: &Class, lesson: Option<&Lesson>) -> String {
+    let steps: Vec<String> = match (lesson, class.students.first()) {
+        (Some(l), _) => l.steps.iter().map(|s| s.id.clone()).collect(),
+        (None, Some(s)) => s.verify.steps.iter().map(|s| s.id.clone()).collect(),
+        (None, None) => Vec::new(),
+    };
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["student".to_string(), "account".to_string()];
-    header.extend(lesson.steps.iter().map(|s| s.id.clone()));
-    header.extend(["total", "possible", "status", "late", "error"].map(String::from));
+    header.extend(steps.iter().cloned());
+    header.extend(
+        [
+            "total",
+            "possible",
+            "status",
+            "late",
+            "error",
+            "graded_at",
+            "region",
+        ]
+        .map(String::from),
+    );
     let _ = w.write_record(header.iter().map(|h| csv_cell(h)));
-    for g in graded {
+    for g in &class.students {
+        let graded = g.score.is_some();
         let mut row = vec![g.student.clone(), g.account.clone().unwrap_or_default()];
-        row.extend(g.verdict.steps.iter().map(|s| s.earned.to_string()));
-        row.push(g.score().to_string());
-        row.push(g.verdict.possible.to_string());
-        row.push(g.verdict.status.as_str().to_string());
-        row.push(g.late().to_string());
+        row.extend(steps.iter().map(|id| {
+            g.verify
+                .steps
+                .iter()
+                .find(|s| &s.id == id)
+                .filter(|_| graded)
+                .map(|s| s.earned.to_string())
+                .unwrap_or_default()
+        }));
+        row.push(g.score.map(|s| s.to_string()).unwrap_or_default());
+        row.push(g.verify.score.possible.to_string());
+        row.push(g.status().to_string());
+        row.push(g.late.to_string());
         row.push(g.error.clone().unwrap_or_default());
+        row.push(g.graded_at.clone().unwrap_or_default());
+        row.push(g.region.clone().unwrap_or_default());
         let _ = w.write_record(row.iter().map(|c| csv_cell(c)));
     }
     w.into_inner()
@@ -59,40 +113,256 @@ pub fn csv(lesson: &Lesson, graded: &[Graded]) -> String {
         .unwrap_or_default()
 }
 
-pub fn json(o: &Outcome) -> String {
-    let value = serde_json::json!({
+/// The run's grades.json: what it is, then every student graded.
+pub fn document(o: &Outcome) -> serde_json::Value {
+    let mut regions: Vec<&str> = o.graded.iter().map(|g| g.region.as_str()).collect();
+    regions.sort_unstable();
+    regions.dedup();
+    serde_json::json!({
         "lesson": o.lesson.id,
+        "lesson_version": o.lesson.version,
         "lang": o.lang.code(),
-        "deadline": o.deadline,
-        "students": o.graded.iter().map(|g| serde_json::json!({
-            "student": g.student,
-            "account": g.account,
-            "score": g.score(),
-            "late": g.late(),
-            "late_steps": g.late_steps,
-            "error": g.error,
-            "verify": verdict_json::verdict(&g.verdict, o.lang),
-        })).collect::<Vec<_>>(),
+        "graded_at": stamp(o.meta.graded_at),
+        "regions": regions,
+        "awslab_version": env!("CARGO_PKG_VERSION"),
+        "deadline": o.meta.deadline,
+        "roster": o.meta.roster,
+        "complete": o.meta.incomplete.is_none(),
+        "incomplete": o.meta.incomplete,
+        "run": o.meta.run,
+        "only": o.meta.only,
+        "students": o.graded.iter().map(|g| student(g, o.lang)).collect::<Vec<_>>(),
         "roster_errors": o.rejected,
         "skipped": o.skipped.iter().map(|s| s.to_json(o.lang)).collect::<Vec<_>>(),
-    });
-    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+    })
+}
+
+/// One student's entry of grades.json: the verify JSON of the account, and for each check that
+/// is not done its cause and fix as the class summary shows them (without this student's ids).
+fn student(g: &Graded, lang: Lang) -> serde_json::Value {
+    let mut verify = verdict_json::verdict(&g.verdict, lang);
+    let account = g.account.as_deref();
+    let findings = g.verdict.steps.iter().flat_map(|s| &s.findings);
+    let checks = verify["steps"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["checks"].as_array_mut().into_iter().flatten());
+    for (check, finding) in checks.zip(findings) {
+        if matches!(finding.status, Status::Fail | Status::Pending) {
+            check["class"] = super::cause::class_view(finding, account, lang);
+        }
+    }
+    serde_json::json!({
+        "student": g.student,
+        "account": g.account,
+        "region": g.region,
+        "graded_at": stamp(g.graded_at),
+        "status": g.status(),
+        "score": g.score(),
+        "late": g.late(),
+        "late_steps": g.late_steps(),
+        "late_detail": g.late.iter().map(|l| serde_json::json!({
+            "step": l.step, "at": stamp(l.at), "no_credit": l.no_credit,
+        })).collect::<Vec<_>>(),
+        "undatable": g.undatable.iter().map(|(step, key)| serde_json::json!({
+            "step": step, "what": Text::new(key).render(lang),
+        })).collect::<Vec<_>>(),
+        "error": g.error,
+        "verify": verify,
+    })
+}
+
+/// A document as written to disk.
+pub fn to_text(value: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
     s.push('\n');
     s
 }
 
-/// report.html, drawn from the same document as grades.json.
-pub fn html(o: &Outcome) -> String {
-    // `json` wrote it a moment ago; it parses unless serde_json contradicts itself.
-    super::html::render(&json(o), Some(o.lesson), o.lang).unwrap_or_default()
+pub fn json(o: &Outcome) -> String {
+    to_text(&document(o))
 }
 
-pub fn junit(graded: &[Graded], lang: Lang) -> String {
-    let suites: Vec<(String, &crate::engine::Verdict)> = graded
-        .iter()
-        .map(|g| (g.student.clone(), &g.verdict))
-        .collect();
-    junit::document(&suites, lang)
+/// What a set of grades is, in one line: when, where, against what, from whom, whole or not.
+pub fn about_line(class: &Class, lang: Lang) -> String {
+    about(class, lang)
+        .into_iter()
+        .map(|(_, label, value)| format!("{label}: {value}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The facts every output carries, as (field, label, value).
+pub fn about(class: &Class, lang: Lang) -> Vec<(&'static str, String, String)> {
+    let t = |key: &'static str| Text::new(key).render(lang);
+    let none = t("grade.about-none");
+    let complete = match &class.incomplete {
+        Some(why) if !class.complete => format!("{} ({why})", t("grade.about-incomplete")),
+        _ if !class.complete => t("grade.about-incomplete"),
+        _ => t("grade.about-complete"),
+    };
+    vec![
+        (
+            "graded_at",
+            t("grade.about-graded-at"),
+            class.graded_at.clone().unwrap_or_else(|| none.clone()),
+        ),
+        (
+            "regions",
+            t("grade.about-regions"),
+            if class.regions.is_empty() {
+                none.clone()
+            } else {
+                class.regions.join(", ")
+            },
+        ),
+        (
+            "lesson",
+            t("grade.about-lesson"),
+            match &class.lesson_version {
+                Some(v) => format!("{} ({v})", class.lesson),
+                None => class.lesson.clone(),
+            },
+        ),
+        (
+            "awslab_version",
+            t("grade.about-awslab"),
+            class.awslab_version.clone().unwrap_or_else(|| none.clone()),
+        ),
+        (
+            "deadline",
+            t("grade.about-deadline"),
+            class.deadline.clone().unwrap_or_else(|| none.clone()),
+        ),
+        (
+            "roster",
+            t("grade.about-roster"),
+            class.roster.clone().unwrap_or_else(|| none.clone()),
+        ),
+        ("complete", t("grade.about-state"), complete),
+    ]
+}
+
+/// report.html, drawn from the same document as grades.json.
+pub fn html(class_json: &str, lesson: &Lesson, lang: Lang) -> String {
+    // `json` wrote it a moment ago; it parses unless serde_json contradicts itself.
+    super::html::render(class_json, Some(lesson), lang).unwrap_or_default()
+}
+
+/// junit.xml: a testsuite per student, a testcase per check, and what the grades are as each
+/// suite's properties.
+pub fn junit(class: &Class) -> String {
+    use crate::report::escape_markup as esc;
+    let mut body = String::new();
+    let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
+    for s in &class.students {
+        let checks: Vec<&super::html::Check> =
+            s.verify.steps.iter().flat_map(|st| &st.checks).collect();
+        let count = |f: &dyn Fn(Status) -> bool| checks.iter().filter(|c| f(c.status)).count();
+        let (t, f, e, k) = (
+            checks.len(),
+            count(&|s| s == Status::Fail),
+            count(&|s| s == Status::Error),
+            count(&|s| matches!(s, Status::Skip | Status::Pending)),
+        );
+        tests += t;
+        failures += f;
+        errors += e;
+        skipped += k;
+        let _ = writeln!(
+            body,
+            "  <testsuite name=\"{}\" tests=\"{t}\" failures=\"{f}\" errors=\"{e}\" skipped=\"{k}\" timestamp=\"{}\">",
+            esc(&s.student),
+            esc(s.graded_at.as_deref().unwrap_or(""))
+        );
+        let mut properties = vec![
+            ("lesson", class.lesson.clone()),
+            (
+                "lesson_version",
+                class.lesson_version.clone().unwrap_or_default(),
+            ),
+            ("account", s.account.clone().unwrap_or_default()),
+            ("region", s.region.clone().unwrap_or_default()),
+            ("graded_at", s.graded_at.clone().unwrap_or_default()),
+            (
+                "score",
+                s.score
+                    .map(|n| format!("{n}/{}", s.verify.score.possible))
+                    .unwrap_or_default(),
+            ),
+            ("status", s.status().to_string()),
+            ("late", s.late.to_string()),
+            (
+                "awslab_version",
+                class.awslab_version.clone().unwrap_or_default(),
+            ),
+            ("deadline", class.deadline.clone().unwrap_or_default()),
+            ("roster", class.roster.clone().unwrap_or_default()),
+            ("complete", class.complete.to_string()),
+        ];
+        if let Some(error) = &s.error {
+            properties.push(("error", error.clone()));
+        }
+        let _ = write!(body, "    <properties>");
+        for (name, value) in properties {
+            let _ = write!(
+                body,
+                "<property name=\"{name}\" value=\"{}\"/>",
+                esc(&value)
+            );
+        }
+        let _ = writeln!(body, "</properties>");
+        for step in &s.verify.steps {
+            for c in &step.checks {
+                let _ = write!(
+                    body,
+                    "    <testcase classname=\"{}.{}\" name=\"{}\">",
+                    esc(&class.lesson),
+                    esc(&step.id),
+                    esc(&c.id)
+                );
+                let fix = c.remediation.as_deref().unwrap_or("");
+                match c.status {
+                    Status::Fail => {
+                        let _ = write!(
+                            body,
+                            "<failure message=\"{}\">{}</failure>",
+                            esc(&c.message),
+                            esc(fix)
+                        );
+                    }
+                    Status::Error => {
+                        let _ = write!(
+                            body,
+                            "<error message=\"{}\">{}</error>",
+                            esc(&c.message),
+                            esc(fix)
+                        );
+                    }
+                    Status::Skip | Status::Pending => {
+                        let _ = write!(body, "<skipped message=\"{}\"/>", esc(&c.message));
+                    }
+                    Status::Pass | Status::Tip | Status::Warn => {}
+                }
+                let _ = writeln!(
+                    body,
+                    "<system-out>{}</system-out></testcase>",
+                    esc(&format!("[{}] {}", c.status.as_str(), c.message))
+                );
+            }
+        }
+        body.push_str("  </testsuite>\n");
+    }
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"awslab\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" timestamp=\"{}\">",
+        esc(class.graded_at.as_deref().unwrap_or(""))
+    );
+    out.push_str(&body);
+    out.push_str("</testsuites>\n");
+    out
 }
 
 pub fn table(o: &Outcome) -> String {
@@ -146,7 +416,7 @@ pub fn table(o: &Outcome) -> String {
             "{}  {}  {:>score_w$}",
             pad(&g.student, name_w),
             pad(g.account.as_deref().unwrap_or("-"), account_w),
-            g.score()
+            g.score().map_or_else(|| "-".to_string(), |n| n.to_string())
         );
         for s in &g.verdict.steps {
             let _ = write!(out, "  {}", pad(&status_word(s.status, lang), step_w));
@@ -159,6 +429,9 @@ pub fn table(o: &Outcome) -> String {
         );
     }
     let _ = writeln!(out, "\n{}", summary_line(graded, lang));
+    if let Ok(class) = serde_json::from_value::<Class>(document(o)) {
+        let _ = writeln!(out, "{}", about_line(&class, lang));
+    }
     out
 }
 
@@ -172,27 +445,30 @@ pub fn skipped_line(s: &Skipped, lang: Lang) -> String {
 }
 
 fn summary_line(graded: &[Graded], lang: Lang) -> String {
-    let scores: Vec<u32> = graded
-        .iter()
-        .filter(|g| g.error.is_none())
-        .map(|g| g.score())
-        .collect();
+    let scores: Vec<u32> = graded.iter().filter_map(Graded::score).collect();
     let mean = if scores.is_empty() {
         0.0
     } else {
         scores.iter().sum::<u32>() as f64 / scores.len() as f64
     };
+    summary_text(
+        scores.len(),
+        graded.len(),
+        mean,
+        graded
+            .iter()
+            .filter(|g| g.error.is_none() && g.verdict.status == Status::Pass)
+            .count(),
+        lang,
+    )
+}
+
+fn summary_text(graded: usize, total: usize, mean: f64, passed: usize, lang: Lang) -> String {
     Text::new("grade.summary")
-        .arg("graded", scores.len())
-        .arg("total", graded.len())
+        .arg("graded", graded)
+        .arg("total", total)
         .arg("mean", format!("{mean:.1}"))
-        .arg(
-            "passed",
-            graded
-                .iter()
-                .filter(|g| g.verdict.status == Status::Pass)
-                .count(),
-        )
+        .arg("passed", passed)
         .render(lang)
 }
 
@@ -249,19 +525,41 @@ fn code_block(text: &str) -> String {
     format!("{fence}\n{text}\n{fence}")
 }
 
-/// The class summary an instructor discusses: how scores spread, which checks failed most
-/// often and how to fix them.
-pub fn markdown(o: &Outcome) -> String {
-    let (lesson, graded, lang) = (o.lesson, o.graded, o.lang);
+/// The class summary an instructor discusses: what the grades are, how scores spread, which
+/// checks failed most often for which cause and how to fix them.
+pub fn markdown(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
     let t = |key: &'static str| Text::new(key).render(lang);
     let mut out = String::new();
     let _ = writeln!(
         out,
         "# {} — {}\n",
-        md(lesson.title.get(lang)),
+        md(lesson.map_or(class.lesson.as_str(), |l| l.title.get(lang))),
         t("grade.md-title")
     );
-    let _ = writeln!(out, "{}\n", summary_line(graded, lang));
+    if !class.complete {
+        let _ = writeln!(
+            out,
+            "> **{}**\n",
+            md(&Text::new("grade.incomplete-banner")
+                .arg("reason", class.incomplete.as_deref().unwrap_or(""))
+                .render(lang))
+        );
+    }
+    for (_, label, value) in about(class, lang) {
+        let _ = writeln!(out, "- {}", md(&format!("{label}: {value}")));
+    }
+    let summary = class.summary();
+    let _ = writeln!(
+        out,
+        "\n{}\n",
+        summary_text(
+            summary.graded,
+            summary.total,
+            summary.mean,
+            summary.passed,
+            lang
+        )
+    );
 
     let _ = writeln!(out, "## {}\n", t("grade.md-distribution"));
     let _ = writeln!(
@@ -270,11 +568,16 @@ pub fn markdown(o: &Outcome) -> String {
         t("grade.md-head-range"),
         t("grade.md-head-students")
     );
+    let readable: Vec<&super::html::Student> = class
+        .students
+        .iter()
+        .filter(|s| s.score.is_some())
+        .collect();
     for low in (0..=100).step_by(20) {
         let high = if low == 100 { 100 } else { low + 19 };
-        let n = graded
+        let n = readable
             .iter()
-            .filter(|g| g.error.is_none() && (low..=high).contains(&g.score()))
+            .filter(|g| g.score.is_some_and(|s| (low..=high).contains(&s)))
             .count();
         let _ = writeln!(out, "| {low}–{high} | {n} {} |", "█".repeat(n));
     }
@@ -287,64 +590,72 @@ pub fn markdown(o: &Outcome) -> String {
         t("grade.md-head-done"),
         t("grade.md-head-of")
     );
-    let readable: Vec<&Graded> = graded.iter().filter(|g| g.error.is_none()).collect();
-    for (i, step) in lesson.steps.iter().enumerate() {
+    let steps: Vec<(String, String)> = match (lesson, class.students.first()) {
+        (Some(l), _) => l
+            .steps
+            .iter()
+            .map(|s| (s.id.clone(), s.title.get(lang).to_string()))
+            .collect(),
+        (None, Some(s)) => s
+            .verify
+            .steps
+            .iter()
+            .map(|s| (s.id.clone(), s.id.clone()))
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    for (id, title) in &steps {
         let done = readable
             .iter()
-            .filter(|g| g.verdict.steps.get(i).is_some_and(|s| s.status.is_done()))
+            .filter(|g| {
+                g.verify
+                    .steps
+                    .iter()
+                    .any(|s| &s.id == id && s.status.is_done())
+            })
             .count();
-        let _ = writeln!(
-            out,
-            "| {} | {done} | {} |",
-            md(step.title.get(lang)),
-            readable.len()
-        );
+        let _ = writeln!(out, "| {} | {done} | {} |", md(title), readable.len());
     }
 
-    // The same grouping as the page's, from the same document.
-    let class: Option<super::html::Class> = serde_json::from_str(&json(o)).ok();
-    let failing = class
-        .as_ref()
-        .map(super::html::common_failures)
-        .unwrap_or_default();
+    let failing = super::html::common_failures(class);
     let _ = writeln!(out, "\n## {}\n", t("grade.md-failing"));
     if failing.is_empty() {
         let _ = writeln!(out, "-");
     }
-    for (id, message, fix, who) in failing.iter().take(10) {
+    for group in failing.iter().take(10) {
         let _ = writeln!(
             out,
-            "### `{id}` — {}\n\n{}\n",
+            "### `{}` — {}\n\n{}\n",
+            group.check,
             Text::new("grade.students")
-                .arg("count", who.len())
+                .arg("count", group.who.len())
                 .render(lang),
-            md(message)
+            md(&group.message)
         );
-        if let Some(fix) = fix.as_deref().filter(|f| !f.is_empty()) {
+        if let Some(fix) = group.fix.as_deref().filter(|f| !f.is_empty()) {
             let _ = writeln!(out, "{}\n", code_block(fix));
         }
-        let names: Vec<String> = who.iter().map(|n| md(n)).collect();
+        let names: Vec<String> = group.who.iter().map(|n| md(n)).collect();
         let _ = writeln!(out, "{}: {}\n", t("grade.html-who"), names.join(", "));
     }
 
-    let unreadable: Vec<&Graded> = graded.iter().filter(|g| g.error.is_some()).collect();
-    if !unreadable.is_empty() || !o.rejected.is_empty() {
+    let unreadable: Vec<&super::html::Student> = class
+        .students
+        .iter()
+        .filter(|s| s.error.is_some())
+        .collect();
+    if !unreadable.is_empty() || !class.roster_errors.is_empty() {
         let _ = writeln!(out, "## {}\n", t("grade.md-unreadable"));
         for g in unreadable {
-            let place = match (&g.account, g.line) {
-                (_, line) if line > 0 => Text::new("grade.line").arg("line", line).render(lang),
-                (Some(account), _) => account.clone(),
-                (None, _) => String::from("-"),
-            };
             let _ = writeln!(
                 out,
                 "- {} ({}): {}",
                 md(&g.student),
-                md(&place),
+                md(g.account.as_deref().unwrap_or("-")),
                 md(g.error.as_deref().unwrap_or(""))
             );
         }
-        for r in o.rejected {
+        for r in &class.roster_errors {
             let _ = writeln!(
                 out,
                 "- {}: {}",
@@ -353,26 +664,59 @@ pub fn markdown(o: &Outcome) -> String {
             );
         }
     }
-    if !o.skipped.is_empty() {
+    if !class.skipped.is_empty() {
         let _ = writeln!(out, "\n## {}\n", t("grade.html-skipped-title"));
-        for s in o.skipped {
+        for s in &class.skipped {
             let _ = writeln!(
                 out,
                 "- {} (`{}`): {}",
                 md(&s.name),
                 s.account,
-                md(&s.why.render(lang))
+                md(&s.reason)
             );
         }
     }
-    let late: Vec<&Graded> = graded.iter().filter(|g| g.late()).collect();
+    let late: Vec<&super::html::Student> = class.students.iter().filter(|s| s.late).collect();
     if !late.is_empty() {
         let _ = writeln!(out, "\n## {}\n", t("grade.md-late"));
         for g in late {
-            let _ = writeln!(out, "- {}: {}", md(&g.student), g.late_steps.join(", "));
+            let _ = writeln!(out, "- {}: {}", md(&g.student), md(&late_text(g)));
+        }
+    }
+    let undatable: Vec<&super::html::Student> = class
+        .students
+        .iter()
+        .filter(|s| !s.undatable.is_empty())
+        .collect();
+    if !undatable.is_empty() {
+        let _ = writeln!(out, "\n## {}\n", t("grade.md-undatable"));
+        let _ = writeln!(out, "{}\n", t("grade.undatable-note"));
+        for g in undatable {
+            let _ = writeln!(out, "- {}: {}", md(&g.student), md(&undatable_text(g)));
         }
     }
     out
+}
+
+/// A student's late steps with their dates: `policy (2026-12-03T13:25:00Z)`.
+pub fn late_text(s: &super::html::Student) -> String {
+    if s.late_detail.is_empty() {
+        return s.late_steps.join(", ");
+    }
+    s.late_detail
+        .iter()
+        .map(|l| format!("{} ({})", l.step, l.at))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What could not be dated in a student's done steps: `role: a policy attached to the role`.
+pub fn undatable_text(s: &super::html::Student) -> String {
+    s.undatable
+        .iter()
+        .map(|u| format!("{}: {}", u.step, u.what))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]
@@ -407,8 +751,35 @@ mod tests {
                 fatal: None,
             },
             error: None,
-            late_steps: Vec::new(),
+            region: "ap-northeast-2".to_string(),
+            graded_at: 0,
+            late: Vec::new(),
+            undatable: Vec::new(),
         }
+    }
+
+    fn meta() -> Meta {
+        Meta {
+            graded_at: 0,
+            deadline: None,
+            roster: "class.csv".into(),
+            incomplete: None,
+            run: None,
+            only: Vec::new(),
+        }
+    }
+
+    fn class_of(lesson: &Lesson, graded: &[Graded]) -> Class {
+        let meta = meta();
+        let doc = document(&Outcome {
+            lesson,
+            graded,
+            rejected: &[],
+            skipped: &[],
+            meta: &meta,
+            lang: Lang::En,
+        });
+        serde_json::from_value(doc).expect("a class")
     }
 
     #[test]
@@ -424,7 +795,7 @@ mod tests {
             graded: &class,
             rejected: &[],
             skipped: &[],
-            deadline: None,
+            meta: &meta(),
             lang: Lang::Ko,
         });
         let lines: Vec<&str> = table.lines().take(4).collect();
@@ -468,7 +839,8 @@ mod tests {
     #[test]
     fn csv_cells_show_invisible_characters() {
         let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
-        let text = csv(&lesson, &[graded("kim\u{202e}nhoj", &lesson)]);
+        let class = [graded("kim\u{202e}nhoj", &lesson)];
+        let text = csv(&class_of(&lesson, &class), Some(&lesson));
         assert!(text.contains("kim<U+202E>nhoj"), "{text}");
         assert!(!text.contains('\u{202e}'));
     }
@@ -484,15 +856,39 @@ mod tests {
             graded("\tx", &lesson),
             graded("kim", &lesson),
         ];
-        let text = csv(&lesson, &class);
+        let text = csv(&class_of(&lesson, &class), Some(&lesson));
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
         assert_eq!(&rows[0][0], "'=HYPERLINK(\"http://x\",\"y\")");
-        assert_eq!(rows[0].iter().next_back(), Some("'@SUM(1,2)"));
+        let headers = reader.headers().expect("header").clone();
+        let error = headers
+            .iter()
+            .position(|h| h == "error")
+            .expect("error column");
+        assert_eq!(rows[0].get(error), Some("'@SUM(1,2)"));
         assert_eq!(&rows[1][0], "'-2+3");
         assert_eq!(&rows[2][0], "'\tx");
         assert_eq!(&rows[3][0], "kim");
         assert_eq!(rows[0].len(), rows[3].len(), "quoting keeps the columns");
+    }
+
+    #[test]
+    fn an_account_not_read_has_no_points_and_says_so() {
+        let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+        let mut broken = graded("kim", &lesson);
+        broken.error = Some("Could not reach AWS (sts:AssumeRole).".into());
+        let class = class_of(&lesson, &[broken, graded("lee", &lesson)]);
+        let text = csv(&class, Some(&lesson));
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let rows: Vec<std::collections::BTreeMap<String, String>> =
+            reader.deserialize().map(|r| r.expect("row")).collect();
+        assert_eq!(rows[0]["total"], "");
+        assert_eq!(rows[0]["policy"], "");
+        assert_eq!(rows[0]["status"], "not graded");
+        assert_eq!(rows[0]["graded_at"], "1970-01-01T00:00:00Z");
+        assert_eq!(rows[1]["total"], "15");
+        assert_eq!(rows[1]["status"], "fail");
     }
 
     #[test]

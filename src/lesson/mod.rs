@@ -141,6 +141,12 @@ impl Localized {
 struct LessonFile {
     id: String,
     schema: u32,
+    /// The lesson's own version, for grades that say what they were graded against.
+    #[serde(default)]
+    version: Option<String>,
+    /// The course's region: where grading reads the students' accounts unless told otherwise.
+    #[serde(default)]
+    region: Option<String>,
     title: Localized,
     summary: Localized,
     /// Lessons that must be done first: this one starts from where they end.
@@ -153,6 +159,14 @@ struct LessonFile {
     #[serde(default)]
     grading: Grading,
     steps: Vec<StepFile>,
+}
+
+/// A lesson without a `version` is known by its file's content: `sha256:` and 12 hex digits.
+fn content_version(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// How grading treats work done after the deadline.
@@ -262,6 +276,11 @@ pub struct Lesson {
     pub lab: Lab,
     /// Where it was loaded from, for messages.
     pub file: String,
+    /// Its `version`, else `sha256:` and the start of its file's digest: what a grade was
+    /// graded against.
+    pub version: String,
+    /// The course's region, when the lesson names one.
+    pub region: Option<String>,
 }
 
 impl Lesson {
@@ -319,6 +338,10 @@ impl Lesson {
             field,
             message,
         };
+        let version = raw
+            .version
+            .clone()
+            .unwrap_or_else(|| content_version(&text));
         if raw.schema != 1 {
             return Err(field_error(
                 "schema".into(),
@@ -502,6 +525,8 @@ impl Lesson {
             steps,
             lab,
             file,
+            version,
+            region: raw.region,
         })
     }
 

@@ -27,6 +27,9 @@ pub struct Observed {
     pub policy: Option<ManagedPolicy>,
     /// The default version's document: the one in force.
     pub document: Option<String>,
+    /// When the default version was made (Unix seconds): a new default version is the
+    /// policy changed, for late work.
+    pub document_created: Option<i64>,
     pub similar: Vec<String>,
     /// When the version in force does not grant the lab's permissions: an older version of
     /// the policy that does, which only needs to be made the default again.
@@ -36,14 +39,15 @@ pub struct Observed {
 pub async fn observe(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observed, AwsError> {
     let policies = aws.local_policies().await?;
     let policy = policies.iter().find(|x| x.name == p.name).cloned();
-    let document = match &policy {
+    let version = match &policy {
         Some(ManagedPolicy {
             arn,
             default_version: Some(v),
             ..
-        }) => aws.policy_version_document(arn, v).await?,
+        }) => aws.policy_version(arn, v).await?,
         _ => None,
     };
+    let (document, document_created) = version.map_or((None, None), |v| (v.document, v.created));
     // Only when the version in force falls short are the others read: a solved lab costs
     // no more calls.
     let right_version = match &policy {
@@ -56,6 +60,7 @@ pub async fn observe(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observed, Aw
         similar: similar_names(&p.name, policies.iter().map(|x| x.name.as_str())),
         policy,
         document,
+        document_created,
         right_version,
     })
 }
@@ -115,7 +120,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let mut out = vec![
         Finding::pass("exists", Text::new("policy.exists").arg("name", &p.name))
             .on(&policy.arn)
-            .at(policy.created),
+            .at(policy.created.max(o.document_created)),
     ];
     let version = policy.default_version.clone().unwrap_or_default();
     let resource = format!("{}#{}", policy.arn, version);

@@ -302,6 +302,9 @@ pub struct Search {
     pub rejected: Option<LogEvent>,
     /// Records read.
     pub scanned: usize,
+    /// Records of requests to the lab's address and port over another protocol than TCP (UDP,
+    /// say), and the newest one's protocol number: why a class waits, told apart.
+    pub other_protocol: Option<u8>,
     pub unparsable: usize,
     pub first_error: Option<String>,
 }
@@ -345,7 +348,14 @@ impl Search {
                     self.rejected = Some(event);
                 }
             }
-            Ok(_) => {}
+            Ok(record) => {
+                let to_port = record.dstport() == Some(expected.port)
+                    && record.dstaddr().map(|a| a.to_string()).as_deref()
+                        == Some(expected.private_ip);
+                if to_port && self.other_protocol.is_none() {
+                    self.other_protocol = record.protocol();
+                }
+            }
             Err(e) => {
                 self.unparsable += 1;
                 self.first_error.get_or_insert_with(|| e.to_string());
@@ -606,9 +616,16 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         );
         return out;
     }
-    let waiting = match env.stand_in {
-        Some(s) => Text::new("traffic.waiting-sandbox").arg("seconds", s.delay_seconds),
-        None => Text::new("traffic.waiting"),
+    // Why there is no record yet, as far as the stream tells: nothing at all has arrived,
+    // records came but none of a request to the port, or requests to the port came over
+    // another protocol. A class waiting for its records is grouped by it.
+    let waiting = match (env.stand_in, search.other_protocol) {
+        (Some(s), _) => Text::new("traffic.waiting-sandbox").arg("seconds", s.delay_seconds),
+        (None, Some(protocol)) => Text::new("traffic.waiting-protocol").arg("protocol", protocol),
+        (None, None) if search.scanned > search.unparsable => {
+            Text::new("traffic.waiting-other-traffic")
+        }
+        (None, None) => Text::new("traffic.waiting"),
     };
     let (fix, url) = match (env.stand_in, fl.created.map(|c| env.now - c)) {
         // The sandbox's instance answers on loopback; the emulator's public IP is a real host's.
@@ -745,6 +762,17 @@ mod tests {
             None,
         );
         assert!(found.complete);
+    }
+
+    #[test]
+    fn requests_to_the_port_over_another_protocol_are_told_apart() {
+        let udp = "2 123456789012 eni-1 198.51.100.7 10.0.1.4 51234 80 17 1 60 10 20 ACCEPT OK";
+        let ssh = "2 123456789012 eni-1 198.51.100.7 10.0.1.4 51234 22 6 1 60 10 20 ACCEPT OK";
+        let found = search(vec![event(ssh, 20_000), event(udp, 10_000)], None);
+        assert!(!found.complete);
+        assert_eq!(found.other_protocol, Some(17));
+        let found = search(vec![event(ssh, 20_000)], None);
+        assert_eq!((found.other_protocol, found.scanned), (None, 1));
     }
 
     #[test]

@@ -138,7 +138,9 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                         .arg("role", &p.role)
                         .arg("service", &p.service),
                 )
-                .on(&role.arn),
+                .on(&role.arn)
+                // The trust policy is at least as new as its role; an edit of it has no date.
+                .at(role.created),
             ];
             if !guards_deputy(&document, &with_context.allow_statements) {
                 out.push(

@@ -268,7 +268,15 @@ async fn work_after_the_deadline_is_flagged_late() {
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    for step in ["policy", "role", "log-group", "flow-log", "traffic"] {
+    // The trust policy is dated by its role's creation: the role was made after the deadline.
+    for step in [
+        "policy",
+        "role",
+        "trust",
+        "log-group",
+        "flow-log",
+        "traffic",
+    ] {
         assert!(late.contains(&step), "{step} not late: {late:?}");
     }
     assert_eq!(
@@ -320,8 +328,22 @@ async fn work_after_the_deadline_is_flagged_late() {
         .args([&path])
         .run();
     assert_eq!(strict.code(), 0, "{}", strict.stderr());
-    // Trust has no creation time of its own: its 15 points stay.
-    assert_eq!(strict.json()["students"][0]["score"], 15);
+    // Every step lost its points, so the student has not passed, though every check is done.
+    let v = strict.json();
+    assert_eq!(v["students"][0]["score"], 0);
+    assert_eq!(v["students"][0]["status"], "fail");
+    assert_eq!(v["students"][0]["verify"]["status"], "fail");
+    assert_eq!(v["students"][0]["verify"]["steps"][0]["status"], "fail");
+    // The step says why it failed.
+    let checks = &v["students"][0]["verify"]["steps"][0]["checks"];
+    assert!(
+        checks
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["id"] == "policy.late" && c["status"] == "fail"),
+        "{checks:#}"
+    );
 
     let bad = instructor()
         .args(["grade", "--deadline", "tomorrow", "--roster"])
@@ -467,4 +489,575 @@ fn the_sample_class_is_drawn_from_its_grades_json() {
         .run();
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(run.stderr().contains("not grades.json"), "{}", run.stderr());
+}
+
+/// A roster of `cases` with no region column: the region is the course's.
+fn roster_without_region(cases: &[&Case]) -> TempDir {
+    let dir = TempDir::new();
+    let mut text = String::from("student,account_id\n");
+    for c in cases {
+        text.push_str(&format!("{},{}\n", c.student, c.lab.account.id));
+    }
+    std::fs::write(dir.0.join("roster.csv"), text).expect("write roster");
+    dir
+}
+
+fn read_json(path: &std::path::Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn csv_rows(path: &std::path::Path) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+/// The run folders under `out/runs`, oldest first.
+fn runs(out: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<_> = std::fs::read_dir(out.join("runs"))
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+/// Every output says what it is: when, where, against which lesson version, by which awslab,
+/// the deadline, the class, whole or not.
+fn assert_dated(out: &std::path::Path, region: &str) {
+    let json = read_json(&out.join("grades.json"));
+    for field in ["graded_at", "lesson_version", "awslab_version", "roster"] {
+        assert!(json[field].is_string(), "{field}: {json:#}");
+    }
+    assert_eq!(json["regions"], serde_json::json!([region]));
+    assert!(json["complete"].is_boolean());
+    let graded_at = json["graded_at"].as_str().unwrap_or_default();
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let xml = std::fs::read_to_string(out.join("junit.xml")).expect("junit.xml");
+    for (name, text) in [
+        ("report.md", &md),
+        ("report.html", &html),
+        ("junit.xml", &xml),
+    ] {
+        for value in [
+            graded_at,
+            region,
+            json["lesson_version"].as_str().unwrap_or("?"),
+        ] {
+            assert!(text.contains(value), "{name} lacks {value}");
+        }
+    }
+    let rows = csv_rows(&out.join("grades.csv"));
+    assert!(
+        rows.iter()
+            .all(|r| !r["graded_at"].is_empty() && r["region"] == region)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_run_never_replaces_the_class_view() {
+    let cases = join_all([seed("kim", "solved"), seed("lee", "pending")]).await;
+    let dir = roster(&cases, "");
+    let out = dir.0.join("grades");
+    let good = instructor()
+        .args(["grade", "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out])
+        .run();
+    assert_eq!(good.code(), 0, "{}", good.stderr());
+    assert_dated(&out, REGION);
+    let view = std::fs::read(out.join("grades.csv")).expect("grades.csv");
+    let view_json = std::fs::read(out.join("grades.json")).expect("grades.json");
+    assert_eq!(csv_rows(&out.join("grades.csv"))[0]["total"], "100");
+
+    // The endpoint is down: nothing listens on this port.
+    let down = format!("http://127.0.0.1:{}", free_port());
+    let failed = instructor()
+        .env("AWS_ENDPOINT_URL", &down)
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .args(["grade", "--account-timeout", "20", "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out])
+        .run();
+    assert_eq!(failed.code(), 2, "{}", failed.stderr());
+    assert!(failed.stderr().contains("unchanged"), "{}", failed.stderr());
+    assert_eq!(std::fs::read(out.join("grades.csv")).expect("csv"), view);
+    assert_eq!(
+        std::fs::read(out.join("grades.json")).expect("json"),
+        view_json
+    );
+
+    // The failed run has its own folder, marked incomplete, every row not graded.
+    let all = runs(&out);
+    assert_eq!(all.len(), 2, "{all:?}");
+    let failed_run = &all[1];
+    assert!(failed_run.join("INCOMPLETE.txt").is_file());
+    let doc = read_json(&failed_run.join("grades.json"));
+    assert_eq!(doc["complete"], false);
+    for s in doc["students"].as_array().expect("students") {
+        assert!(s["score"].is_null(), "{s:#}");
+        assert_eq!(s["status"], "not graded");
+        let error = s["error"].as_str().expect("an error sentence");
+        assert!(error.contains("sts:AssumeRole"), "{error}");
+        assert!(
+            !error.contains("Some(") && !error.contains(" { "),
+            "{error}"
+        );
+    }
+    for row in csv_rows(&failed_run.join("grades.csv")) {
+        assert_eq!(row["total"], "", "not graded is not zero: {row:?}");
+        assert_eq!(row["policy"], "");
+        assert_eq!(row["status"], "not graded");
+    }
+    let md = std::fs::read_to_string(failed_run.join("report.md")).expect("report.md");
+    assert!(md.contains("Incomplete"), "{md}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn re_grading_one_student_keeps_the_other_rows() {
+    let cases = join_all([seed("kim", "pending"), seed("lee", "empty")]).await;
+    let dir = roster(&cases, "");
+    let out = dir.0.join("grades");
+    let first = instructor()
+        .args(["grade", "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out])
+        .run();
+    assert_eq!(first.code(), 0, "{}", first.stderr());
+    let before = csv_rows(&out.join("grades.csv"));
+    assert_eq!(before.len(), 2);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    // Kim's record arrives; only Kim is graded again.
+    cases[0].lab.deliver_access_record("ACCEPT").await;
+    let again = instructor()
+        .args(["grade", "--only", "kim", "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out])
+        .run();
+    assert_eq!(again.code(), 0, "{}", again.stderr());
+    let after = csv_rows(&out.join("grades.csv"));
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert_eq!(after[0]["student"], "kim");
+    assert_eq!(after[0]["total"], "100");
+    assert!(after[0]["graded_at"] > before[0]["graded_at"], "{after:?}");
+    assert_eq!(
+        after[1], before[1],
+        "lee's row, with its own grading time, stays"
+    );
+    let json = read_json(&out.join("grades.json"));
+    assert_eq!(json["students"].as_array().map(Vec::len), Some(2));
+
+    // A roster of one student does the same.
+    let one = roster(&cases[1..], "");
+    let third = instructor()
+        .args(["grade", "--roster"])
+        .args([one.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out])
+        .run();
+    assert_eq!(third.code(), 0, "{}", third.stderr());
+    let last = csv_rows(&out.join("grades.csv"));
+    assert_eq!(last.len(), 2);
+    assert_eq!(last[0], after[0]);
+    assert_eq!(runs(&out).len(), 3);
+
+    let unknown = instructor()
+        .args(["grade", "--only", "nobody", "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .run();
+    assert_eq!(unknown.code(), 2);
+    assert!(unknown.stderr().contains("nobody"), "{}", unknown.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_run_writes_what_it_graded_marked_incomplete() {
+    let cases = join_all([seed("kim", "solved"), seed("lee", "solved")]).await;
+    // Ctrl-C, and the signal a scheduler or `timeout` sends.
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        interrupt_grading(&cases, signal);
+    }
+}
+
+fn interrupt_grading(cases: &[Case], signal: i32) {
+    use crate::common::fault_proxy::{Fault, FaultProxy, Request};
+    let dir = roster(cases, "");
+    let out = dir.0.join("grades");
+    // The second account's AssumeRole never answers: the run is stuck on it.
+    let proxy = FaultProxy::start(
+        &moto().endpoint,
+        std::sync::Arc::new(|r: &Request| {
+            (r.operation == "AssumeRole" && r.nth >= 2).then_some(Fault::Hang)
+        }),
+    );
+    let mut cmd = instructor();
+    cmd.env("AWS_ENDPOINT_URL", &proxy.endpoint)
+        .args(["grade", "--jobs", "1", "--format", "csv", "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out]);
+    let child = cmd
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn awslab");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while proxy.injected().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never reached lee");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "signal {signal}: {stderr}");
+    assert!(stderr.contains("1 of 2"), "says so: {stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("kim,"), "{stdout}");
+
+    // What was graded is in the run's folder, marked incomplete; there is no class view.
+    let all = runs(&out);
+    assert_eq!(all.len(), 1);
+    let doc = read_json(&all[0].join("grades.json"));
+    assert_eq!(doc["complete"], false);
+    assert_eq!(doc["students"].as_array().map(Vec::len), Some(1));
+    assert_eq!(doc["students"][0]["score"], 100);
+    assert!(all[0].join("INCOMPLETE.txt").is_file());
+    let html = std::fs::read_to_string(all[0].join("report.html")).expect("report.html");
+    assert!(html.contains("class=\"incomplete\""));
+    assert!(
+        !out.join("grades.json").exists(),
+        "no class view from an interrupted run"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_course_region_is_graded_whatever_the_instructor_has_configured() {
+    let case = seed("kim", "solved").await;
+    let dir = roster_without_region(&[&case]);
+    let out = dir.0.join("grades");
+    let run = instructor()
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .args(["grade", "--format", "json", "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let v = run.json();
+    assert_eq!(v["students"][0]["score"], 100, "{:#}", v["students"][0]);
+    assert_eq!(v["students"][0]["region"], REGION);
+    assert_dated(&out, REGION);
+
+    // --region says otherwise: that region is graded, and said.
+    let elsewhere = instructor()
+        .args([
+            "--region",
+            "us-east-1",
+            "grade",
+            "--format",
+            "json",
+            "--roster",
+        ])
+        .args([dir.0.join("roster.csv")])
+        .run();
+    let v = elsewhere.json();
+    assert_eq!(v["regions"], serde_json::json!(["us-east-1"]));
+    assert_ne!(v["students"][0]["score"], 100);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grade_at_waits_for_the_moment_and_grades_then() {
+    let case = seed("kim", "solved").await;
+    let dir = roster(&[case], "");
+    let at_secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        + 3;
+    let at = time_text(at_secs);
+    let started = std::time::Instant::now();
+    let run = instructor()
+        .args(["grade", "--format", "json", "--at", &at, "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(started.elapsed() >= std::time::Duration::from_secs(2));
+    assert!(run.stderr().contains("Grading at"), "{}", run.stderr());
+    let v = run.json();
+    assert_eq!(v["deadline"], at.as_str(), "--at is the deadline");
+    assert!(
+        v["graded_at"].as_str().unwrap_or("") >= at.as_str(),
+        "{v:#}"
+    );
+    assert_eq!(v["students"][0]["late"], false);
+}
+
+/// Unix seconds as RFC 3339 UTC.
+fn time_text(secs: u64) -> String {
+    awslab::grade::report::stamp(i64::try_from(secs).expect("secs"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fixes_after_the_deadline_are_late_where_aws_dates_them_and_said_undatable_where_not() {
+    let cases = join_all([
+        seed("version", "policy-missing-action"),
+        seed("attach", "not-attached"),
+        seed("trust", "trust-ec2"),
+    ])
+    .await;
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let deadline = time_text(now);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // The three fixes, after the deadline.
+    cases[0]
+        .lab
+        .new_default_version(POLICY, &flow_policy())
+        .await;
+    cases[1].lab.attach(ROLE, POLICY).await;
+    cases[2]
+        .lab
+        .iam
+        .update_assume_role_policy()
+        .role_name(ROLE)
+        .policy_document(trust_policy())
+        .send()
+        .await
+        .expect("update-assume-role-policy");
+    let dir = roster(&cases, "");
+    let out = dir.0.join("grades");
+    let run = instructor()
+        .args([
+            "grade",
+            "--format",
+            "json",
+            "--deadline",
+            &deadline,
+            "--roster",
+        ])
+        .args([dir.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let v = run.json();
+    let student = |i: usize| &v["students"][i];
+    let list = |s: &Value, field: &str| -> Vec<String> {
+        s[field]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| {
+                x.as_str()
+                    .unwrap_or_else(|| x["step"].as_str().unwrap_or(""))
+                    .to_string()
+            })
+            .collect()
+    };
+    // A new default version has a date: late.
+    assert_eq!(
+        list(student(0), "late_steps"),
+        ["policy"],
+        "{:#}",
+        student(0)
+    );
+    // An attachment and a trust policy edit have none: not late, said undatable.
+    assert!(
+        list(student(1), "late_steps").is_empty(),
+        "{:#}",
+        student(1)
+    );
+    assert!(list(student(1), "undatable").contains(&"role".to_string()));
+    assert!(
+        list(student(2), "late_steps").is_empty(),
+        "{:#}",
+        student(2)
+    );
+    assert!(list(student(2), "undatable").contains(&"trust".to_string()));
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(md.contains("could not date"), "{md}");
+    assert!(md.contains("trust policy"), "{md}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_check_failing_for_two_causes_is_two_groups_without_anyones_ids() {
+    let cases = join_all([
+        seed("ec2-a", "trust-ec2"),
+        seed("ec2-b", "trust-ec2"),
+        seed("loose-a", "not-attached"),
+        seed("loose-b", "not-attached"),
+    ])
+    .await;
+    // A fifth student trusts the service only for another account.
+    let other = Lab::new().await;
+    other.create_policy(POLICY, &flow_policy()).await;
+    other
+        .create_role(
+            ROLE,
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:SourceAccount": "999999999999"}}}]}"#,
+        )
+        .await;
+    other.attach(ROLE, POLICY).await;
+    let extra = format!("condition,{},,{REGION}\n", other.account.id);
+    let dir = roster(&cases, &extra);
+    let out = dir.0.join("grades");
+    let run = instructor()
+        .args(["grade", "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let json = read_json(&out.join("grades.json"));
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    crate::common::page::assert_matches_grades(&html, &json);
+    let doc = crate::common::page::parse(&html);
+    let groups: Vec<(String, String, String)> = doc
+        .select(&scraper::Selector::parse("ol.failing > li").expect("selector"))
+        .map(|li| {
+            (
+                li.value().attr("data-check").unwrap_or("").to_string(),
+                li.value().attr("data-count").unwrap_or("").to_string(),
+                li.text().collect::<String>(),
+            )
+        })
+        .collect();
+    let trust: Vec<&(String, String, String)> = groups
+        .iter()
+        .filter(|g| g.0 == "trust.trusts-service")
+        .collect();
+    assert_eq!(trust.len(), 2, "{groups:#?}");
+    assert!(
+        trust
+            .iter()
+            .any(|g| g.1 == "2" && g.2.contains("ec2.amazonaws.com"))
+    );
+    assert!(
+        trust
+            .iter()
+            .any(|g| g.1 == "1" && g.2.contains("aws:SourceAccount"))
+    );
+    // The class-level text and fixes hold no student's account id; the attach fix has a
+    // placeholder where each student's account goes.
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    let summary = md
+        .split("## Accounts")
+        .next()
+        .unwrap_or(&md)
+        .split("Most common failing checks")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let section: String = groups.iter().map(|g| g.2.clone()).collect();
+    for text in [&summary, &section] {
+        for c in cases
+            .iter()
+            .map(|c| &c.lab.account.id)
+            .chain([&other.account.id])
+        {
+            assert!(
+                !text.contains(c.as_str()),
+                "{c} in the class summary:\n{text}"
+            );
+        }
+    }
+    assert!(summary.contains("<account-id>"), "{summary}");
+    // Each student's own findings keep their filled commands.
+    let own = json["students"][2]["verify"]["steps"][1]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .flat_map(|c| c["commands"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(own.contains(&cases[2].lab.account.id), "{own}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn students_waiting_for_the_record_are_grouped_by_why() {
+    let cases = join_all([
+        seed("quiet-a", "pending"),
+        seed("quiet-b", "pending"),
+        seed("ssh", "pending"),
+        seed("udp", "pending"),
+    ])
+    .await;
+    let line = |lab: &Lab, port: u16, protocol: u8| {
+        format!(
+            "2 {} {} 198.51.100.7 {} 51234 {port} {protocol} 1 60 1700000000 1700000060 ACCEPT OK",
+            lab.account.id, lab.pre.eni_id, lab.pre.private_ip
+        )
+    };
+    cases[2]
+        .lab
+        .put_record(GROUP, &line(&cases[2].lab, 22, 6))
+        .await;
+    cases[3]
+        .lab
+        .put_record(GROUP, &line(&cases[3].lab, 80, 17))
+        .await;
+    let dir = roster(&cases, "");
+    let out = dir.0.join("grades");
+    let run = instructor()
+        .args(["grade", "--roster"])
+        .args([dir.0.join("roster.csv")])
+        .args(["--out"])
+        .args([&out])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let json = read_json(&out.join("grades.json"));
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    crate::common::page::assert_matches_grades(&html, &json);
+    let doc = crate::common::page::parse(&html);
+    let waiting: Vec<(String, String)> = doc
+        .select(
+            &scraper::Selector::parse("ol.failing > li[data-check=\"traffic.record\"]")
+                .expect("selector"),
+        )
+        .map(|li| {
+            (
+                li.value().attr("data-count").unwrap_or("").to_string(),
+                li.text().collect::<String>(),
+            )
+        })
+        .collect();
+    assert_eq!(waiting.len(), 3, "{waiting:#?}");
+    assert!(
+        waiting
+            .iter()
+            .any(|(n, t)| n == "2" && t.contains("quiet-a") && t.contains("quiet-b"))
+    );
+    assert!(
+        waiting
+            .iter()
+            .any(|(n, t)| n == "1" && t.contains("none of a request to port 80"))
+    );
+    assert!(
+        waiting
+            .iter()
+            .any(|(n, t)| n == "1" && t.contains("over protocol 17"))
+    );
+    for (_, text) in &waiting {
+        for c in &cases {
+            assert!(!text.contains(&c.lab.pre.eni_id), "{text}");
+            assert!(!text.contains(&c.lab.pre.private_ip), "{text}");
+        }
+    }
 }
