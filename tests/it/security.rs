@@ -707,8 +707,10 @@ fn the_lab_folder_is_private_and_never_written_through_a_link() {
     assert_eq!(std::fs::read_dir(&shared).expect("dir").count(), 0);
 }
 
-#[test]
-fn grade_out_replaces_a_planted_link_and_writes_private_reports() {
+#[tokio::test(flavor = "multi_thread")]
+async fn grade_out_replaces_a_planted_link_and_writes_private_reports() {
+    // One student whose account is read, so the run is complete and the class view written.
+    let readable = Account::new().await;
     let dir = TempDir::new();
     let out = dir.0.join("out");
     std::fs::create_dir(&out).expect("out");
@@ -717,7 +719,10 @@ fn grade_out_replaces_a_planted_link_and_writes_private_reports() {
     std::os::unix::fs::symlink(&victim, out.join("report.md")).expect("link");
     std::fs::write(
         dir.0.join("roster.csv"),
-        "student,account_id,profile,region\ns1,,no-such-profile,\n",
+        format!(
+            "student,account_id,profile,region\ns0,{},,{REGION}\ns1,,no-such-profile,\n",
+            readable.id
+        ),
     )
     .expect("roster");
     let run = Awslab::bare()
