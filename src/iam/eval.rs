@@ -12,8 +12,9 @@
 use super::context::RequestContext;
 use super::document::{ActionSpec, Condition, Effect, PolicyDocument, ResourceSpec, Statement};
 use super::glob::{glob_match, tokens_match};
-use super::operators::{self, Outcome, UndecidedReason};
+use super::operators::{self, Outcome};
 use super::principal::{Principal, principal_listed};
+use super::undecided::UndecidedReason;
 use super::variables::{Resolved, resolve_resource};
 
 /// The request being checked.

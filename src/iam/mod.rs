@@ -33,6 +33,7 @@ mod glob;
 mod operators;
 mod principal;
 mod time;
+mod undecided;
 mod values;
 mod variables;
 
@@ -45,5 +46,5 @@ pub use eval::{
     Decision, Evaluation, Request, StatementRef, Undecided, evaluate, evaluate_identity,
 };
 pub use glob::glob_match;
-pub use operators::UndecidedReason;
 pub use principal::Principal;
+pub use undecided::UndecidedReason;

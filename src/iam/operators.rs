@@ -26,42 +26,9 @@ use super::context::{KeyState, RequestContext};
 use super::document::Condition;
 use super::glob::{Tok, tokens_match};
 use super::time::{Instant, parse_date};
+use super::undecided::UndecidedReason;
 use super::values::{Cidr, Decimal, base64_decode, split_arn, split_arn_pattern};
 use super::variables::{Resolved, resolve};
-
-/// Why a condition (or a `Resource` with a policy variable) could not be decided.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UndecidedReason {
-    /// The condition key's state in the request is unknown.
-    UnknownKey(String),
-    /// The operator is not an IAM operator (names are case-sensitive), or is
-    /// used in a way IAM does not define.
-    UnsupportedOperator(String),
-    /// A value (in the policy or the request) is not of the operator's type.
-    BadValue(String),
-    /// A policy variable names a key whose state is unknown.
-    UnresolvedVariable(String),
-}
-
-impl std::fmt::Display for UndecidedReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::UnknownKey(key) => {
-                write!(
-                    f,
-                    "whether the request carries {key}, and with what value, is not known"
-                )
-            }
-            Self::UnsupportedOperator(op) => {
-                write!(f, "the condition operator {op} is not supported")
-            }
-            Self::BadValue(value) => write!(f, "the value {value:?} cannot be interpreted"),
-            Self::UnresolvedVariable(key) => {
-                write!(f, "the policy variable ${{{key}}} cannot be resolved")
-            }
-        }
-    }
-}
 
 /// A three-valued truth.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,7 +16,7 @@
 
 use super::context::{KeyState, RequestContext};
 use super::glob::Tok;
-use super::operators::UndecidedReason;
+use super::undecided::UndecidedReason;
 
 /// A policy value after substitution.
 #[derive(Debug, Clone, PartialEq, Eq)]
