@@ -347,11 +347,17 @@ fn follow_cli(flow_log: Option<&FlowLog>, instance: &Instance, region: &str) -> 
 impl Wizard<'_> {
     /// The command that comes back to `step` of this lesson, in the same place.
     fn resume_command(&self, step: &str) -> String {
-        let place = if self.sandbox.is_some() {
+        format!("{} --from {step}", self.run_command())
+    }
+
+    /// The command that comes back to this lesson, in the same place, at its first step not
+    /// done.
+    pub(super) fn run_command(&self) -> String {
+        let place = if self.sandbox.is_some_and(|s| !s.is_private()) {
             " --sandbox"
         } else {
             ""
         };
-        format!("awslab{place} run {} --from {step}", self.lesson.id)
+        format!("awslab{place} run {}", self.lesson.id)
     }
 }

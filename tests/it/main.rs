@@ -9,6 +9,7 @@ mod architecture;
 mod audit;
 mod by_hand;
 mod cleanup;
+mod course;
 mod faults;
 mod grade;
 mod hardening;

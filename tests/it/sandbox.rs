@@ -170,7 +170,7 @@ fn interrupting_a_foreground_sandbox_stops_the_emulator() {
 fn private_sandbox_for_one_command_works_and_goes_away() {
     let cache = TempDir::new();
     let run = awslab_in(&cache)
-        .args(["--sandbox", "verify", "--format", "json"])
+        .args(["--private-sandbox", "verify", "--format", "json"])
         .run();
     assert_eq!(run.code(), 1, "{}", run.stderr());
     let v = run.json();

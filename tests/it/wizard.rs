@@ -185,7 +185,7 @@ async fn a_wrong_flow_log_is_recreated_only_after_confirmation() {
 fn auto_run_in_a_private_sandbox_completes_the_lab() {
     let cache = TempDir::new();
     let run = awslab_in(&cache)
-        .args(["--sandbox", "run", "--auto", "--lang", "en"])
+        .args(["--private-sandbox", "run", "--auto", "--lang", "en"])
         .run();
     let out = run.stdout();
     assert_eq!(run.code(), 0, "{out}\n{}", run.stderr());

@@ -374,7 +374,25 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        stop_sandbox_in(&self.0);
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Stops a sandbox whose state lies in `dir`, as a cache directory (AWSLAB_CACHE_DIR) or as a
+/// home (HOME): a test that started one (awslab without credentials starts the student's
+/// sandbox, which outlives the command) leaves no process behind, whatever it asserted.
+pub fn stop_sandbox_in(dir: &std::path::Path) {
+    for state in [
+        dir.join("sandbox/state.json"),
+        dir.join(".cache/awslab/sandbox/state.json"),
+    ] {
+        let Ok(text) = std::fs::read_to_string(&state) else {
+            continue;
+        };
+        if let Ok(info) = serde_json::from_str::<awslab::sandbox::SandboxInfo>(&text) {
+            awslab::sandbox::state::stop(&info);
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub fn options(from: Option<&str>, wait: Duration) -> Options {
         spinner: false,
         probe_url: None,
         files: None,
+        next: Vec::new(),
     }
 }
 
