@@ -2,7 +2,7 @@
 
 use crate::aws::Waiting;
 use crate::cmd::cli::RunArgs;
-use crate::cmd::context::{Context, NoAccount};
+use crate::cmd::context::{Context, Joined, NoAccount};
 use crate::cmd::lesson_files;
 use crate::error::AppError;
 use crate::exit::ExitCode;
@@ -49,6 +49,16 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         ));
     }
     let course = ctx.course()?;
+    // What brings the student back here: without credentials (or in a shell pointed at the
+    // sandbox) the sandbox is where `awslab run` goes anyway; asked for, it is said.
+    let place = match connection.joined {
+        Joined::Real => match &ctx.target.endpoint_url {
+            Some(url) => format!(" --endpoint-url {}", crate::steps::sh(url)),
+            None => String::new(),
+        },
+        _ if ctx.sandbox => " --sandbox".to_string(),
+        _ => String::new(),
+    };
     // `awslab run` alone goes on with the course: the first lesson not done yet.
     if args.lesson.is_none() && args.from.is_none() {
         if let Some(next) = first_not_done(&connection.aws, &course).await? {
@@ -107,6 +117,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         probe_url: probe_url.clone(),
         files,
         next,
+        place: place.clone(),
     };
     // A lesson that starts where others end: those first, each checked, and done now if the
     // student agrees (always with --auto).

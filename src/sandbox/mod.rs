@@ -144,6 +144,8 @@ pub struct Running {
     pub info: SandboxInfo,
     moto: moto::MotoProcess,
     tasks: Vec<JoinHandle<()>>,
+    /// Where the stand-in notes the time of the last request that reached it.
+    requests: Option<std::path::PathBuf>,
 }
 
 /// Set once this process has run a private sandbox (one that goes away with the process): what
@@ -176,6 +178,14 @@ impl SandboxInfo {
         }
     }
 
+    /// When the last request reached the stand-in (let in or turned away), in milliseconds
+    /// since the epoch; None if none has since the sandbox started.
+    pub fn last_request_ms(&self) -> Option<i64> {
+        let port = self.probe_address().ok()?.port();
+        let text = std::fs::read_to_string(requests_file(port).ok()?).ok()?;
+        text.trim().parse().ok()
+    }
+
     /// A sandbox started by this very process, which stops with it (not `sandbox up`'s).
     pub fn is_private(&self) -> bool {
         self.pids.first() == Some(&std::process::id())
@@ -192,6 +202,40 @@ impl Drop for Running {
     fn drop(&mut self) {
         for t in &self.tasks {
             t.abort();
+        }
+        if let Some(path) = &self.requests {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// The file in which the stand-in on `port` notes when the last request reached it (let in or
+/// turned away), in milliseconds since the epoch: how the wizard, in another process, knows
+/// whether the student's request was sent at all.
+fn requests_file(port: u16) -> Result<std::path::PathBuf, SandboxError> {
+    Ok(state::dir()?.join(format!("stand-in-{port}.last")))
+}
+
+/// Passes every connection the stand-in saw on to the simulator, noting its time first.
+async fn note_requests(
+    mut seen: tokio::sync::mpsc::UnboundedReceiver<web::Connection>,
+    forward: tokio::sync::mpsc::UnboundedSender<web::Connection>,
+    file: Option<std::path::PathBuf>,
+) {
+    while let Some(connection) = seen.recv().await {
+        if let Some(file) = &file {
+            let ms = connection
+                .start
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0);
+            if let Some(dir) = file.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = std::fs::write(file, ms.to_string());
+        }
+        if forward.send(connection).is_err() {
+            return;
         }
     }
 }
@@ -249,7 +293,8 @@ pub async fn start(
     let web_addr = listener
         .local_addr()
         .map_err(|e| SandboxError::Start(format!("web server: {e}")))?;
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, seen) = tokio::sync::mpsc::unbounded_channel();
+    let (forward, rx) = tokio::sync::mpsc::unbounded_channel();
     let body = format!(
         "Hello from {} in {vpc_name} (awslab sandbox stand-in for {}:{port})\n",
         pre.instance_id,
@@ -278,7 +323,9 @@ pub async fn start(
         warmup: realism.warmup,
     };
     let sim_task = tokio::spawn(simulator.run(rx));
-    let mut tasks = vec![web_task, sim_task];
+    let requests = requests_file(web_addr.port()).ok();
+    let log_task = tokio::spawn(note_requests(seen, forward, requests.clone()));
+    let mut tasks = vec![web_task, sim_task, log_task];
     // With an IAM delay, awslab (and the AWS CLI) talk to moto through the proxy that plays it.
     let endpoint = if realism.iam_delay.is_zero() {
         moto.endpoint.clone()
@@ -310,7 +357,12 @@ pub async fn start(
         iam_delay_seconds: realism.iam_delay.as_secs(),
     };
     PRIVATE_USED.store(true, std::sync::atomic::Ordering::Relaxed);
-    Ok(Running { info, moto, tasks })
+    Ok(Running {
+        info,
+        moto,
+        tasks,
+        requests,
+    })
 }
 
 #[cfg(test)]

@@ -41,6 +41,9 @@ pub struct Options {
     pub files: Option<String>,
     /// The lessons that start where this one ends (id, title): offered at its end.
     pub next: Vec<(String, String)>,
+    /// The options before `run` that bring the student back to the same account in the
+    /// commands the wizard prints (`--sandbox` when it was asked for), else empty.
+    pub place: String,
 }
 
 pub enum Outcome {
@@ -496,13 +499,11 @@ impl Wizard<'_> {
         let cleanup = self.r(cleanup);
         self.say(wrap(&cleanup, text_columns()));
         if v.status == Status::Pass {
-            let place = self.run_command();
-            let place = place.trim_end_matches(self.lesson.id.as_str());
             for (id, title) in self.opts.next.clone() {
                 let next = self.r(self
                     .t("wizard.next")
                     .arg("lesson", title)
-                    .arg("command", format!("{place}{id}")));
+                    .arg("command", format!("awslab{} run {id}", self.opts.place)));
                 self.say(format!("\n{}", next.bold()));
             }
         }

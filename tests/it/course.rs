@@ -61,6 +61,12 @@ fn a_student_without_an_account_does_the_course_in_one_sandbox() {
         "the end says how to stop it: {out}"
     );
     assert!(!out.contains("nothing to clean up"), "{out}");
+    // The course goes on: the end of lesson 1 names lesson 2.
+    assert!(
+        out.contains("Next in the course")
+            && out.contains("`awslab run flow-logs-troubleshooting`"),
+        "{out}"
+    );
 
     let status = student(&home)
         .args(["sandbox", "status", "--format", "json"])
@@ -87,7 +93,15 @@ fn a_student_without_an_account_does_the_course_in_one_sandbox() {
     assert_eq!(run.code(), 0, "{v:#}\n{}", run.stderr());
     assert_eq!(v.earned(), 100, "{v:#}");
 
-    // Lesson 2 by a new `awslab run`, in the same sandbox.
+    // `awslab run` alone goes on with the first lesson not done: lesson 2, in the same sandbox.
+    let run = student(&home)
+        .args(["--lang", "en", "run", "--auto"])
+        .run_within(Duration::from_secs(240));
+    let out = run.stdout();
+    assert_eq!(run.code(), 0, "{out}\n{}", run.stderr());
+    assert!(out.contains("on to the next lesson not done yet"), "{out}");
+    assert!(out.contains("Score 100/100"), "{out}");
+    // And by its name.
     let run = student(&home)
         .args(["--lang", "en", "run", SECOND, "--auto"])
         .run_within(Duration::from_secs(240));
@@ -225,4 +239,40 @@ fn a_sandbox_whose_emulator_stopped_is_said_to_be_one() {
         assert!(out.contains("awslab sandbox down"), "{args:?}: {out}");
         assert_plain(&out);
     }
+}
+
+/// Enter at the last step before any request was sent: the stand-in saw none, so the wizard
+/// says so and goes back to the step's menu, instead of waiting for a record that cannot come
+/// and ending with advice about the flow log. Sent then, the record arrives.
+#[tokio::test(flavor = "multi_thread")]
+async fn enter_at_the_last_step_without_a_request_goes_back_to_the_menu() {
+    let sandbox = Sandbox::up();
+    sandbox.lab().configure().await;
+    let folder = TempDir::new();
+    let cmd = sandbox.terminal(
+        &folder,
+        &["--sandbox", "run", "--lang", "en", "--from", "traffic"],
+    );
+    let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
+    let myself = |p: &mut rexpect::session::PtySession| {
+        p.exp_string("What would you like to do?")
+            .expect("the step's question");
+        p.send("\x1b[B").expect("down to I'll do it myself");
+        p.send_line("").expect("enter");
+        p.exp_string("Press Enter when you have sent the request")
+            .expect("the pause");
+    };
+    myself(&mut p);
+    p.send_line("").expect("Enter, with no request sent");
+    p.exp_string("No request reached the instance's stand-in")
+        .expect("said that nothing was sent");
+    myself(&mut p);
+    sandbox.request();
+    p.send_line("").expect("Enter, the request sent");
+    p.exp_string("The access record arrived")
+        .expect("the record of the request");
+    // The end offers the next lesson; not now.
+    p.exp_string("now?").expect("the next lesson offered");
+    p.send_line("n").expect("no");
+    p.exp_eof().expect("exits");
 }

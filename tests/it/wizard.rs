@@ -114,7 +114,12 @@ async fn hint_skip_quit_and_resume() {
         "the first hint: {out}"
     );
     assert!(matches!(outcome, Outcome::Quit(_)));
-    assert!(out.contains("awslab run` continues"), "{out}");
+    // The resume message names the lesson and the step.
+    assert!(
+        out.contains("Stopped at \"Edit the trust policy")
+            && out.contains("`awslab run vpc-flow-logs` continues"),
+        "{out}"
+    );
     let v = outcome.verdict();
     assert!(v.steps[0].status.is_done());
     assert_eq!(

@@ -22,6 +22,7 @@ pub fn options(from: Option<&str>, wait: Duration) -> Options {
         probe_url: None,
         files: None,
         next: Vec::new(),
+        place: String::new(),
     }
 }
 
