@@ -4,9 +4,11 @@
 //! delivers flow log records as AWS would. Nothing here talks to anything but 127.0.0.1.
 
 pub mod deliver;
+mod front;
 mod iam_lag;
 pub mod moto;
 pub mod relay;
+pub mod sigv4;
 pub mod state;
 pub mod web;
 
@@ -19,7 +21,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
-/// The emulator accepts any key; these only make requests well-formed and recognisable.
+/// The keys of a sandbox whose state file names none (one an older awslab started).
 pub const ACCESS_KEY: &str = "AKIASANDBOXAWSLAB000";
 pub const SECRET_KEY: &str = "sandbox-secret-not-a-real-key";
 pub const DEFAULT_DELAY: Duration = Duration::from_secs(5);
@@ -93,6 +95,12 @@ pub struct SandboxInfo {
     pub warmup_seconds: u64,
     #[serde(default)]
     pub iam_delay_seconds: u64,
+    /// The keys its front door accepts, made at random when it started: only they reach its
+    /// emulator. Empty in the state file of an older awslab (its fixed keys then).
+    #[serde(default)]
+    pub access_key: String,
+    #[serde(default)]
+    pub secret_key: String,
 }
 
 impl SandboxInfo {
@@ -102,7 +110,16 @@ impl SandboxInfo {
             profile: None,
             region: Some(self.region.clone()),
             endpoint_url: Some(self.endpoint.clone()),
-            credentials: Some((ACCESS_KEY.to_string(), SECRET_KEY.to_string())),
+            credentials: Some(self.keys()),
+        }
+    }
+
+    /// Its access key and secret.
+    pub fn keys(&self) -> (String, String) {
+        if self.access_key.is_empty() {
+            (ACCESS_KEY.to_string(), SECRET_KEY.to_string())
+        } else {
+            (self.access_key.clone(), self.secret_key.clone())
         }
     }
 
@@ -164,8 +181,8 @@ impl SandboxInfo {
         format!(
             "export AWS_ENDPOINT_URL={endpoint}\nexport AWS_ACCESS_KEY_ID={key}\nexport AWS_SECRET_ACCESS_KEY={secret}\nexport AWS_REGION={region}\nexport AWS_DEFAULT_REGION={region}\nunset AWS_PROFILE AWS_SESSION_TOKEN\n",
             endpoint = self.endpoint,
-            key = ACCESS_KEY,
-            secret = SECRET_KEY,
+            key = self.keys().0,
+            secret = self.keys().1,
             region = self.region,
         )
     }
@@ -261,8 +278,8 @@ fn lab_shape(lesson: &Lesson) -> (String, u16) {
     (vpc, port)
 }
 
-pub fn sdk_config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
-    crate::aws::static_sdk_config(endpoint, region, ACCESS_KEY, SECRET_KEY, "awslab-sandbox")
+pub fn sdk_config(endpoint: &str, region: &str, key: &str, secret: &str) -> aws_types::SdkConfig {
+    crate::aws::static_sdk_config(endpoint, region, key, secret, "awslab-sandbox")
 }
 
 /// Starts a sandbox in this process: emulator, seed, stand-in server, simulator. `before` are
@@ -279,7 +296,19 @@ pub async fn start(
         .await
         .map_err(|e| SandboxError::Start(e.to_string()))??;
     let moto = moto::MotoProcess::start(&server).await?;
-    let sdk = sdk_config(&moto.endpoint, region);
+    // Its only way in: the front door, on a port this process binds and keeps, which answers
+    // requests signed with this sandbox's own random keys.
+    let (key, secret) =
+        sigv4::random_keys().map_err(|e| SandboxError::Start(format!("random keys: {e}")))?;
+    let (endpoint, door) = front::start(front::Door {
+        moto: moto.socket.clone(),
+        key: key.clone(),
+        secret: secret.clone(),
+        iam_delay: realism.iam_delay,
+    })
+    .await
+    .map_err(|e| SandboxError::Start(format!("front door: {e}")))?;
+    let sdk = sdk_config(&endpoint, region, &key, &secret);
     let (vpc_name, port) = lab_shape(lesson);
     let pre: Prerequisites = seed::prerequisites(&sdk, &vpc_name, port).await?;
     let account = crate::aws::Aws::from_sdk(sdk.clone())
@@ -325,17 +354,7 @@ pub async fn start(
     let sim_task = tokio::spawn(simulator.run(rx));
     let requests = requests_file(web_addr.port()).ok();
     let log_task = tokio::spawn(note_requests(seen, forward, requests.clone()));
-    let mut tasks = vec![web_task, sim_task, log_task];
-    // With an IAM delay, awslab (and the AWS CLI) talk to moto through the proxy that plays it.
-    let endpoint = if realism.iam_delay.is_zero() {
-        moto.endpoint.clone()
-    } else {
-        let (endpoint, task) = iam_lag::start(&moto.endpoint, realism.iam_delay)
-            .await
-            .map_err(|e| SandboxError::Start(format!("IAM delay proxy: {e}")))?;
-        tasks.push(task);
-        endpoint
-    };
+    let tasks = vec![door, web_task, sim_task, log_task];
     let info = SandboxInfo {
         endpoint,
         web: format!("http://{web_addr}"),
@@ -355,6 +374,8 @@ pub async fn start(
         delay_seconds: realism.delay.as_secs(),
         warmup_seconds: realism.warmup.as_secs(),
         iam_delay_seconds: realism.iam_delay.as_secs(),
+        access_key: key,
+        secret_key: secret,
     };
     PRIVATE_USED.store(true, std::sync::atomic::Ordering::Relaxed);
     Ok(Running {
