@@ -211,9 +211,8 @@ impl Context {
                 joined: Joined::Private,
             });
         }
-        let running = running_sandbox()?;
         if self.sandbox {
-            return match running {
+            return match running_sandbox()? {
                 Some(info) => Connection::shared(info, Joined::Running).await,
                 None => {
                     let info = self.start_shared(lesson, realism).await?;
@@ -221,6 +220,10 @@ impl Context {
                 }
             };
         }
+        // Not asked for the sandbox: a state file that cannot be read (no cache directory, a
+        // file awslab did not write) only means there is no sandbox to join; `--sandbox` and
+        // `sandbox status` say what is wrong with it.
+        let running = running_sandbox().unwrap_or(None);
         let aws = Aws::connect(&self.target).await;
         let endpoint = aws.sdk().endpoint_url().map(str::to_string);
         if let (Some(info), Some(endpoint)) = (&running, &endpoint) {

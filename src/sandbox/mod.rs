@@ -101,6 +101,10 @@ pub struct SandboxInfo {
     pub access_key: String,
     #[serde(default)]
     pub secret_key: String,
+    /// The file in which its stand-in notes when the last request reached it; None in the
+    /// state file of an older awslab.
+    #[serde(default)]
+    pub requests: Option<std::path::PathBuf>,
 }
 
 impl SandboxInfo {
@@ -195,12 +199,14 @@ impl SandboxInfo {
         }
     }
 
-    /// When the last request reached the stand-in (let in or turned away), in milliseconds
-    /// since the epoch; None if none has since the sandbox started.
-    pub fn last_request_ms(&self) -> Option<i64> {
-        let port = self.probe_address().ok()?.port();
-        let text = std::fs::read_to_string(requests_file(port).ok()?).ok()?;
-        text.trim().parse().ok()
+    /// Whether a request reached the stand-in (let in or turned away) at or after `since_ms`
+    /// (milliseconds since the epoch); None when the sandbox does not say (an older awslab's).
+    pub fn request_since(&self, since_ms: i64) -> Option<bool> {
+        let file = self.requests.as_ref()?;
+        let last: Option<i64> = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok());
+        Some(last.is_some_and(|ms| ms >= since_ms))
     }
 
     /// A sandbox started by this very process, which stops with it (not `sandbox up`'s).
@@ -376,6 +382,7 @@ pub async fn start(
         iam_delay_seconds: realism.iam_delay.as_secs(),
         access_key: key,
         secret_key: secret,
+        requests: requests.clone(),
     };
     PRIVATE_USED.store(true, std::sync::atomic::Ordering::Relaxed);
     Ok(Running {

@@ -201,7 +201,7 @@ impl Wizard<'_> {
                 // The stand-in knows whether the request reached it: with none, no record can
                 // come, and waiting for one would end in wrong advice.
                 if let Some(info) = self.sandbox {
-                    if !reached_since(info, request_ms).await {
+                    if reached_since(info, request_ms).await == Some(false) {
                         let said = self.r(self.t("wizard.no-request").arg("url", &url));
                         self.say(wrap(&said, text_columns()));
                         self.say(format!("$ curl {}", sh(&url)).bold().to_string());
@@ -431,16 +431,16 @@ impl Wizard<'_> {
     }
 }
 
-/// Whether a request reached the sandbox's stand-in at or after `since_ms`; a request that has
-/// just been sent is given a moment to be noted.
-async fn reached_since(info: &crate::sandbox::SandboxInfo, since_ms: i64) -> bool {
+/// Whether a request reached the sandbox's stand-in at or after `since_ms` (None: the sandbox
+/// does not say); a request that has just been sent is given a moment to be noted.
+async fn reached_since(info: &crate::sandbox::SandboxInfo, since_ms: i64) -> Option<bool> {
     for _ in 0..10 {
-        if info.last_request_ms().is_some_and(|ms| ms >= since_ms) {
-            return true;
+        match info.request_since(since_ms) {
+            Some(false) => tokio::time::sleep(Duration::from_millis(100)).await,
+            other => return other,
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    false
+    Some(false)
 }
 
 /// The command that follows the instance's stream, when the flow log and the ENI are known.

@@ -276,3 +276,20 @@ async fn enter_at_the_last_step_without_a_request_goes_back_to_the_menu() {
     p.send_line("n").expect("no");
     p.exp_eof().expect("exits");
 }
+
+/// Working in a real account never depends on the sandbox's state: without any cache
+/// directory, verify reads the account as before.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_account_needs_no_cache_directory() {
+    let account = Account::new().await;
+    let mut cmd = account.awslab();
+    cmd.command()
+        .env_remove("HOME")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("AWSLAB_CACHE_DIR");
+    let run = cmd
+        .args(["--lang", "en", "verify", "--format", "json"])
+        .run();
+    assert_eq!(run.code(), 1, "an empty account fails: {}", run.stderr());
+    assert!(run.json()["error"].is_null(), "{}", run.stdout());
+}

@@ -92,6 +92,7 @@ fn sandbox_info(lab: &Lab, pid: u32) -> SandboxInfo {
         iam_delay_seconds: 0,
         access_key: String::new(),
         secret_key: String::new(),
+        requests: None,
     }
 }
 

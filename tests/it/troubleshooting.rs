@@ -420,7 +420,7 @@ async fn the_reject_record_is_explained_on_a_terminal_and_cleanup_puts_the_rule_
             p.send("\x1b[B").expect("down");
         }
         p.send_line("").expect("quit");
-        p.exp_string("Stopped.").expect("quit message");
+        p.exp_string("Stopped at").expect("quit message");
         p.exp_eof().expect("exits");
     });
     session.await.expect("pty session");

@@ -252,7 +252,7 @@ fn the_wizard_can_be_driven_by_keystrokes() {
         p.send("\x1b[B").expect("down");
     }
     p.send_line("").expect("enter");
-    p.exp_string("Stopped.").expect("quit message");
+    p.exp_string("Stopped at").expect("quit message");
     p.exp_eof().expect("exits");
     let v = sandbox.verify();
     assert_eq!(v.step_status("policy"), "pass", "{v:#}");
