@@ -17,6 +17,12 @@ pub enum AppError {
     Usage(String),
     #[error("interrupted")]
     Interrupted,
+    /// No AWS credentials, no endpoint, and no sandbox running.
+    #[error("no AWS credentials and no sandbox running")]
+    NoAccount,
+    /// The sandbox's state says it runs, but its emulator does not answer.
+    #[error("the sandbox at {endpoint} does not answer: {detail}")]
+    SandboxUnreachable { endpoint: String, detail: String },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -46,7 +52,16 @@ impl AppError {
             AppError::Interrupted if crate::sandbox::private_sandbox_used() => {
                 Text::new("wizard.interrupted-private").render(lang)
             }
-            AppError::Interrupted => Text::new("wizard.interrupted").render(lang),
+            AppError::Interrupted => Text::new("wizard.interrupted")
+                .arg("command", resume_command())
+                .render(lang),
+            AppError::NoAccount => Text::new("error.no-account").render(lang),
+            AppError::SandboxUnreachable { endpoint, detail } => {
+                Text::new("error.sandbox-unreachable")
+                    .arg("endpoint", endpoint)
+                    .arg("detail", detail)
+                    .render(lang)
+            }
             AppError::Sandbox(crate::sandbox::SandboxError::NoCacheDir) => {
                 Text::new("sandbox.no-cache-dir").render(lang)
             }
@@ -59,6 +74,22 @@ impl AppError {
             other => other.to_string(),
         }
     }
+}
+
+/// The command that brings the student back to what was interrupted: the wizard sets it
+/// to its lesson's.
+static RESUME: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+pub fn set_resume(command: String) {
+    *RESUME.lock().unwrap_or_else(|p| p.into_inner()) = Some(command);
+}
+
+fn resume_command() -> String {
+    RESUME
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .unwrap_or_else(|| "awslab run".to_string())
 }
 
 /// Prompt failures: Ctrl-C at a prompt is the user leaving, anything else a terminal problem.

@@ -13,6 +13,7 @@ fn main() {
     let cli = Cli::parse();
     setup_color(cli.global.no_color);
     setup_logging(cli.global.verbose);
+    awslab::aws::set_verbose(cli.global.verbose > 0);
     let ctx = cmd::Context::new(&cli.global);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -193,7 +193,11 @@ fn assume_role_error(role_arn: &str, e: &CredentialsError) -> AwsError {
             },
             operation: "sts:AssumeRole",
             code: None,
-            detail: aws_sdk_sts::error::DisplayErrorContext(e).to_string(),
+            detail: super::error::plain_cause(
+                e,
+                &aws_sdk_sts::error::DisplayErrorContext(e).to_string(),
+            ),
+            request_id: None,
         },
     };
     err.detail = format!("cannot assume {role_arn}: {}", err.detail);

@@ -28,15 +28,72 @@ pub struct AwsError {
     /// `service:Operation`, as in an IAM policy, so the user knows which permission is missing.
     pub operation: &'static str,
     pub code: Option<String>,
+    /// The service's message, or what went wrong on the way: a sentence for a person, never
+    /// the SDK's debug output (that only with `-v`, see [`set_verbose`]).
     pub detail: String,
+    /// The request id AWS gave the failed request, when it answered at all: what AWS support
+    /// asks for.
+    pub request_id: Option<String>,
 }
 
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.code {
-            Some(code) => write!(f, "{} failed: {code}: {}", self.operation, self.detail),
-            None => write!(f, "{} failed: {}", self.operation, self.detail),
+            Some(code) => write!(f, "{} failed: {code}: {}", self.operation, self.detail)?,
+            None => write!(f, "{} failed: {}", self.operation, self.detail)?,
         }
+        match &self.request_id {
+            Some(id) => write!(f, " (request id {id})"),
+            None => Ok(()),
+        }
+    }
+}
+
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// With `-v`, an error's detail keeps the SDK's whole chain of causes, for a bug report.
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// What went wrong before any answer from the service, for a person: the innermost cause that
+/// reads as a sentence ("Connection refused (os error 111)"), after the outermost one
+/// ("dispatch failure"). Causes that print as Rust debug output are left out; `-v` keeps the
+/// whole chain.
+pub(crate) fn plain_cause(err: &dyn std::error::Error, chain: &str) -> String {
+    if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {
+        return chain.to_string();
+    }
+    let readable = |s: &str| {
+        !s.is_empty()
+            && !s.contains('{')
+            && !s.contains("Error(")
+            && !s.contains("Failure(")
+            && !s.contains("Some(")
+    };
+    let top = err.to_string();
+    let mut inner = None;
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if readable(&text) {
+            inner = Some(text);
+        }
+        source = e.source();
+    }
+    // The credential chain lists every provider it tried, one per line: the first says it.
+    let inner = inner.map(|i| {
+        i.lines()
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('.')
+            .to_string()
+    });
+    match (readable(&top), inner) {
+        (true, Some(inner)) if inner != top => format!("{top}: {inner}"),
+        (true, _) => top,
+        (false, Some(inner)) => inner,
+        (false, None) => "no answer from the service".to_string(),
     }
 }
 
@@ -119,6 +176,13 @@ where
 {
     let chain = DisplayErrorContext(err).to_string();
     let lower = chain.to_ascii_lowercase();
+    let plain = || plain_cause(err, &chain);
+    let request_id = match err {
+        SdkError::ServiceError(_) => {
+            aws_types::request_id::RequestId::request_id(err.meta()).map(str::to_string)
+        }
+        _ => None,
+    };
     let (kind, code, detail) = match err {
         SdkError::ServiceError(_) => {
             let code = err.code().unwrap_or("Unknown").to_string();
@@ -134,19 +198,20 @@ where
             };
             (kind, Some(code), message)
         }
-        SdkError::TimeoutError(_) => (ErrorKind::Timeout, None, chain),
-        SdkError::DispatchFailure(d) if d.is_timeout() => (ErrorKind::Timeout, None, chain),
+        SdkError::TimeoutError(_) => (ErrorKind::Timeout, None, plain()),
+        SdkError::DispatchFailure(d) if d.is_timeout() => (ErrorKind::Timeout, None, plain()),
         // Missing credentials surface while the request is being signed, before dispatch.
-        _ if lower.contains("credential") => (ErrorKind::Credentials, None, chain),
-        SdkError::DispatchFailure(_) => (ErrorKind::Network, None, chain),
-        SdkError::ResponseError(_) => (ErrorKind::Network, None, chain),
-        _ => (ErrorKind::Service, None, chain),
+        _ if lower.contains("credential") => (ErrorKind::Credentials, None, plain()),
+        SdkError::DispatchFailure(_) => (ErrorKind::Network, None, plain()),
+        SdkError::ResponseError(_) => (ErrorKind::Network, None, plain()),
+        _ => (ErrorKind::Service, None, plain()),
     };
     AwsError {
         kind,
         operation,
         code,
         detail,
+        request_id,
     }
 }
 

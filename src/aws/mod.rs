@@ -18,7 +18,7 @@ mod write;
 pub use connect::{session_policy, static_sdk_config};
 pub use delete::PolicyEntities;
 pub use ec2::{Eni, FlowLog, Instance, NaclEntry, RuleSource, SgRule, Vpc};
-pub use error::{AwsError, ErrorKind, classify, code_of};
+pub use error::{AwsError, ErrorKind, classify, code_of, set_verbose};
 pub use iam::{ManagedPolicy, PolicyText, PolicyVersion, Role};
 pub use logs::{LogEvent, LogGroup};
 pub use organizations::OrgAccount;
@@ -227,6 +227,22 @@ impl Aws {
 
     pub fn sdk(&self) -> &aws_types::SdkConfig {
         &self.sdk
+    }
+
+    /// Whether the credential chain has any credentials to offer, without sending a request
+    /// (whether AWS accepts them is `identity`'s question). Credentials that are configured but
+    /// fail to load (an expired SSO session, say) count as credentials: their error is the
+    /// one to show.
+    pub async fn has_credentials(&self) -> bool {
+        use aws_credential_types::provider::ProvideCredentials;
+        use aws_credential_types::provider::error::CredentialsError;
+        match self.sdk.credentials_provider() {
+            Some(provider) => !matches!(
+                provider.provide_credentials().await,
+                Err(CredentialsError::CredentialsNotLoaded(_))
+            ),
+            None => false,
+        }
     }
 
     pub async fn identity(&self) -> Result<Identity, AwsError> {

@@ -83,6 +83,7 @@ mod tests {
             kind: ErrorKind::Service,
             operation: "ec2:CreateFlowLogs",
             code: Some(code.to_string()),
+            request_id: None,
             detail: detail.to_string(),
         }
     }

@@ -77,6 +77,7 @@ fn iam_tags(
                     kind: ErrorKind::Service,
                     operation,
                     code: None,
+                    request_id: None,
                     detail: e.to_string(),
                 })
         })
@@ -301,6 +302,7 @@ impl Aws {
                 kind: ErrorKind::Service,
                 operation: "ec2:CreateFlowLogs",
                 code: error.and_then(|e| e.code()).map(str::to_string),
+                request_id: None,
                 detail: format!(
                     "{}: {}",
                     refused.resource_id().unwrap_or(spec.vpc_id),
@@ -314,6 +316,7 @@ impl Aws {
                 kind: ErrorKind::Service,
                 operation: "ec2:CreateFlowLogs",
                 code: None,
+                request_id: None,
                 detail: "the answer names no flow log".to_string(),
             }),
         }
@@ -334,6 +337,7 @@ impl Aws {
                 kind: ErrorKind::Service,
                 operation: "ec2:DeleteFlowLogs",
                 code: error.and_then(|e| e.code()).map(str::to_string),
+                request_id: None,
                 detail: format!(
                     "{}: {}",
                     refused.resource_id().unwrap_or_default(),

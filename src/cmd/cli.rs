@@ -39,10 +39,14 @@ pub struct Global {
     /// Override a lesson variable, e.g. --set vpc=OtherVpc (repeatable)
     #[arg(long = "set", global = true, value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub set: Vec<(String, String)>,
-    /// Work in the local sandbox: the running one (`awslab sandbox up`), or a private one
-    /// started for this command
+    /// Work in the local sandbox: the running one, or one started now that keeps running
+    /// until `awslab sandbox down` (without AWS credentials this is the default)
     #[arg(long, global = true)]
     pub sandbox: bool,
+    /// Work in a throw-away sandbox of this command alone, gone with everything in it when
+    /// the command ends (for tests and lesson authors)
+    #[arg(long, global = true, conflicts_with = "sandbox")]
+    pub private_sandbox: bool,
     /// Log AWS requests (-v) and more (-vv) to stderr
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -8,24 +8,18 @@ use crate::engine::{self, Verdict};
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::i18n::Text;
-use crate::lesson::Lesson;
 use crate::report::text::{mark, status_word};
 use colored::Colorize;
 use std::fmt::Write;
 
 pub async fn run(ctx: &Context, args: &LessonsArgs) -> Result<ExitCode, AppError> {
-    let mut lessons = Vec::new();
-    for id in ctx.source.lesson_ids()? {
-        lessons.push(Lesson::load(&ctx.source, &id, &[])?);
-    }
-    // A lesson comes after the lessons it depends on.
-    lessons.sort_by_key(|l| (l.depends_on.len(), l.id.clone()));
+    let lessons = ctx.course()?;
     let mut states: Vec<Option<Verdict>> = lessons.iter().map(|_| None).collect();
     // Kept alive until the verdicts are in: a private sandbox stops when dropped.
     let mut _connection = None;
     if args.state {
         if let Some(first) = lessons.first() {
-            let connection = ctx.connect(first).await?;
+            let connection = ctx.connect_student(first).await?;
             for (lesson, state) in lessons.iter().zip(states.iter_mut()) {
                 let verdict = engine::verify(&connection.aws.fresh(), lesson).await;
                 if let Some(e) = verdict.fatal.clone() {

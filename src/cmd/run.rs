@@ -1,8 +1,8 @@
 //! `awslab run`: the lab wizard in a real account, or the sandbox when there is none.
 
-use crate::aws::{Aws, ErrorKind, Waiting};
+use crate::aws::Waiting;
 use crate::cmd::cli::RunArgs;
-use crate::cmd::context::Context;
+use crate::cmd::context::{Context, Joined, NoAccount};
 use crate::cmd::lesson_files;
 use crate::error::AppError;
 use crate::exit::ExitCode;
@@ -29,32 +29,53 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
             return Err(crate::wizard::bad_from(&lesson, from, ctx.lang));
         }
     }
-    // Newcomers without an account practise in the sandbox instead of meeting an error. Not in
-    // AWS CloudShell: there the console session's credentials are always meant, and a refused
-    // (expired) session is said as such rather than hidden behind a practice account.
-    let sandbox = ctx.sandbox
-        || (ctx.target.endpoint_url.is_none()
-            && !crate::cloudshell::detected()
-            && !has_credentials(ctx).await);
-    if sandbox && args.probe_url.is_some() {
+    // Newcomers without an account practise in the sandbox instead of meeting an error.
+    let asked_sandbox = ctx.sandbox || ctx.private_sandbox;
+    if asked_sandbox && args.probe_url.is_some() {
         return Err(AppError::Usage(
             Text::new("wizard.probe-url-sandbox").render(ctx.lang),
         ));
     }
     check_probe_url(ctx, args, ctx.target.endpoint_url.is_some())?;
-    if sandbox && !ctx.sandbox {
-        eprintln!(
-            "{}",
-            Text::new("wizard.no-credentials-sandbox").render(ctx.lang)
-        );
-    }
     let realism = sandbox::Realism {
         warmup: Duration::from_secs(args.realism.warmup),
         iam_delay: Duration::from_secs(args.realism.iam_delay),
         ..sandbox::Realism::default()
     };
+    let connection = ctx.connect_with(&lesson, NoAccount::Start, realism).await?;
+    if connection.sandbox.is_some() && args.probe_url.is_some() {
+        return Err(AppError::Usage(
+            Text::new("wizard.probe-url-sandbox").render(ctx.lang),
+        ));
+    }
+    let course = ctx.course()?;
+    // What brings the student back here: without credentials (or in a shell pointed at the
+    // sandbox) the sandbox is where `awslab run` goes anyway; asked for, it is said.
+    let place = match connection.joined {
+        Joined::Real => match &ctx.target.endpoint_url {
+            Some(url) => format!(" --endpoint-url {}", crate::steps::sh(url)),
+            None => String::new(),
+        },
+        _ if ctx.sandbox => " --sandbox".to_string(),
+        _ => String::new(),
+    };
+    // `awslab run` alone goes on with the course: the first lesson not done yet.
+    if args.lesson.is_none() && args.from.is_none() {
+        if let Some(next) = first_not_done(&connection.aws, &course).await? {
+            if next.id != lesson.id {
+                println!(
+                    "{}",
+                    Text::new("wizard.course-next")
+                        .arg("done", lesson.title.get(ctx.lang))
+                        .arg("lesson", next.title.get(ctx.lang))
+                        .arg("id", &next.id)
+                        .render(ctx.lang)
+                );
+                lesson = Lesson::load(&ctx.source, &next.id, &[])?;
+            }
+        }
+    }
     let files = lab_folder(&mut lesson, args.lab_dir.clone(), args, ctx)?;
-    let connection = ctx.connect_with(&lesson, sandbox, realism).await?;
     // The endpoint may also come from AWS_ENDPOINT_URL or the profile: judge the one in use.
     let custom_endpoint = connection.aws.sdk().endpoint_url().is_some();
     let probe_url = check_probe_url(ctx, args, custom_endpoint)?;
@@ -87,7 +108,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         None if connection.sandbox.is_some() => Duration::from_millis(500),
         None => Duration::from_secs(5),
     };
-    let opts = |from: Option<String>, files: Option<String>| Options {
+    let opts = |from: Option<String>, files: Option<String>, next: Vec<(String, String)>| Options {
         from,
         yes: args.yes,
         wait: args.wait.map(|m| Duration::from_secs_f64(m * 60.0)),
@@ -95,6 +116,8 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         spinner: std::io::stderr().is_terminal(),
         probe_url: probe_url.clone(),
         files,
+        next,
+        place: place.clone(),
     };
     // A lesson that starts where others end: those first, each checked, and done now if the
     // student agrees (always with --auto).
@@ -145,7 +168,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
             prompt: &mut *prompt,
             out: &mut stdout,
             lang: ctx.lang,
-            opts: opts(None, before_files),
+            opts: opts(None, before_files, Vec::new()),
         }
         .run()
         .await?;
@@ -160,20 +183,71 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
             return Ok(ExitCode::from_status(outcome.verdict().status));
         }
     }
-    let mut wizard = Wizard {
-        lesson: &lesson,
-        aws: &aws,
-        sandbox: connection.sandbox.as_ref(),
-        prompt,
-        out: &mut stdout,
-        lang: ctx.lang,
-        opts: opts(args.from.clone(), files),
-    };
-    let outcome = wizard.run().await?;
-    Ok(match outcome {
-        Outcome::Finished(v) => ExitCode::from_status(v.status),
-        Outcome::Quit(_) => ExitCode::Pass,
-    })
+    // The lesson, then, when the student agrees, the lessons that follow it in the course.
+    let (mut from, mut files) = (args.from.clone(), files);
+    loop {
+        let next = followers(&course, &lesson.id, ctx);
+        let outcome = Wizard {
+            lesson: &lesson,
+            aws: &aws,
+            sandbox: connection.sandbox.as_ref(),
+            prompt: &mut *prompt,
+            out: &mut stdout,
+            lang: ctx.lang,
+            opts: opts(from.take(), files.take(), next.clone()),
+        }
+        .run()
+        .await?;
+        let v = match outcome {
+            Outcome::Finished(v) => v,
+            Outcome::Quit(_) => return Ok(ExitCode::Pass),
+        };
+        let Some((id, title)) = next.first() else {
+            return Ok(ExitCode::from_status(v.status));
+        };
+        if v.status != Status::Pass || prompt.automatic() {
+            return Ok(ExitCode::from_status(v.status));
+        }
+        let question = Text::new("wizard.next-confirm")
+            .arg("lesson", title)
+            .render(ctx.lang);
+        if !prompt.confirm(&question)? {
+            return Ok(ExitCode::Pass);
+        }
+        lesson = Lesson::load(&ctx.source, id, &[])?;
+        let beside = args
+            .lab_dir
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map(|p| p.join(Lab::default_files(&lesson.id)));
+        files = lab_folder(&mut lesson, beside, args, ctx)?;
+    }
+}
+
+/// The first lesson of the course that is not done in the account, if any.
+async fn first_not_done<'a>(
+    aws: &crate::aws::Aws,
+    course: &'a [Lesson],
+) -> Result<Option<&'a Lesson>, AppError> {
+    for lesson in course {
+        let verdict = crate::engine::verify(&aws.fresh(), lesson).await;
+        if let Some(e) = verdict.fatal {
+            return Err(e.into());
+        }
+        if verdict.status != Status::Pass {
+            return Ok(Some(lesson));
+        }
+    }
+    Ok(None)
+}
+
+/// The lessons that start where `id` ends (id, title), in the course's order.
+fn followers(course: &[Lesson], id: &str, ctx: &Context) -> Vec<(String, String)> {
+    course
+        .iter()
+        .filter(|l| l.depends_on.iter().any(|d| d == id))
+        .map(|l| (l.id.clone(), l.title.get(ctx.lang).to_string()))
+        .collect()
 }
 
 /// Writes `lesson`'s documents to its lab folder (`dir`, else `./awslab-<id>`, or in AWS
@@ -200,13 +274,6 @@ fn lab_folder(
     let written = lesson_files::write(&lesson.lab, &dir, ctx.lang)?;
     lesson.lab.files = written.dir.display().to_string();
     Ok(Some(lesson_files::said(&written, ctx.lang)))
-}
-
-async fn has_credentials(ctx: &Context) -> bool {
-    match Aws::connect(&ctx.target).await.identity().await {
-        Ok(_) => true,
-        Err(e) => e.kind != ErrorKind::Credentials,
-    }
 }
 
 /// `--probe-url`, checked: an http(s) URL, and on this machine when the account is an

@@ -8,10 +8,9 @@ use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::i18n::Text;
-use crate::sandbox::{self, SandboxError, SandboxInfo, state};
+use crate::sandbox::{self, SandboxInfo, state};
 use colored::Colorize;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub async fn up(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppError> {
     let lesson = ctx.lesson(args.lesson.as_deref())?;
@@ -25,66 +24,14 @@ pub async fn up(ctx: &Context, args: &SandboxUpArgs) -> Result<ExitCode, AppErro
         state::remove();
         eprintln!("{}", Text::new("sandbox.stale-cleaned").render(ctx.lang));
     }
-    // Install in the foreground, where the user sees the spinner, not in the daemon.
-    let show = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tokio::task::spawn_blocking(move || sandbox::moto::find_or_install(show))
-        .await
-        .map_err(|e| SandboxError::Start(e.to_string()))??;
-
-    let log_path = state::log_path()?;
-    std::fs::create_dir_all(state::dir()?).map_err(|e| io("creating the sandbox directory", e))?;
-    let log = std::fs::File::create(&log_path).map_err(|e| io("creating the sandbox log", e))?;
-    let exe = std::env::current_exe().map_err(|e| io("finding the awslab executable", e))?;
-    let mut cmd = Command::new(exe);
-    if let Some(dir) = &ctx.lessons_dir {
-        cmd.arg("--lessons").arg(dir);
-    }
-    for (k, v) in &ctx.overrides {
-        cmd.arg("--set").arg(format!("{k}={v}"));
-    }
-    cmd.args([
-        "--region",
-        &ctx.region_hint(),
-        "sandbox",
-        "serve",
-        "--delay",
-    ])
-    .arg(args.delay.to_string())
-    .arg("--warmup")
-    .arg(args.realism.warmup.to_string())
-    .arg("--iam-delay")
-    .arg(args.realism.iam_delay.to_string())
-    .arg(&lesson.id)
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(log);
-    detach(&mut cmd);
-    let mut child = cmd.spawn().map_err(|e| io("starting the sandbox", e))?;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Some(info) = state::read()? {
-            if info.pids.first() == Some(&child.id()) {
-                print_info(ctx, &info, args.format)?;
-                return Ok(ExitCode::Pass);
-            }
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-            return Err(SandboxError::Start(format!(
-                "the sandbox process exited ({status}):\n{}",
-                log.trim_end()
-            ))
-            .into());
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            return Err(SandboxError::Start(
-                "the sandbox did not become ready within 120 s".into(),
-            )
-            .into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let realism = sandbox::Realism {
+        delay: Duration::from_secs(args.delay),
+        warmup: Duration::from_secs(args.realism.warmup),
+        iam_delay: Duration::from_secs(args.realism.iam_delay),
+    };
+    let info = ctx.start_shared(&lesson, realism).await?;
+    print_info(ctx, &info, args.format)?;
+    Ok(ExitCode::Pass)
 }
 
 /// The background process of `up`: runs the sandbox until SIGTERM or Ctrl-C.
@@ -198,8 +145,8 @@ fn print_info(ctx: &Context, info: &SandboxInfo, format: Output) -> Result<(), A
                 .arg("endpoint", &info.endpoint)
                 .arg("web", &info.web)
                 .arg("public_ip", info.public_ip.as_deref().unwrap_or("?"))
-                .arg("key", sandbox::ACCESS_KEY)
-                .arg("secret", sandbox::SECRET_KEY)
+                .arg("key", info.keys().0)
+                .arg("secret", info.keys().1)
                 .arg("delay", info.delay_seconds)
                 .render(ctx.lang)
                 .bold()
@@ -208,28 +155,4 @@ fn print_info(ctx: &Context, info: &SandboxInfo, format: Output) -> Result<(), A
         }
     };
     ctx.print(&out)
-}
-
-fn io(context: &str, source: std::io::Error) -> AppError {
-    AppError::Io {
-        context: context.to_string(),
-        source,
-    }
-}
-
-/// The background sandbox must not die with the terminal or the shell that started it.
-fn detach(cmd: &mut Command) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::setsid();
-                Ok(())
-            });
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = cmd;
 }

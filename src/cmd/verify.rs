@@ -9,7 +9,7 @@ use crate::report::{Format, json, junit, text};
 
 pub async fn run(ctx: &Context, args: &VerifyArgs) -> Result<ExitCode, AppError> {
     let lesson = ctx.lesson(args.lesson.as_deref())?;
-    let connection = ctx.connect(&lesson).await?;
+    let connection = ctx.connect_student(&lesson).await?;
     let verdict = engine::verify(&connection.aws, &lesson).await;
     let out = match args.format {
         Format::Text => text::render(&verdict, &lesson, ctx.lang),

@@ -1,82 +1,32 @@
 //! IAM's eventual consistency, played in front of the emulator. moto applies an IAM change the
-//! instant it is made; AWS does not. With `--iam-delay SECONDS` the sandbox puts this loopback
-//! proxy between awslab and moto. For that long after a role changes (created, trust updated,
+//! instant it is made; AWS does not. With `--iam-delay SECONDS` the sandbox's front door
+//! (`front`) plays AWS. For that long after a role changes (created, trust updated,
 //! a policy attached), `CreateFlowLogs` naming the role is refused with AWS's own answer,
 //! `InvalidParameter: Unable to assume given IAM role`. For that long after a policy is
 //! created, attaching it answers `NoSuchEntity`. Everything else is forwarded as it is.
 //!
-//! Requests are relayed one per connection by `relay`.
+//! The sandbox's front door (`front`) asks here before it relays a request, and tells here what
+//! the emulator accepted.
 
-use super::relay::{forward, read_request};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Default)]
-struct Changes {
+pub(super) struct Changes {
     /// Role name → when it last changed.
     roles: HashMap<String, Instant>,
     /// Policy name → when it was created (or got a new version).
     policies: HashMap<String, Instant>,
 }
 
-/// Binds a loopback port and serves until the task is dropped; returns its endpoint.
-pub async fn start(
-    upstream: &str,
-    delay: Duration,
-) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
-    let upstream = upstream
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let endpoint = format!("http://{}", listener.local_addr()?);
-    let changes = Arc::new(Mutex::new(Changes::default()));
-    let task = tokio::spawn(async move {
-        loop {
-            let client = match listener.accept().await {
-                Ok((client, _)) => client,
-                // Out of descriptors, say: wait rather than spin.
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            };
-            let (upstream, changes) = (upstream.clone(), changes.clone());
-            tokio::spawn(async move {
-                let _ = handle(client, &upstream, delay, &changes).await;
-            });
-        }
-    });
-    Ok((endpoint, task))
-}
-
-async fn handle(
-    mut client: TcpStream,
-    upstream: &str,
+/// AWS's answer while the change a request depends on has not propagated, if it has not.
+pub(super) fn refusal(
+    action: &str,
+    form: &str,
     delay: Duration,
     changes: &Mutex<Changes>,
-) -> std::io::Result<()> {
-    let Some((head, body)) = read_request(&mut client).await? else {
-        return Ok(());
-    };
-    let form = String::from_utf8_lossy(&body).into_owned();
-    let action = form_value(&form, "Action").unwrap_or_default();
-    if let Some(refusal) = refusal(&action, &form, delay, changes) {
-        client.write_all(&refusal).await?;
-        return client.shutdown().await;
-    }
-    let status = forward(&mut client, upstream, &head, &body).await?;
-    if status.starts_with("HTTP/1.1 200") || status.starts_with("HTTP/1.0 200") {
-        remember(&action, &form, changes);
-    }
-    Ok(())
-}
-
-/// AWS's answer while the change a request depends on has not propagated, if it has not.
-fn refusal(action: &str, form: &str, delay: Duration, changes: &Mutex<Changes>) -> Option<Vec<u8>> {
+) -> Option<Vec<u8>> {
     let changes = changes.lock().unwrap_or_else(|p| p.into_inner());
     let recent = |at: Option<&Instant>| at.is_some_and(|t| t.elapsed() < delay);
     match action {
@@ -105,7 +55,7 @@ fn refusal(action: &str, form: &str, delay: Duration, changes: &Mutex<Changes>) 
 }
 
 /// Notes an IAM change the emulator accepted.
-fn remember(action: &str, form: &str, changes: &Mutex<Changes>) {
+pub(super) fn remember(action: &str, form: &str, changes: &Mutex<Changes>) {
     let mut changes = changes.lock().unwrap_or_else(|p| p.into_inner());
     let now = Instant::now();
     match action {
@@ -146,7 +96,7 @@ fn answer(status: u16, body: &str) -> Vec<u8> {
 }
 
 /// The query protocol's form value of `key`, decoded.
-fn form_value(form: &str, key: &str) -> Option<String> {
+pub(super) fn form_value(form: &str, key: &str) -> Option<String> {
     form.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=')?;
         (k == key).then(|| {

@@ -4,9 +4,11 @@
 //! delivers flow log records as AWS would. Nothing here talks to anything but 127.0.0.1.
 
 pub mod deliver;
+mod front;
 mod iam_lag;
 pub mod moto;
 pub mod relay;
+pub mod sigv4;
 pub mod state;
 pub mod web;
 
@@ -19,7 +21,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
-/// The emulator accepts any key; these only make requests well-formed and recognisable.
+/// The keys of a sandbox whose state file names none (one an older awslab started).
 pub const ACCESS_KEY: &str = "AKIASANDBOXAWSLAB000";
 pub const SECRET_KEY: &str = "sandbox-secret-not-a-real-key";
 pub const DEFAULT_DELAY: Duration = Duration::from_secs(5);
@@ -93,6 +95,16 @@ pub struct SandboxInfo {
     pub warmup_seconds: u64,
     #[serde(default)]
     pub iam_delay_seconds: u64,
+    /// The keys its front door accepts, made at random when it started: only they reach its
+    /// emulator. Empty in the state file of an older awslab (its fixed keys then).
+    #[serde(default)]
+    pub access_key: String,
+    #[serde(default)]
+    pub secret_key: String,
+    /// The file in which its stand-in notes when the last request reached it; None in the
+    /// state file of an older awslab.
+    #[serde(default)]
+    pub requests: Option<std::path::PathBuf>,
 }
 
 impl SandboxInfo {
@@ -102,7 +114,16 @@ impl SandboxInfo {
             profile: None,
             region: Some(self.region.clone()),
             endpoint_url: Some(self.endpoint.clone()),
-            credentials: Some((ACCESS_KEY.to_string(), SECRET_KEY.to_string())),
+            credentials: Some(self.keys()),
+        }
+    }
+
+    /// Its access key and secret.
+    pub fn keys(&self) -> (String, String) {
+        if self.access_key.is_empty() {
+            (ACCESS_KEY.to_string(), SECRET_KEY.to_string())
+        } else {
+            (self.access_key.clone(), self.secret_key.clone())
         }
     }
 
@@ -144,6 +165,8 @@ pub struct Running {
     pub info: SandboxInfo,
     moto: moto::MotoProcess,
     tasks: Vec<JoinHandle<()>>,
+    /// Where the stand-in notes the time of the last request that reached it.
+    requests: Option<std::path::PathBuf>,
 }
 
 /// Set once this process has run a private sandbox (one that goes away with the process): what
@@ -162,8 +185,8 @@ impl SandboxInfo {
         format!(
             "export AWS_ENDPOINT_URL={endpoint}\nexport AWS_ACCESS_KEY_ID={key}\nexport AWS_SECRET_ACCESS_KEY={secret}\nexport AWS_REGION={region}\nexport AWS_DEFAULT_REGION={region}\nunset AWS_PROFILE AWS_SESSION_TOKEN\n",
             endpoint = self.endpoint,
-            key = ACCESS_KEY,
-            secret = SECRET_KEY,
+            key = self.keys().0,
+            secret = self.keys().1,
             region = self.region,
         )
     }
@@ -174,6 +197,16 @@ impl SandboxInfo {
             url: format!("{}/", self.web.trim_end_matches('/')),
             delay_seconds: self.delay_seconds + self.warmup_seconds,
         }
+    }
+
+    /// Whether a request reached the stand-in (let in or turned away) at or after `since_ms`
+    /// (milliseconds since the epoch); None when the sandbox does not say (an older awslab's).
+    pub fn request_since(&self, since_ms: i64) -> Option<bool> {
+        let file = self.requests.as_ref()?;
+        let last: Option<i64> = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok());
+        Some(last.is_some_and(|ms| ms >= since_ms))
     }
 
     /// A sandbox started by this very process, which stops with it (not `sandbox up`'s).
@@ -192,6 +225,40 @@ impl Drop for Running {
     fn drop(&mut self) {
         for t in &self.tasks {
             t.abort();
+        }
+        if let Some(path) = &self.requests {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// The file in which the stand-in on `port` notes when the last request reached it (let in or
+/// turned away), in milliseconds since the epoch: how the wizard, in another process, knows
+/// whether the student's request was sent at all.
+fn requests_file(port: u16) -> Result<std::path::PathBuf, SandboxError> {
+    Ok(state::dir()?.join(format!("stand-in-{port}.last")))
+}
+
+/// Passes every connection the stand-in saw on to the simulator, noting its time first.
+async fn note_requests(
+    mut seen: tokio::sync::mpsc::UnboundedReceiver<web::Connection>,
+    forward: tokio::sync::mpsc::UnboundedSender<web::Connection>,
+    file: Option<std::path::PathBuf>,
+) {
+    while let Some(connection) = seen.recv().await {
+        if let Some(file) = &file {
+            let ms = connection
+                .start
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0);
+            if let Some(dir) = file.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = std::fs::write(file, ms.to_string());
+        }
+        if forward.send(connection).is_err() {
+            return;
         }
     }
 }
@@ -217,8 +284,8 @@ fn lab_shape(lesson: &Lesson) -> (String, u16) {
     (vpc, port)
 }
 
-pub fn sdk_config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
-    crate::aws::static_sdk_config(endpoint, region, ACCESS_KEY, SECRET_KEY, "awslab-sandbox")
+pub fn sdk_config(endpoint: &str, region: &str, key: &str, secret: &str) -> aws_types::SdkConfig {
+    crate::aws::static_sdk_config(endpoint, region, key, secret, "awslab-sandbox")
 }
 
 /// Starts a sandbox in this process: emulator, seed, stand-in server, simulator. `before` are
@@ -235,7 +302,19 @@ pub async fn start(
         .await
         .map_err(|e| SandboxError::Start(e.to_string()))??;
     let moto = moto::MotoProcess::start(&server).await?;
-    let sdk = sdk_config(&moto.endpoint, region);
+    // Its only way in: the front door, on a port this process binds and keeps, which answers
+    // requests signed with this sandbox's own random keys.
+    let (key, secret) =
+        sigv4::random_keys().map_err(|e| SandboxError::Start(format!("random keys: {e}")))?;
+    let (endpoint, door) = front::start(front::Door {
+        moto: moto.socket.clone(),
+        key: key.clone(),
+        secret: secret.clone(),
+        iam_delay: realism.iam_delay,
+    })
+    .await
+    .map_err(|e| SandboxError::Start(format!("front door: {e}")))?;
+    let sdk = sdk_config(&endpoint, region, &key, &secret);
     let (vpc_name, port) = lab_shape(lesson);
     let pre: Prerequisites = seed::prerequisites(&sdk, &vpc_name, port).await?;
     let account = crate::aws::Aws::from_sdk(sdk.clone())
@@ -249,7 +328,8 @@ pub async fn start(
     let web_addr = listener
         .local_addr()
         .map_err(|e| SandboxError::Start(format!("web server: {e}")))?;
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, seen) = tokio::sync::mpsc::unbounded_channel();
+    let (forward, rx) = tokio::sync::mpsc::unbounded_channel();
     let body = format!(
         "Hello from {} in {vpc_name} (awslab sandbox stand-in for {}:{port})\n",
         pre.instance_id,
@@ -278,17 +358,9 @@ pub async fn start(
         warmup: realism.warmup,
     };
     let sim_task = tokio::spawn(simulator.run(rx));
-    let mut tasks = vec![web_task, sim_task];
-    // With an IAM delay, awslab (and the AWS CLI) talk to moto through the proxy that plays it.
-    let endpoint = if realism.iam_delay.is_zero() {
-        moto.endpoint.clone()
-    } else {
-        let (endpoint, task) = iam_lag::start(&moto.endpoint, realism.iam_delay)
-            .await
-            .map_err(|e| SandboxError::Start(format!("IAM delay proxy: {e}")))?;
-        tasks.push(task);
-        endpoint
-    };
+    let requests = requests_file(web_addr.port()).ok();
+    let log_task = tokio::spawn(note_requests(seen, forward, requests.clone()));
+    let tasks = vec![door, web_task, sim_task, log_task];
     let info = SandboxInfo {
         endpoint,
         web: format!("http://{web_addr}"),
@@ -308,9 +380,17 @@ pub async fn start(
         delay_seconds: realism.delay.as_secs(),
         warmup_seconds: realism.warmup.as_secs(),
         iam_delay_seconds: realism.iam_delay.as_secs(),
+        access_key: key,
+        secret_key: secret,
+        requests: requests.clone(),
     };
     PRIVATE_USED.store(true, std::sync::atomic::Ordering::Relaxed);
-    Ok(Running { info, moto, tasks })
+    Ok(Running {
+        info,
+        moto,
+        tasks,
+        requests,
+    })
 }
 
 #[cfg(test)]

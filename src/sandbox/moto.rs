@@ -2,7 +2,6 @@
 //! into awslab's cache, started on a free loopback port and stopped with its owner.
 
 use super::SandboxError;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -138,44 +137,78 @@ fn which(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-pub fn free_port() -> Result<u16, SandboxError> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| SandboxError::Start(format!("no free loopback port: {e}")))
-}
-
-/// A running moto_server, killed when dropped.
+/// A running moto_server, killed when dropped (its socket's folder removed).
 pub struct MotoProcess {
     child: Child,
-    pub endpoint: String,
+    /// The Unix socket it listens on, in a folder only this user may enter: no other user of
+    /// the machine can reach it, and no TCP port is chosen and then handed over.
+    pub socket: PathBuf,
+    folder: PathBuf,
+}
+
+/// Sockets of the sandboxes of this process, numbered.
+static SOCKETS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// A new folder for one emulator's socket, readable by this user only (0700): in the cache
+/// directory, or in the system's temporary folder when that path would be too long for a Unix
+/// socket (about 100 bytes). Created new, never taken over.
+fn socket_folder() -> Result<PathBuf, SandboxError> {
+    let n = SOCKETS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("moto-{}-{n}", std::process::id());
+    let in_cache = super::state::dir()?.join(&name);
+    let short_enough = in_cache.join("moto.sock").as_os_str().len() < 100;
+    let folder = if short_enough {
+        std::fs::create_dir_all(super::state::dir()?)
+            .map_err(|e| SandboxError::Start(format!("sandbox folder: {e}")))?;
+        // A leftover of a crashed sandbox with this PID is this user's own.
+        let _ = std::fs::remove_dir_all(&in_cache);
+        in_cache
+    } else {
+        let (tag, _) = super::sigv4::random_keys()
+            .map_err(|e| SandboxError::Start(format!("random name: {e}")))?;
+        std::env::temp_dir().join(format!("awslab-{}", tag.to_ascii_lowercase()))
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(&folder)
+        .map_err(|e| SandboxError::Start(format!("{}: {e}", folder.display())))?;
+    Ok(folder)
 }
 
 impl MotoProcess {
-    /// Starts moto and waits until it listens. Call it from a thread that lives as long as the
-    /// sandbox (not a `spawn_blocking` thread): Linux sends the parent-death signal when the
-    /// spawning *thread* ends.
+    /// Starts moto on a Unix socket of its own and waits until it listens. Call it from a
+    /// thread that lives as long as the sandbox (not a `spawn_blocking` thread): Linux sends
+    /// the parent-death signal when the spawning *thread* ends.
     pub async fn start(server: &Path) -> Result<MotoProcess, SandboxError> {
-        let port = free_port()?;
+        let folder = socket_folder()?;
+        let socket = folder.join("moto.sock");
         let mut cmd = Command::new(server);
-        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        cmd.arg("-H")
+            .arg(format!("unix://{}", socket.display()))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         die_with_parent(&mut cmd);
-        let child = cmd
-            .spawn()
-            .map_err(|e| SandboxError::Start(format!("{}: {e}", server.display())))?;
+        let child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&folder);
+                return Err(SandboxError::Start(format!("{}: {e}", server.display())));
+            }
+        };
         let mut moto = MotoProcess {
             child,
-            endpoint: format!("http://127.0.0.1:{port}"),
+            socket,
+            folder,
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
+            if tokio::net::UnixStream::connect(&moto.socket).await.is_ok() {
                 return Ok(moto);
             }
             if let Ok(Some(status)) = moto.child.try_wait() {
@@ -201,6 +234,7 @@ impl Drop for MotoProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.folder);
     }
 }
 

@@ -3,11 +3,13 @@
 //! request is read whole (head and Content-Length body), forwarded with `Connection: close`,
 //! and the answer relayed the same way, so every client connection carries one request.
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Requests larger than this are not the lab's; the connection is closed.
 const MAX_REQUEST: usize = 1 << 20;
+/// A client gets this long to send its whole request; a slow or silent one is dropped.
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Forwards `head` and `body` to `upstream` (`127.0.0.1:PORT`) and relays its answer to
 /// `client`; returns the answer's status line, for callers that act on success.
@@ -17,9 +19,29 @@ pub async fn forward(
     head: &str,
     body: &[u8],
 ) -> std::io::Result<String> {
+    let server = TcpStream::connect(upstream).await?;
+    relay(client, server, head, body).await
+}
+
+/// [`forward`] to a server on a Unix socket (the sandbox's emulator).
+pub async fn forward_unix(
+    client: &mut TcpStream,
+    upstream: &std::path::Path,
+    head: &str,
+    body: &[u8],
+) -> std::io::Result<String> {
+    let server = tokio::net::UnixStream::connect(upstream).await?;
+    relay(client, server, head, body).await
+}
+
+async fn relay(
+    client: &mut TcpStream,
+    mut server: impl AsyncRead + AsyncWrite + Unpin,
+    head: &str,
+    body: &[u8],
+) -> std::io::Result<String> {
     let mut request = with_connection_close(head);
     request.extend_from_slice(body);
-    let mut server = TcpStream::connect(upstream).await?;
     server.write_all(&request).await?;
     let mut answer = Vec::new();
     server.read_to_end(&mut answer).await?;
@@ -38,8 +60,16 @@ pub async fn forward(
     Ok(status)
 }
 
-/// The request head and body, read whole.
+/// The request head and body, read whole; None for a request too large, cut short, or not
+/// sent within [`READ_TIMEOUT`].
 pub async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
+    match tokio::time::timeout(READ_TIMEOUT, read_whole(client)).await {
+        Ok(read) => read,
+        Err(_) => Ok(None),
+    }
+}
+
+async fn read_whole(client: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {

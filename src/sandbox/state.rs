@@ -138,6 +138,26 @@ pub fn running(info: &SandboxInfo) -> bool {
         .is_some_and(|(pid, started)| alive(pid, started))
 }
 
+/// The memory the sandbox's processes hold now (resident set, /proc/PID/status `VmRSS`), in
+/// MB; None where the system does not say (no /proc).
+pub fn memory_mb(info: &SandboxInfo) -> Option<u64> {
+    let mut kb = 0;
+    for (pid, started) in info.processes() {
+        if !alive(pid, started) {
+            continue;
+        }
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        kb += parse_rss_kb(&status)?;
+    }
+    Some(kb.div_ceil(1024))
+}
+
+/// The `VmRSS:  123456 kB` line of /proc/PID/status.
+fn parse_rss_kb(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 pub fn any_alive(info: &SandboxInfo) -> bool {
     info.processes().any(|(pid, started)| alive(pid, started))
 }
@@ -222,6 +242,13 @@ mod tests {
         }
         assert_eq!(parse_start_time("4242 (x"), None);
         assert_eq!(parse_start_time("4242 (x) S 1 2"), None);
+    }
+
+    #[test]
+    fn resident_memory_is_read_from_the_status_file() {
+        let status = "Name:\tmoto\nVmPeak:\t  9000 kB\nVmRSS:\t  123456 kB\nThreads:\t4\n";
+        assert_eq!(parse_rss_kb(status), Some(123_456));
+        assert_eq!(parse_rss_kb("Name:\tx\n"), None);
     }
 
     #[test]

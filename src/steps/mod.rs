@@ -303,6 +303,7 @@ pub(crate) fn asset<'a>(
             kind: ErrorKind::Service,
             operation,
             code: None,
+            request_id: None,
             detail: format!("the lesson's asset {name} was not loaded"),
         })
 }

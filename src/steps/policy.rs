@@ -526,6 +526,7 @@ pub async fn remove(aws: &Aws, arn: &str, versions: &[String]) -> Result<(), Aws
             kind: crate::aws::ErrorKind::Service,
             operation: "iam:DeletePolicy",
             code: Some("DeleteConflict".to_string()),
+            request_id: None,
             detail: format!("the policy is still attached to {}", entities.describe()),
         });
     }

@@ -355,6 +355,7 @@ pub async fn apply(
             kind: ErrorKind::Service,
             operation: "iam:AttachRolePolicy",
             code: Some("NoSuchEntity".to_string()),
+            request_id: None,
             detail: format!(
                 "the policy {} does not exist yet: do its step first",
                 p.policy

@@ -14,7 +14,7 @@ use crate::lesson::Step;
 use crate::probe;
 use crate::report::text::mark;
 use crate::report::{text_columns, wrap};
-use crate::steps::{Consent, sh, traffic};
+use crate::steps::{Consent, security_group_rule, sh, traffic};
 use colored::Colorize;
 use std::time::Duration;
 
@@ -36,7 +36,17 @@ impl Wizard<'_> {
         let mut attempts = 0;
         loop {
             let question = self.r(self.t("wizard.what-now"));
-            let choice = self.prompt.choose(&question, &self.choices(true))?;
+            // "Send it for me" says what it changes first, if anything.
+            let reopen = self.reopening(step, p).await?;
+            let mut choices = self.choices(true);
+            if let (Some(r), Some(send)) = (&reopen, choices.first_mut()) {
+                send.1 = self.r(self
+                    .t("wizard.choice-send-reopen")
+                    .arg("port", p.port)
+                    .arg("rules", &r.rules)
+                    .arg("group", &r.group));
+            }
+            let choice = self.prompt.choose(&question, &choices)?;
             // Hint, skip and quit need nothing from the account: answer them before reading it.
             match choice {
                 Choice::Hint => {
@@ -75,6 +85,28 @@ impl Wizard<'_> {
                 let msg = self.r(self.t("wizard.press-enter-sent"));
                 self.prompt.pause(&msg)?;
             } else if choice == Choice::DoIt {
+                // Opening the port again on a group awslab did not close it on is the
+                // student's call.
+                if let Some(r) = reopen.as_ref().filter(|r| !r.ours) {
+                    let question = self.r(self
+                        .t("wizard.reopen-confirm")
+                        .arg("port", p.port)
+                        .arg("rules", &r.rules)
+                        .arg("group", &r.group));
+                    if self.prompt.automatic() {
+                        // Nobody to ask: what would have been asked is said.
+                        self.say(wrap(&question, text_columns()));
+                    }
+                    if !(self.opts.yes || self.prompt.confirm(&question)?) {
+                        if self.prompt.automatic() {
+                            self.say(self.r(self.t("wizard.left-as-is-auto")));
+                            self.check_step(step).await;
+                            return Ok(StepEnd::Skipped);
+                        }
+                        self.say(self.r(self.t("wizard.left-as-is")));
+                        continue;
+                    }
+                }
                 // In the sandbox the command shown is the one that works: the stand-in's.
                 let command = if self.sandbox.is_some() { &url } else { &shown };
                 self.say(format!("$ curl {command}").bold().to_string());
@@ -86,11 +118,15 @@ impl Wizard<'_> {
                     );
                 }
                 // A step whose records need the port open again opens it first.
-                for change in step
-                    .spec
-                    .apply(&self.aws.fresh(), &self.lesson.lab, &Consent::none())
-                    .await?
-                {
+                let changes = match reopen {
+                    Some(_) => {
+                        step.spec
+                            .apply(&self.aws.fresh(), &self.lesson.lab, &Consent::none())
+                            .await?
+                    }
+                    None => Vec::new(),
+                };
+                for change in changes {
                     self.say(format!("{} {}", "✓".green(), self.r(change.description)));
                     self.say(format!("   $ {}", change.cli).dimmed().to_string());
                 }
@@ -162,6 +198,16 @@ impl Wizard<'_> {
                 }
                 let msg = self.r(self.t("wizard.press-enter-sent"));
                 self.prompt.pause(&msg)?;
+                // The stand-in knows whether the request reached it: with none, no record can
+                // come, and waiting for one would end in wrong advice.
+                if let Some(info) = self.sandbox {
+                    if reached_since(info, request_ms).await == Some(false) {
+                        let said = self.r(self.t("wizard.no-request").arg("url", &url));
+                        self.say(wrap(&said, text_columns()));
+                        self.say(format!("$ curl {}", sh(&url)).bold().to_string());
+                        continue;
+                    }
+                }
             }
             let wait = self.record_wait(o.flow_log.as_ref());
             let resend = (!unsendable
@@ -337,6 +383,66 @@ impl Wizard<'_> {
     }
 }
 
+/// What "send the request for me" opens first: the port a step's records need open, when it
+/// is closed.
+pub(super) struct Reopen {
+    group: String,
+    /// The rules put back, as cleanup names them (`tcp 80 from 0.0.0.0/0`).
+    rules: String,
+    /// Provably the lab's: awslab closed the port itself (it remembered the rules), or the
+    /// group is the one it made for the sandbox.
+    ours: bool,
+}
+
+impl Wizard<'_> {
+    async fn reopening(
+        &self,
+        step: &Step,
+        p: &traffic::Params,
+    ) -> Result<Option<Reopen>, AppError> {
+        if p.expect.last() != Some(&Action::Accept) {
+            return Ok(None);
+        }
+        let o = traffic::observe(&self.aws.fresh(), p, &self.lesson.lab).await?;
+        let Some(reach) = o.reach else {
+            return Ok(None);
+        };
+        let sv = self.step_verdict(step).await;
+        let closed = sv
+            .findings
+            .iter()
+            .any(|f| f.id.ends_with(".port") && f.status == Status::Fail);
+        if !closed {
+            return Ok(None);
+        }
+        let rules = security_group_rule::to_restore(&reach, p.port);
+        let Some(first) = rules.first() else {
+            return Ok(None);
+        };
+        Ok(Some(Reopen {
+            group: first.group_id.clone(),
+            rules: rules
+                .iter()
+                .map(security_group_rule::describe)
+                .collect::<Vec<_>>()
+                .join(", "),
+            ours: !reach.removed.is_empty() || reach.seeded.contains(&first.group_id),
+        }))
+    }
+}
+
+/// Whether a request reached the sandbox's stand-in at or after `since_ms` (None: the sandbox
+/// does not say); a request that has just been sent is given a moment to be noted.
+async fn reached_since(info: &crate::sandbox::SandboxInfo, since_ms: i64) -> Option<bool> {
+    for _ in 0..10 {
+        match info.request_since(since_ms) {
+            Some(false) => tokio::time::sleep(Duration::from_millis(100)).await,
+            other => return other,
+        }
+    }
+    Some(false)
+}
+
 /// The command that follows the instance's stream, when the flow log and the ENI are known.
 fn follow_cli(flow_log: Option<&FlowLog>, instance: &Instance, region: &str) -> Option<String> {
     let group = flow_log?.log_group.as_deref()?;
@@ -347,11 +453,12 @@ fn follow_cli(flow_log: Option<&FlowLog>, instance: &Instance, region: &str) -> 
 impl Wizard<'_> {
     /// The command that comes back to `step` of this lesson, in the same place.
     fn resume_command(&self, step: &str) -> String {
-        let place = if self.sandbox.is_some() {
-            " --sandbox"
-        } else {
-            ""
-        };
-        format!("awslab{place} run {} --from {step}", self.lesson.id)
+        format!("{} --from {step}", self.run_command())
+    }
+
+    /// The command that comes back to this lesson, in the same place, at its first step not
+    /// done.
+    pub(super) fn run_command(&self) -> String {
+        format!("awslab{} run {}", self.opts.place, self.lesson.id)
     }
 }

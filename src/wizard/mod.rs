@@ -39,6 +39,11 @@ pub struct Options {
     pub probe_url: Option<String>,
     /// Where the lab's documents were written, as the student is told (None: not written).
     pub files: Option<String>,
+    /// The lessons that start where this one ends (id, title): offered at its end.
+    pub next: Vec<(String, String)>,
+    /// The options before `run` that bring the student back to the same account in the
+    /// commands the wizard prints (`--sandbox` when it was asked for), else empty.
+    pub place: String,
 }
 
 pub enum Outcome {
@@ -101,6 +106,8 @@ impl Wizard<'_> {
 
     pub async fn run(&mut self) -> Result<Outcome, AppError> {
         let started = Instant::now();
+        // What Ctrl-C from here on tells the student to run to come back.
+        crate::error::set_resume(self.run_command());
         self.intro().await?;
         let verdict = self.verify().await;
         if let Some(e) = verdict.fatal.clone() {
@@ -141,7 +148,11 @@ impl Wizard<'_> {
                 StepEnd::Done | StepEnd::Skipped => {}
                 StepEnd::Quit => {
                     let v = self.verify().await;
-                    self.say(self.r(self.t(self.quit_key("wizard.quit"))));
+                    let quit = self
+                        .t(self.quit_key("wizard.quit"))
+                        .arg("step", step.title.get(self.lang))
+                        .arg("command", self.run_command());
+                    self.say(self.r(quit));
                     return Ok(Outcome::Quit(v));
                 }
             }
@@ -254,7 +265,10 @@ impl Wizard<'_> {
                     let missing = self.undone_dependencies(step).await;
                     if !missing.is_empty() {
                         self.say(
-                            self.r(self.t("wizard.do-first").arg("steps", missing.join(", "))),
+                            self.r(self
+                                .t("wizard.do-first")
+                                .arg("steps", missing.join(", "))
+                                .arg("command", self.run_command())),
                         );
                         attempts += 1;
                         if self.prompt.automatic() && attempts >= 2 {
@@ -475,12 +489,30 @@ impl Wizard<'_> {
                 .bold()
                 .to_string(),
         );
-        let cleanup = if self.sandbox.is_some() {
-            "wizard.cleanup-sandbox"
-        } else {
-            "wizard.cleanup-real"
+        let cleanup = match self.sandbox {
+            Some(info) if info.is_private() => self.t("wizard.cleanup-private"),
+            Some(info) => match crate::sandbox::state::memory_mb(info) {
+                Some(mb) => self
+                    .t("wizard.cleanup-sandbox")
+                    .arg("processes", info.pids.len())
+                    .arg("memory", mb),
+                None => self
+                    .t("wizard.cleanup-sandbox-unmeasured")
+                    .arg("processes", info.pids.len()),
+            },
+            None => self.t("wizard.cleanup-real"),
         };
-        self.say(self.r(self.t(cleanup)));
+        let cleanup = self.r(cleanup);
+        self.say(wrap(&cleanup, text_columns()));
+        if v.status == Status::Pass {
+            for (id, title) in self.opts.next.clone() {
+                let next = self.r(self
+                    .t("wizard.next")
+                    .arg("lesson", title)
+                    .arg("command", format!("awslab{} run {id}", self.opts.place)));
+                self.say(format!("\n{}", next.bold()));
+            }
+        }
     }
 }
 

@@ -315,19 +315,13 @@ struct Interrupted {
     descendants: Vec<u32>,
 }
 
-fn interrupt_while_waiting(mut cmd: Awslab) -> Interrupted {
+/// `awslab <sandbox> run --auto` interrupted while it waits for the record; `sandbox` is
+/// `--sandbox` (the running one) or `--private-sandbox`.
+fn interrupt_while_waiting(mut cmd: Awslab, sandbox: &str) -> Interrupted {
     use std::io::Read;
     let mut child = cmd
         .args([
-            "--sandbox",
-            "--lang",
-            "en",
-            "run",
-            "--auto",
-            "--wait",
-            "5",
-            "--poll",
-            "1",
+            sandbox, "--lang", "en", "run", "--auto", "--wait", "5", "--poll", "1",
         ])
         .command()
         .stdout(Stdio::piped())
@@ -447,7 +441,7 @@ fn descendants_of(root: u32) -> Vec<u32> {
 fn ctrl_c_while_waiting_for_the_record_in_a_shared_sandbox_ends_promptly() {
     let sandbox = Sandbox::up();
     let moto_pids = sandbox.pids();
-    let out = interrupt_while_waiting(sandbox.cmd());
+    let out = interrupt_while_waiting(sandbox.cmd(), "--sandbox");
     assert_no_panic(&out.run);
     assert_eq!(out.run.code(), 130, "{}", out.run.stderr());
     assert!(out.took < Duration::from_secs(10), "took {:?}", out.took);
@@ -461,7 +455,7 @@ fn ctrl_c_while_waiting_for_the_record_in_a_shared_sandbox_ends_promptly() {
 #[test]
 fn ctrl_c_while_waiting_in_a_private_sandbox_leaves_no_process_behind() {
     let cache = TempDir::new();
-    let out = interrupt_while_waiting(awslab_in(&cache));
+    let out = interrupt_while_waiting(awslab_in(&cache), "--private-sandbox");
     assert_no_panic(&out.run);
     assert_eq!(out.run.code(), 130, "{}", out.run.stderr());
     assert!(out.took < Duration::from_secs(10), "took {:?}", out.took);

@@ -10,6 +10,7 @@ mod audit;
 mod by_hand;
 mod cleanup;
 mod cloudshell;
+mod course;
 mod faults;
 mod grade;
 mod hardening;

@@ -8,14 +8,23 @@ use crate::common::student::*;
 use crate::common::*;
 use awslab::aws::record::is_read;
 
-/// `awslab --sandbox run --auto --yes` in `sandbox`; the run and the AWS calls it made.
+/// `awslab --sandbox run vpc-flow-logs --auto --yes` in `sandbox`; the run and the AWS calls it
+/// made. The lesson is named: `run` alone goes on to the next lesson once this one is done.
 fn auto_run(sandbox: &Sandbox) -> (Run, Vec<String>) {
     let dir = TempDir::new();
     let calls = dir.0.join("calls");
     let run = sandbox
         .cmd()
         .env("AWSLAB_RECORD_CALLS", &calls)
-        .args(["--sandbox", "--lang", "en", "run", "--auto", "--yes"])
+        .args([
+            "--sandbox",
+            "--lang",
+            "en",
+            "run",
+            "vpc-flow-logs",
+            "--auto",
+            "--yes",
+        ])
         .run();
     let calls = std::fs::read_to_string(&calls)
         .unwrap_or_default()

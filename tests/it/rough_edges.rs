@@ -90,6 +90,9 @@ fn sandbox_info(lab: &Lab, pid: u32) -> SandboxInfo {
         delay_seconds: 1,
         warmup_seconds: 0,
         iam_delay_seconds: 0,
+        access_key: String::new(),
+        secret_key: String::new(),
+        requests: None,
     }
 }
 

@@ -170,7 +170,7 @@ fn interrupting_a_foreground_sandbox_stops_the_emulator() {
 fn private_sandbox_for_one_command_works_and_goes_away() {
     let cache = TempDir::new();
     let run = awslab_in(&cache)
-        .args(["--sandbox", "verify", "--format", "json"])
+        .args(["--private-sandbox", "verify", "--format", "json"])
         .run();
     assert_eq!(run.code(), 1, "{}", run.stderr());
     let v = run.json();
@@ -341,8 +341,8 @@ ec2.create_flow_logs(ResourceType="VPC", ResourceIds=[vpc], TrafficType="ALL",
 "#,
         endpoint = sandbox.str("endpoint"),
         region = sandbox.str("region"),
-        key = awslab::sandbox::ACCESS_KEY,
-        secret = awslab::sandbox::SECRET_KEY,
+        key = sandbox.str("access_key"),
+        secret = sandbox.str("secret_key"),
         assets = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/vpc-flow-logs"),
     );
     let out = std::process::Command::new(&python)
@@ -358,4 +358,164 @@ ec2.create_flow_logs(ResourceType="VPC", ResourceIds=[vpc], TrafficType="ALL",
     sandbox.request();
     let v = sandbox.verify_until_record();
     assert_eq!(v.status(), "pass", "{v:#}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sandbox belongs to its user
+
+/// The inodes of the TCP sockets listening on 127.0.0.1:`port` (/proc/net/tcp).
+fn listening_inodes(port: u16) -> Vec<String> {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let local = fields.get(1)?;
+            let listening = fields.get(3) == Some(&"0A");
+            (listening && local.ends_with(&format!(":{port:04X}")))
+                .then(|| fields.get(9).map(|s| s.to_string()))
+                .flatten()
+        })
+        .collect()
+}
+
+/// Whether process `pid` holds the socket with this inode.
+fn holds_socket(pid: u32, inode: &str) -> bool {
+    let wanted = format!("socket:[{inode}]");
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|fds| {
+            fds.filter_map(Result::ok).any(|fd| {
+                std::fs::read_link(fd.path()).is_ok_and(|l| l.to_string_lossy() == wanted)
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// The only way into the sandbox's emulator is its endpoint, a port the sandbox's own process
+/// bound and holds (nothing chose it first and handed it over, so nothing can take it in
+/// between); the emulator listens on no TCP port at all, only on a Unix socket in a folder of
+/// this user's alone.
+#[test]
+fn the_endpoint_is_bound_by_the_serving_process_and_the_emulator_is_not_on_tcp() {
+    let sandbox = Sandbox::up();
+    let pids = sandbox.pids();
+    let port = awslab::sandbox::loopback(&sandbox.str("endpoint"))
+        .expect("loopback")
+        .port();
+    let inodes = listening_inodes(port);
+    assert_eq!(inodes.len(), 1, "one listener on {port}: {inodes:?}");
+    assert!(
+        holds_socket(pids[0], &inodes[0]),
+        "the serving process holds it"
+    );
+    // moto: no listening TCP socket of its own.
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    for line in table.lines().skip(1) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.get(3) == Some(&"0A") {
+            if let Some(inode) = fields.get(9) {
+                assert!(!holds_socket(pids[1], inode), "moto listens on TCP: {line}");
+            }
+        }
+    }
+    let sockets: Vec<_> = std::fs::read_dir(sandbox.cache.0.join("sandbox"))
+        .expect("sandbox folder")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("moto-"))
+        .collect();
+    assert_eq!(sockets.len(), 1, "{sockets:?}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = sockets[0]
+        .metadata()
+        .expect("metadata")
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o700,
+        "the socket's folder is this user's alone"
+    );
+}
+
+/// Another user of the machine, played on loopback: a request signed with other keys, or not
+/// signed at all, is refused, and reads nothing; the sandbox's own keys (what `sandbox env`
+/// prints) work.
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_not_signed_with_the_sandboxs_keys_are_refused() {
+    use std::io::{Read, Write};
+    let sandbox = Sandbox::up();
+    let endpoint = sandbox.str("endpoint");
+    let (key, secret) = (sandbox.str("access_key"), sandbox.str("secret_key"));
+    assert!(
+        key.starts_with("AKIA") && key != awslab::sandbox::ACCESS_KEY,
+        "{key}"
+    );
+    let env = sandbox.cmd().args(["sandbox", "env"]).run();
+    assert!(
+        env.stdout().contains(&key) && env.stdout().contains(&secret),
+        "{}",
+        env.stdout()
+    );
+    let sts = |key: &str, secret: &str| {
+        let creds = aws_sdk_sts::config::Credentials::new(key, secret, None, None, "t");
+        aws_sdk_sts::Client::new(&sdk_config_at(creds, &endpoint))
+    };
+    let own = sts(&key, &secret).get_caller_identity().send().await;
+    assert!(own.is_ok(), "{own:?}");
+    for (k, s) in [
+        (
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        (key.as_str(), "a wrong secret"),
+        (awslab::sandbox::ACCESS_KEY, awslab::sandbox::SECRET_KEY),
+    ] {
+        let other = sts(k, s).get_caller_identity().send().await;
+        assert!(other.is_err(), "{k}: {other:?}");
+    }
+    let lab = sandbox.lab();
+    let vpcs = lab.ec2.describe_vpcs().send().await;
+    assert!(vpcs.is_ok(), "the sandbox's keys read: {vpcs:?}");
+    let creds = aws_sdk_sts::config::Credentials::new("AKIAOTHERUSER0000000", "x", None, None, "t");
+    let ec2 = aws_sdk_ec2::Client::new(&sdk_config_at(creds, &endpoint));
+    assert!(
+        ec2.describe_vpcs().send().await.is_err(),
+        "other keys read nothing"
+    );
+
+    // No signature at all.
+    let addr = awslab::sandbox::loopback(&endpoint).expect("loopback");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    let body = "Action=ListUsers&Version=2010-05-08";
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(!answer.contains("<ListUsersResult"), "{answer}");
+}
+
+/// A client that connects and sends nothing does not hold the front door's reader forever.
+#[test]
+fn the_front_door_drops_a_silent_client() {
+    use std::io::Read;
+    let sandbox = Sandbox::up();
+    let addr = awslab::sandbox::loopback(&sandbox.str("endpoint")).expect("loopback");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let started = Instant::now();
+    let mut buf = [0u8; 16];
+    let n = s.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "closed without an answer");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
 }

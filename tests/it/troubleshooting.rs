@@ -333,6 +333,48 @@ async fn auto_without_yes_removes_no_rule_of_a_group_awslab_did_not_make_and_say
     );
 }
 
+/// The port closed by hand on a group awslab did not make: "send the request for me" at the
+/// last step would have to add a rule, so it says so and asks; `--auto` without `--yes` adds
+/// none and says why, and with `--yes` it is added.
+#[tokio::test(flavor = "multi_thread")]
+async fn reopening_a_port_awslab_did_not_close_is_asked_not_done_silently() {
+    let sandbox = Sandbox::up();
+    let lab = sandbox.lab();
+    let (group, _) = instance_group_and_subnet(&lab).await;
+    let first = in_sandbox(&sandbox, &["--no-color", "run", "--auto", "--lang", "en"]);
+    assert_eq!(first.code(), 0, "{}\n{}", first.stdout(), first.stderr());
+    untag_seeded(&lab, &group).await;
+    revoke_all_inbound(&lab, &group).await;
+    let run = in_sandbox(
+        &sandbox,
+        &["--no-color", "run", LESSON, "--auto", "--lang", "en"],
+    );
+    let out = run.stdout();
+    assert_ne!(run.code(), 0, "{out}\n{}", run.stderr());
+    assert!(
+        out.contains("awslab did not close it") && out.contains("add --yes to allow it"),
+        "{out}"
+    );
+    assert!(
+        inbound(&lab, &group).await.is_empty(),
+        "no rule added without consent"
+    );
+    let run = in_sandbox(
+        &sandbox,
+        &[
+            "--no-color",
+            "run",
+            LESSON,
+            "--auto",
+            "--yes",
+            "--lang",
+            "en",
+        ],
+    );
+    assert_eq!(run.code(), 0, "{}\n{}", run.stdout(), run.stderr());
+    assert_eq!(inbound(&lab, &group).await.len(), 1, "added with --yes");
+}
+
 /// The wizard of the second lesson on a terminal, by keystrokes: the rule removed after a yes,
 /// the request fails and its REJECT record is explained; the student stops before the last
 /// step. Cleanup then puts back exactly the rule removed, and nothing of the first lesson goes.
@@ -378,7 +420,7 @@ async fn the_reject_record_is_explained_on_a_terminal_and_cleanup_puts_the_rule_
             p.send("\x1b[B").expect("down");
         }
         p.send_line("").expect("quit");
-        p.exp_string("Stopped.").expect("quit message");
+        p.exp_string("Stopped at").expect("quit message");
         p.exp_eof().expect("exits");
     });
     session.await.expect("pty session");

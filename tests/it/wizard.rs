@@ -125,7 +125,12 @@ async fn hint_skip_quit_and_resume() {
         "the first hint: {out}"
     );
     assert!(matches!(outcome, Outcome::Quit(_)));
-    assert!(out.contains("awslab run` continues"), "{out}");
+    // The resume message names the lesson and the step.
+    assert!(
+        out.contains("Stopped at \"Edit the trust policy")
+            && out.contains("`awslab run vpc-flow-logs` continues"),
+        "{out}"
+    );
     let v = outcome.verdict();
     assert!(v.steps[0].status.is_done());
     assert_eq!(
@@ -196,7 +201,7 @@ async fn a_wrong_flow_log_is_recreated_only_after_confirmation() {
 fn auto_run_in_a_private_sandbox_completes_the_lab() {
     let cache = TempDir::new();
     let run = awslab_in(&cache)
-        .args(["--sandbox", "run", "--auto", "--lang", "en"])
+        .args(["--private-sandbox", "run", "--auto", "--lang", "en"])
         .run();
     let out = run.stdout();
     assert_eq!(run.code(), 0, "{out}\n{}", run.stderr());
@@ -258,7 +263,7 @@ fn the_wizard_can_be_driven_by_keystrokes() {
         p.send("\x1b[B").expect("down");
     }
     p.send_line("").expect("enter");
-    p.exp_string("Stopped.").expect("quit message");
+    p.exp_string("Stopped at").expect("quit message");
     p.exp_eof().expect("exits");
     let v = sandbox.verify();
     assert_eq!(v.step_status("policy"), "pass", "{v:#}");

@@ -102,6 +102,7 @@ mod tests {
                         kind: ErrorKind::AccessDenied,
                         operation: "iam:DeleteRole",
                         code: Some("AccessDenied".into()),
+                        request_id: None,
                         detail: "not allowed".into(),
                     })
                 } else {

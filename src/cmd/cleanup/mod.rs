@@ -43,7 +43,7 @@ fn confirm(question: &str) -> Result<bool, AppError> {
 
 pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError> {
     let lesson = ctx.lesson(args.lesson.as_deref())?;
-    let connection = ctx.connect(&lesson).await?;
+    let connection = ctx.connect_student(&lesson).await?;
     let aws = connection.aws.fresh();
     let identity = aws.identity().await?;
     let plan = removal::plan(&aws, &lesson.lab).await?;

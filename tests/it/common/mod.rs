@@ -374,7 +374,45 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        stop_sandbox_in(&self.0);
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Stops a sandbox whose state lies in `dir`, as a cache directory (AWSLAB_CACHE_DIR) or as a
+/// home (HOME): a test that started one (awslab without credentials starts the student's
+/// sandbox, which outlives the command) leaves no process behind, whatever it asserted.
+pub fn stop_sandbox_in(dir: &std::path::Path) {
+    for state in [
+        dir.join("sandbox/state.json"),
+        dir.join(".cache/awslab/sandbox/state.json"),
+    ] {
+        let Ok(text) = std::fs::read_to_string(&state) else {
+            continue;
+        };
+        let Ok(mut info) = serde_json::from_str::<awslab::sandbox::SandboxInfo>(&text) else {
+            continue;
+        };
+        // Only what provably is a sandbox of this folder: the awslab under test, or an
+        // emulator whose socket lies in it. A test may write a state file naming any process.
+        let awslab = std::path::Path::new(env!("CARGO_BIN_EXE_awslab"));
+        let ours = |pid: u32| {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+                .unwrap_or_default();
+            exe.as_deref() == Some(awslab)
+                || (cmdline.contains("moto_server") && cmdline.contains(&*dir.to_string_lossy()))
+        };
+        let keep: Vec<usize> = (0..info.pids.len())
+            .filter(|i| ours(info.pids[*i]))
+            .collect();
+        info.pid_starts = keep
+            .iter()
+            .map(|i| info.pid_starts.get(*i).copied().flatten())
+            .collect();
+        info.pids = keep.iter().map(|i| info.pids[*i]).collect();
+        awslab::sandbox::state::stop(&info);
     }
 }
 

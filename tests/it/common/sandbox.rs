@@ -61,8 +61,8 @@ impl Sandbox {
         let account = Account::at(
             &self.str("endpoint"),
             &self.str("account"),
-            awslab::sandbox::ACCESS_KEY,
-            awslab::sandbox::SECRET_KEY,
+            &self.str("access_key"),
+            &self.str("secret_key"),
         );
         let pre = Prerequisites {
             vpc_id: self.str("vpc_id"),

@@ -21,6 +21,8 @@ pub fn options(from: Option<&str>, wait: Duration) -> Options {
         spinner: false,
         probe_url: None,
         files: None,
+        next: Vec::new(),
+        place: String::new(),
     }
 }
 
