@@ -54,7 +54,13 @@ async fn handle(
     let Some((head, body)) = read_request(&mut client).await? else {
         return Ok(());
     };
-    if let Err(why) = sigv4::verify(&head, &body, &door.key, &door.secret) {
+    if let Err(why) = sigv4::verify(
+        &head,
+        &body,
+        &door.key,
+        &door.secret,
+        crate::time::now_unix(),
+    ) {
         client.write_all(&refused(&head, &body, &why)).await?;
         return client.shutdown().await;
     }
@@ -90,6 +96,11 @@ fn refused(head: &str, body: &[u8], why: &Refused) -> Vec<u8> {
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided",
         ),
+        // AWS's own answer to a request signed too long ago (or with a clock far off).
+        Refused::Stale => (
+            "SignatureDoesNotMatch",
+            "Signature expired: the request was signed more than 15 minutes from now (check the clock)",
+        ),
     };
     let json = head.lines().any(|l| {
         l.to_ascii_lowercase().starts_with("content-type:")
@@ -105,7 +116,7 @@ fn refused(head: &str, body: &[u8], why: &Refused) -> Vec<u8> {
             "text/xml",
             format!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{}</Code><Message>{message}</Message></Error></Errors><RequestID>00000000-0000-4000-8000-000000000403</RequestID></Response>",
-                if *why == Refused::BadSignature {
+                if matches!(why, Refused::BadSignature | Refused::Stale) {
                     code
                 } else {
                     "AuthFailure"

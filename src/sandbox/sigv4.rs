@@ -14,11 +14,18 @@ pub enum Refused {
     OtherKey,
     /// The signature does not match the request.
     BadSignature,
+    /// Signed more than [`MAX_SKEW_SECS`] away from now: a request read off the wire earlier
+    /// is not let in again.
+    Stale,
 }
 
+/// How far a request's signing time may be from now, as AWS allows.
+pub const MAX_SKEW_SECS: i64 = 15 * 60;
+
 /// Whether `head` (request line and headers, without the blank line) and `body` are signed
-/// with `key` and `secret`.
-pub fn verify(head: &str, body: &[u8], key: &str, secret: &str) -> Result<(), Refused> {
+/// with `key` and `secret`, at a time within [`MAX_SKEW_SECS`] of `now` (Unix seconds), with
+/// the signing time and the body's hash among what the signature covers.
+pub fn verify(head: &str, body: &[u8], key: &str, secret: &str, now: i64) -> Result<(), Refused> {
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or_default();
     let mut parts = request_line.split(' ');
@@ -56,8 +63,13 @@ pub fn verify(head: &str, body: &[u8], key: &str, secret: &str) -> Result<(), Re
         return Err(Refused::BadSignature);
     };
     let amz_date = header("x-amz-date").ok_or(Refused::BadSignature)?;
-    if !amz_date.starts_with(date) {
+    if !amz_date.starts_with(date) || !signed_headers.split(';').any(|h| h == "x-amz-date") {
         return Err(Refused::BadSignature);
+    }
+    match signed_at(amz_date) {
+        Some(at) if (now - at).abs() <= MAX_SKEW_SECS => {}
+        Some(_) => return Err(Refused::Stale),
+        None => return Err(Refused::BadSignature),
     }
 
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -73,9 +85,13 @@ pub fn verify(head: &str, body: &[u8], key: &str, secret: &str) -> Result<(), Re
         }
         canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
     }
+    // The hash a client states for its body must be the body's: otherwise a signed request
+    // could carry any other body.
+    let body_hash = hex(&Sha256::digest(body));
     let payload = match header("x-amz-content-sha256") {
-        Some(hash) => hash.to_string(),
-        None => hex(&Sha256::digest(body)),
+        Some(hash) if hash == body_hash => body_hash,
+        Some(_) => return Err(Refused::BadSignature),
+        None => body_hash,
     };
     let canonical = format!(
         "{method}\n{}\n{}\n{canonical_headers}\n{signed_headers}\n{payload}",
@@ -96,6 +112,24 @@ pub fn verify(head: &str, body: &[u8], key: &str, secret: &str) -> Result<(), Re
     } else {
         Err(Refused::BadSignature)
     }
+}
+
+/// `20150830T123600Z` as Unix seconds.
+fn signed_at(amz_date: &str) -> Option<i64> {
+    let b = amz_date.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let rfc3339 = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &amz_date[0..4],
+        &amz_date[4..6],
+        &amz_date[6..8],
+        &amz_date[9..11],
+        &amz_date[11..13],
+        &amz_date[13..15]
+    );
+    crate::time::parse_rfc3339(&rfc3339)
 }
 
 /// The path as AWS canonicalises it for every service but S3: each segment URI-encoded once
@@ -199,6 +233,9 @@ mod tests {
             X-Amz-Date: 20150830T123600Z\r\n\
             Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
         let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        let verify = |head: &str, body: &[u8], key: &str, secret: &str| {
+            super::verify(head, body, key, secret, SIGNED + 60)
+        };
         assert_eq!(verify(head, b"", "AKIDEXAMPLE", secret), Ok(()));
         assert_eq!(
             verify(head, b"", "AKIDEXAMPLE", "another secret"),
@@ -223,6 +260,48 @@ mod tests {
             verify(unsigned, b"", "AKIDEXAMPLE", secret),
             Err(Refused::Unsigned)
         );
+    }
+
+    /// 2015-08-30T12:36:00Z, when AWS's example was signed.
+    const SIGNED: i64 = 1_440_938_160;
+
+    #[test]
+    fn a_request_signed_long_ago_or_with_another_body_hash_is_refused() {
+        let head = "GET /?Action=ListUsers&Version=2010-05-08 HTTP/1.1\r\n\
+            Host: iam.amazonaws.com\r\n\
+            Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n\
+            X-Amz-Date: 20150830T123600Z\r\n\
+            Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+        let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        assert_eq!(verify(head, b"", "AKIDEXAMPLE", secret, SIGNED), Ok(()));
+        assert_eq!(
+            verify(head, b"", "AKIDEXAMPLE", secret, SIGNED + MAX_SKEW_SECS + 1),
+            Err(Refused::Stale)
+        );
+        assert_eq!(
+            verify(head, b"", "AKIDEXAMPLE", secret, SIGNED - MAX_SKEW_SECS - 1),
+            Err(Refused::Stale)
+        );
+        // A stated body hash that is not the body's.
+        let stated = head.replace(
+            "X-Amz-Date:",
+            "X-Amz-Content-Sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\r\nX-Amz-Date:",
+        );
+        assert_eq!(
+            verify(&stated, b"other", "AKIDEXAMPLE", secret, SIGNED),
+            Err(Refused::BadSignature)
+        );
+        // The signing time left out of what is signed.
+        let unsigned_date = head.replace(
+            "SignedHeaders=content-type;host;x-amz-date",
+            "SignedHeaders=content-type;host",
+        );
+        assert_eq!(
+            verify(&unsigned_date, b"", "AKIDEXAMPLE", secret, SIGNED),
+            Err(Refused::BadSignature)
+        );
+        assert_eq!(signed_at("20150830T123600Z"), Some(SIGNED));
+        assert_eq!(signed_at("2015-08-30T12:36"), None);
     }
 
     #[test]
