@@ -29,6 +29,9 @@ pub struct Role {
     pub created: Option<i64>,
     /// The managed policy set as the role's permissions boundary, if any.
     pub boundary: Option<String>,
+    /// Its tags, as GetRole returns them: a session of the role carries them as
+    /// `aws:PrincipalTag/…`.
+    pub tags: Vec<(String, String)>,
 }
 
 /// One version of a managed policy.
@@ -159,6 +162,11 @@ impl Aws {
                             .permissions_boundary()
                             .and_then(|b| b.permissions_boundary_arn())
                             .map(str::to_string),
+                        tags: r
+                            .tags()
+                            .iter()
+                            .map(|t| (t.key().to_string(), t.value().to_string()))
+                            .collect(),
                     })
                 }))
             })

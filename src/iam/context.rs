@@ -121,7 +121,34 @@ impl RequestContext {
         role_created: Option<i64>,
         now_epoch_secs: i64,
     ) -> Self {
+        Self::flow_logs_delivery_as(
+            region,
+            account,
+            role_arn,
+            role_created,
+            None,
+            now_epoch_secs,
+        )
+    }
+
+    /// [`flow_logs_delivery`](Self::flow_logs_delivery) by a role whose tags are known: its
+    /// sessions carry exactly those as `aws:PrincipalTag/…` (the service passes no session
+    /// tags), and no other principal tag.
+    pub fn flow_logs_delivery_as(
+        region: &str,
+        account: &str,
+        role_arn: &str,
+        role_created: Option<i64>,
+        role_tags: Option<&[(String, String)]>,
+        now_epoch_secs: i64,
+    ) -> Self {
         let mut c = Self::new();
+        if let Some(tags) = role_tags {
+            for (key, value) in tags {
+                c.set(&format!("aws:PrincipalTag/{key}"), value.clone());
+            }
+            c.absent_prefix("aws:PrincipalTag/");
+        }
         c.request_basics(now_epoch_secs);
         c.service_network();
         // "included in the request context only when the principal uses temporary

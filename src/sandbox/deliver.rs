@@ -160,14 +160,7 @@ impl Simulator {
                     None => continue,
                 },
             };
-            if may_write(
-                &docs,
-                boundary.as_ref(),
-                &env,
-                group,
-                &role.arn,
-                role.created,
-            ) {
+            if may_write(&docs, boundary.as_ref(), &env, group, &role) {
                 out.push(fl);
             }
         }
@@ -182,14 +175,13 @@ fn may_write(
     boundary: Option<&PolicyDocument>,
     env: &Env,
     group: &str,
-    role_arn: &str,
-    role_created: Option<i64>,
+    role: &crate::aws::Role,
 ) -> bool {
     let refs: Vec<&PolicyDocument> = docs.iter().collect();
     let resource = env.fill(&format!(
         "arn:aws:logs:{{region}}:{{account}}:log-group:{group}:log-stream:eni-0123456789abcdef0-all"
     ));
-    let context = env.delivery_context(role_arn, role_created);
+    let context = env.delivery_context(&role.arn, role.created, Some(&role.tags));
     ["logs:CreateLogStream", "logs:PutLogEvents"]
         .iter()
         .all(|action| {

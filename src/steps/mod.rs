@@ -420,12 +420,18 @@ impl<'a> Env<'a> {
 
     /// The calls the Flow Logs service makes to CloudWatch Logs with the role `role_arn`: in
     /// this region, now, over TLS, as that role (see [`RequestContext::flow_logs_delivery`]).
-    pub fn delivery_context(&self, role_arn: &str, role_created: Option<i64>) -> RequestContext {
-        RequestContext::flow_logs_delivery(
+    pub fn delivery_context(
+        &self,
+        role_arn: &str,
+        role_created: Option<i64>,
+        role_tags: Option<&[(String, String)]>,
+    ) -> RequestContext {
+        RequestContext::flow_logs_delivery_as(
             self.region,
             self.account,
             role_arn,
             role_created,
+            role_tags,
             self.now,
         )
     }
@@ -438,6 +444,8 @@ pub struct Permissions<'a> {
     pub boundary: Option<(&'a str, &'a PolicyDocument)>,
     /// When the role was made, if it exists: its sessions are no older.
     pub role_created: Option<i64>,
+    /// The role's tags, if it exists: its sessions' principal tags.
+    pub role_tags: Option<&'a [(String, String)]>,
 }
 
 /// How a role's policies measure up to the lesson's required permissions, each action judged
@@ -466,7 +474,7 @@ impl Gaps {
 }
 
 pub fn permission_gaps(permissions: &Permissions, env: &Env, role_arn: &str) -> Gaps {
-    let context = env.delivery_context(role_arn, permissions.role_created);
+    let context = env.delivery_context(role_arn, permissions.role_created, permissions.role_tags);
     let identity: Vec<&PolicyDocument> = permissions.identity.iter().map(|(_, d)| *d).collect();
     let boundary = permissions.boundary.map(|(_, d)| d);
     let names: Vec<&str> = permissions

@@ -81,6 +81,7 @@ async fn grants(
         identity: vec![(p.name.as_str(), &document)],
         boundary: None,
         role_created: None,
+        role_tags: None,
     };
     Ok(permission_gaps(&permissions, &env, &lab_role_arn(p, &env)).is_complete())
 }
@@ -157,6 +158,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         identity: vec![(p.name.as_str(), &document)],
         boundary: None,
         role_created: None,
+        role_tags: None,
     };
     let gaps = permission_gaps(&permissions, env, &lab_role_arn(p, env));
     if !gaps.denied.is_empty() {

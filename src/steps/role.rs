@@ -138,6 +138,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         identity: parsed.iter().map(|(t, d)| (t.name.as_str(), d)).collect(),
         boundary: boundary.as_ref().map(|(n, d)| (*n, d)),
         role_created: role.created,
+        role_tags: Some(&role.tags),
     };
     let effective = permission_gaps(&permissions, env, &role.arn);
     let attached = o
@@ -179,6 +180,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                         identity: vec![("", d)],
                         boundary: None,
                         role_created: role.created,
+                        role_tags: Some(&role.tags),
                     };
                     !permission_gaps(&alone, env, &role.arn).denied.is_empty()
                 };

@@ -507,3 +507,36 @@ async fn a_record_naming_another_account_or_eni_is_not_the_lab_s() {
     let (code, v) = verify(&lab, "vpc-flow-logs", "en");
     assert_eq!((code, v.status()), (0, "pass"), "{v:#}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_role_s_tags_decide_principal_tag_conditions_on_delivery() {
+    let lab = Lab::configured().await;
+    lab.iam
+        .tag_role()
+        .role_name(ROLE)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("course")
+                .value("flowlogs")
+                .build()
+                .unwrap_or_else(|e| panic!("tag: {e}")),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("tag-role: {e:?}"));
+    let guard = |value: &str| {
+        format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Sid": "CourseOnly", "Effect": "Deny", "Action": "logs:*", "Resource": "*", "Condition": {{"StringNotEquals": {{"aws:PrincipalTag/course": "{value}"}}}}}}]}}"#
+        )
+    };
+    lab.put_inline(ROLE, "guard", &guard("flowlogs")).await;
+    let (_, v) = verify(&lab, "vpc-flow-logs", "en");
+    assert_eq!(v.step_status("role"), "pass", "{v:#}");
+    lab.put_inline(ROLE, "guard", &guard("other")).await;
+    let (_, v) = verify(&lab, "vpc-flow-logs", "en");
+    let msg = v.message("role.effective");
+    assert!(
+        msg.contains("Sid CourseOnly") && !msg.contains("cannot"),
+        "{msg}"
+    );
+}

@@ -1659,3 +1659,52 @@ fn a_source_ip_guard_is_decided_where_the_address_does_not_matter() {
         assert_eq!(decide("Deny", condition, &c), expected, "{condition}");
     }
 }
+
+#[test]
+fn a_role_s_tags_are_its_sessions_principal_tags() {
+    let tags = vec![("team".to_string(), "net".to_string())];
+    let c = RequestContext::flow_logs_delivery_as(
+        REGION,
+        ACCOUNT,
+        ROLE,
+        Some(ROLE_CREATED),
+        Some(&tags),
+        NOW,
+    );
+    // (effect, condition, decision)
+    let cases = [
+        (
+            "Allow",
+            r#"{"StringEquals": {"aws:PrincipalTag/team": "net"}}"#,
+            Decision::Allow,
+        ),
+        (
+            "Allow",
+            r#"{"StringEquals": {"aws:PrincipalTag/Team": "other"}}"#,
+            Decision::ImplicitDeny,
+        ),
+        // A tag the role does not have is absent: the negated operator holds.
+        (
+            "Deny",
+            r#"{"StringNotEquals": {"aws:PrincipalTag/project": "lab"}}"#,
+            Decision::ExplicitDeny,
+        ),
+        (
+            "Deny",
+            r#"{"Null": {"aws:PrincipalTag/team": "true"}}"#,
+            Decision::Allow,
+        ),
+    ];
+    for (effect, condition, expected) in cases {
+        assert_eq!(decide(effect, condition, &c), expected, "{condition}");
+    }
+    // Without the role's tags, principal tags stay unknown.
+    assert_eq!(
+        decide(
+            "Allow",
+            r#"{"StringEquals": {"aws:PrincipalTag/team": "net"}}"#,
+            &delivery()
+        ),
+        Decision::Uncertain
+    );
+}
