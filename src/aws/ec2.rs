@@ -30,6 +30,11 @@ pub struct FlowLog {
 }
 
 impl FlowLog {
+    /// Whether it delivers to CloudWatch Logs (not S3 or Firehose).
+    pub fn to_cloudwatch_logs(&self) -> bool {
+        self.destination_type.as_deref() == Some("cloud-watch-logs")
+    }
+
     pub fn name(&self) -> Option<&str> {
         self.tags
             .iter()

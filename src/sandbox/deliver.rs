@@ -110,7 +110,7 @@ impl Simulator {
         });
         let mut out = Vec::new();
         for fl in observed.flow_logs {
-            if fl.destination_type.as_deref() != Some("cloud-watch-logs") {
+            if !fl.to_cloudwatch_logs() {
                 continue;
             }
             let (Some(role_arn), Some(group)) = (fl.role_arn.as_deref(), fl.log_group.as_deref())

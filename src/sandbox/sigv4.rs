@@ -227,12 +227,7 @@ mod tests {
     /// documentation), with its published signature.
     #[test]
     fn the_documented_example_verifies() {
-        let head = "GET /?Action=ListUsers&Version=2010-05-08 HTTP/1.1\r\n\
-            Host: iam.amazonaws.com\r\n\
-            Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n\
-            X-Amz-Date: 20150830T123600Z\r\n\
-            Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
-        let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        let (head, secret) = (EXAMPLE, EXAMPLE_SECRET);
         let verify = |head: &str, body: &[u8], key: &str, secret: &str| {
             super::verify(head, body, key, secret, SIGNED + 60)
         };
@@ -265,14 +260,18 @@ mod tests {
     /// 2015-08-30T12:36:00Z, when AWS's example was signed.
     const SIGNED: i64 = 1_440_938_160;
 
+    /// AWS's own example (the IAM ListUsers GET request of the Signature Version 4
+    /// documentation), with its published signature, and the secret it was signed with.
+    const EXAMPLE: &str = "GET /?Action=ListUsers&Version=2010-05-08 HTTP/1.1\r\n\
+        Host: iam.amazonaws.com\r\n\
+        Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n\
+        X-Amz-Date: 20150830T123600Z\r\n\
+        Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+    const EXAMPLE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
     #[test]
     fn a_request_signed_long_ago_or_with_another_body_hash_is_refused() {
-        let head = "GET /?Action=ListUsers&Version=2010-05-08 HTTP/1.1\r\n\
-            Host: iam.amazonaws.com\r\n\
-            Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n\
-            X-Amz-Date: 20150830T123600Z\r\n\
-            Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
-        let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        let (head, secret) = (EXAMPLE, EXAMPLE_SECRET);
         assert_eq!(verify(head, b"", "AKIDEXAMPLE", secret, SIGNED), Ok(()));
         assert_eq!(
             verify(head, b"", "AKIDEXAMPLE", secret, SIGNED + MAX_SKEW_SECS + 1),

@@ -101,9 +101,25 @@ pub fn pick<'a>(
     (judged, all.collect())
 }
 
+/// The flow log the step judges, and whether it is only provisionally the lab's: the best
+/// candidate, else one that delivers to the lab's log group without the lab's name (most
+/// likely the student's, judged in full but never taken as the lab's). Then the other
+/// candidates.
+fn lab_flow_log<'a>(
+    flow_logs: &'a [FlowLog],
+    p: &Params,
+    lesson: &Lab,
+) -> (Option<(&'a FlowLog, bool)>, Vec<&'a FlowLog>) {
+    let (judged, others) = pick(flow_logs, &Wanted::from(p), lesson);
+    let found = judged
+        .map(|fl| (fl, false))
+        .or_else(|| unnamed_candidate(flow_logs, &p.log_group).map(|fl| (fl, true)));
+    (found, others)
+}
+
 /// How well `f` fits, larger is better (compared in order).
 fn fit(f: &FlowLog, w: &Wanted, lesson: &Lab) -> (u8, bool, bool, bool, bool, i64) {
-    let to_logs = f.destination_type.as_deref() == Some("cloud-watch-logs");
+    let to_logs = f.to_cloudwatch_logs();
     let traffic = f.traffic_type.as_deref();
     let right = [
         to_logs,
@@ -128,10 +144,9 @@ fn fit(f: &FlowLog, w: &Wanted, lesson: &Lab) -> (u8, bool, bool, bool, bool, i6
 /// A flow log that delivers to the lab's log group but carries neither the lab's name nor the
 /// lesson tag: most likely the student's, made without the name. Shown, never assumed.
 fn unnamed_candidate<'a>(flow_logs: &'a [FlowLog], log_group: &str) -> Option<&'a FlowLog> {
-    flow_logs.iter().find(|f| {
-        f.destination_type.as_deref() == Some("cloud-watch-logs")
-            && f.log_group.as_deref() == Some(log_group)
-    })
+    flow_logs
+        .iter()
+        .find(|f| f.to_cloudwatch_logs() && f.log_group.as_deref() == Some(log_group))
 }
 
 /// The role to deliver through: its real ARN (a role made with a path has the path in it), or
@@ -179,27 +194,18 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let create = Text::new("flow-log.fix-create")
         .arg("vpc", &p.vpc)
         .arg("cli", &create_cli);
-    let (judged, others) = pick(&o.flow_logs, &Wanted::from(p), env.lesson);
-    // No flow log is provably the lab's: one that delivers to the lab's log group without the
-    // lab's name is most likely the student's, judged in full so that every problem shows at
-    // once, but never taken as the lab's.
-    let (fl, provisional) = match judged {
-        Some(fl) => (fl, false),
-        None => match unnamed_candidate(&o.flow_logs, &p.log_group) {
-            Some(other) => (other, true),
-            None => {
-                return vec![
-                    Finding::fail(
-                        "exists",
-                        Text::new("flow-log.missing")
-                            .arg("vpc", &p.vpc)
-                            .arg("vpc_id", &vpc_id),
-                    )
-                    .fix(create)
-                    .on(vpc_id),
-                ];
-            }
-        },
+    let (found, others) = lab_flow_log(&o.flow_logs, p, env.lesson);
+    let Some((fl, provisional)) = found else {
+        return vec![
+            Finding::fail(
+                "exists",
+                Text::new("flow-log.missing")
+                    .arg("vpc", &p.vpc)
+                    .arg("vpc_id", &vpc_id),
+            )
+            .fix(create)
+            .on(vpc_id),
+        ];
     };
     let recreate = Text::new("flow-log.fix-recreate")
         .arg("id", &fl.id)
@@ -357,16 +363,14 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     }
     // A flow log that must be made again gets its name with the new one: naming this one first
     // would be wasted work, so the recreate fix is the one shown, and first.
-    if out
-        .iter()
-        .any(|f| f.status == Status::Fail && RECREATE_FOR.contains(&f.id.as_str()))
-    {
+    let recreates = |f: &Finding| f.status == Status::Fail && RECREATE_FOR.contains(&f.id.as_str());
+    if out.iter().any(recreates) {
         for f in &mut out {
             if matches!(f.id.as_str(), "exists" | "name") {
                 f.remediation = None;
             }
         }
-        out.sort_by_key(|f| !(f.status == Status::Fail && RECREATE_FOR.contains(&f.id.as_str())));
+        out.sort_by_key(|f| !recreates(f));
     }
     if !others.is_empty() {
         let list: Vec<String> = others.iter().map(|f| describe(f)).collect();
@@ -503,19 +507,12 @@ pub async fn apply(
         )
     };
 
-    let (judged, _) = pick(&observed.flow_logs, &Wanted::from(p), lesson);
-    let (existing, provisional) = match judged {
-        Some(fl) => (fl, false),
-        None => match unnamed_candidate(&observed.flow_logs, &p.log_group) {
-            Some(other) => (other, true),
-            None => {
-                if !found(&findings, "exists", &[Status::Fail]) {
-                    return Ok(Vec::new());
-                }
-                let id = aws.create_flow_log(&spec).await?;
-                return Ok(vec![created(&id)]);
-            }
-        },
+    let Some((existing, provisional)) = lab_flow_log(&observed.flow_logs, p, lesson).0 else {
+        if !found(&findings, "exists", &[Status::Fail]) {
+            return Ok(Vec::new());
+        }
+        let id = aws.create_flow_log(&spec).await?;
+        return Ok(vec![created(&id)]);
     };
     let wrong: Vec<&str> = RECREATE_FOR
         .iter()

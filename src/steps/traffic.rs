@@ -150,17 +150,16 @@ pub async fn observe_setup(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observ
         role: None,
         traffic_type: None,
     };
-    let to_logs = |f: &FlowLog| f.destination_type.as_deref() == Some("cloud-watch-logs");
     let flow_log = pick(&vpc.flow_logs, &wanted, lesson)
         .0
-        .filter(|f| to_logs(f))
+        .filter(|f| f.to_cloudwatch_logs())
         .cloned();
     let feeds = flow_log
         .as_ref()
         .map(|fl| {
             vpc.flow_logs
                 .iter()
-                .filter(|f| to_logs(f) && f.log_group == fl.log_group)
+                .filter(|f| f.to_cloudwatch_logs() && f.log_group == fl.log_group)
                 .cloned()
                 .collect()
         })
@@ -272,10 +271,15 @@ impl Expected<'_> {
             !r.fields().any(|(name, _)| name == field) || r.get(field) == Some(wanted)
         };
         r.protocol() == Some(TCP)
-            && r.dstport() == Some(self.port)
-            && r.dstaddr().map(|a| a.to_string()).as_deref() == Some(self.private_ip)
+            && self.to_port(r)
             && names("account-id", self.account)
             && names("interface-id", self.eni)
+    }
+
+    /// A record of traffic to the instance's address and the lab's port, whatever protocol.
+    pub fn to_port(&self, r: &FlowRecord) -> bool {
+        r.dstport() == Some(self.port)
+            && r.dstaddr().map(|a| a.to_string()).as_deref() == Some(self.private_ip)
     }
 
     /// Whether a record's window covers or follows the request sent.
@@ -349,10 +353,7 @@ impl Search {
                 }
             }
             Ok(record) => {
-                let to_port = record.dstport() == Some(expected.port)
-                    && record.dstaddr().map(|a| a.to_string()).as_deref()
-                        == Some(expected.private_ip);
-                if to_port && self.other_protocol.is_none() {
+                if expected.to_port(&record) && self.other_protocol.is_none() {
                     self.other_protocol = record.protocol();
                 }
             }
@@ -530,12 +531,11 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     // on record, a port still closed is what keeps the rest away; before that, the closed port
     // is what the earlier step wants, and advice to open it would undo it.
     if let Some(reach) = closed_now {
-        let dropped_on_record = search.rejected.is_some() || search.matched().is_some();
-        if dropped_on_record {
+        if search.rejected.is_some() || search.complete {
             use super::security_group_rule as sg;
             let rules = sg::to_restore(reach, p.port);
             let cli: Vec<String> = rules.iter().map(sg::authorize_cli).collect();
-            let key = if search.matched().is_some() {
+            let key = if search.complete {
                 "traffic.closed-again"
             } else {
                 "traffic.still-closed"
