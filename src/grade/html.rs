@@ -220,13 +220,11 @@ fn page(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
     let steps = step_columns(class, lesson, lang);
     let mut body = String::new();
     let _ = writeln!(body, "<h1>{}</h1>", esc(&heading));
-    if !class.complete {
+    if let Some(banner) = incomplete_banner(class, lang) {
         let _ = writeln!(
             body,
             "<p class=\"incomplete\" role=\"alert\">{}</p>",
-            esc(&Text::new("grade.incomplete-banner")
-                .arg("reason", class.incomplete.as_deref().unwrap_or(""))
-                .render(lang))
+            esc(&banner)
         );
     }
     let _ = write!(body, "<dl class=\"about\">");
@@ -761,6 +759,15 @@ fn left_out(body: &mut String, class: &Class, lang: Lang) {
             items.join("")
         );
     }
+}
+
+/// What the reports say at the top of an incomplete run, in `lang`: why it is incomplete.
+pub fn incomplete_banner(class: &Class, lang: Lang) -> Option<String> {
+    (!class.complete).then(|| {
+        Text::new("grade.incomplete-banner")
+            .arg("reason", class.incomplete.as_deref().unwrap_or(""))
+            .render(lang)
+    })
 }
 
 #[cfg(test)]

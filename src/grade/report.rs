@@ -324,18 +324,15 @@ pub fn junit(class: &Class) -> String {
                 );
                 let fix = c.remediation.as_deref().unwrap_or("");
                 match c.status {
-                    Status::Fail => {
+                    Status::Fail | Status::Error => {
+                        let tag = if c.status == Status::Fail {
+                            "failure"
+                        } else {
+                            "error"
+                        };
                         let _ = write!(
                             body,
-                            "<failure message=\"{}\">{}</failure>",
-                            esc(&c.message),
-                            esc(fix)
-                        );
-                    }
-                    Status::Error => {
-                        let _ = write!(
-                            body,
-                            "<error message=\"{}\">{}</error>",
+                            "<{tag} message=\"{}\">{}</{tag}>",
                             esc(&c.message),
                             esc(fix)
                         );
@@ -536,14 +533,8 @@ pub fn markdown(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
         md(lesson.map_or(class.lesson.as_str(), |l| l.title.get(lang))),
         t("grade.md-title")
     );
-    if !class.complete {
-        let _ = writeln!(
-            out,
-            "> **{}**\n",
-            md(&Text::new("grade.incomplete-banner")
-                .arg("reason", class.incomplete.as_deref().unwrap_or(""))
-                .render(lang))
-        );
+    if let Some(banner) = super::html::incomplete_banner(class, lang) {
+        let _ = writeln!(out, "> **{}**\n", md(&banner));
     }
     for (_, label, value) in about(class, lang) {
         let _ = writeln!(out, "- {}", md(&format!("{label}: {value}")));
