@@ -229,18 +229,16 @@ impl Aws {
         &self.sdk
     }
 
-    /// Whether the credential chain has any credentials to offer, without sending a request
-    /// (whether AWS accepts them is `identity`'s question). Credentials that are configured but
-    /// fail to load (an expired SSO session, say) count as credentials: their error is the
-    /// one to show.
+    /// Whether the credential chain yields credentials, without sending a request (whether
+    /// AWS accepts them is `identity`'s question). Credentials that fail to load count as none,
+    /// as they did when this was asked of STS: on a machine that is no EC2 instance the chain
+    /// ends at the instance metadata service, which behind some networks answers with an error
+    /// rather than "nothing here", and a newcomer must still land in the sandbox. Where the
+    /// account is named (`--profile`, an endpoint) or is AWS CloudShell's, callers do not ask.
     pub async fn has_credentials(&self) -> bool {
         use aws_credential_types::provider::ProvideCredentials;
-        use aws_credential_types::provider::error::CredentialsError;
         match self.sdk.credentials_provider() {
-            Some(provider) => !matches!(
-                provider.provide_credentials().await,
-                Err(CredentialsError::CredentialsNotLoaded(_))
-            ),
+            Some(provider) => provider.provide_credentials().await.is_ok(),
             None => false,
         }
     }
