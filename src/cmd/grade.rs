@@ -56,8 +56,8 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         Some(roster_path) => {
             let text = read_limited(roster_path, 8 * 1024 * 1024, "a roster")?;
             let file = roster_path.display().to_string();
-            let (rows, rejected) =
-                roster::parse(&file, &text).map_err(|e| AppError::Usage(e.to_string()))?;
+            let (rows, rejected) = roster::parse(&file, &text, ctx.lang)
+                .map_err(|e| AppError::Usage(e.to_string()))?;
             for r in &rejected {
                 eprintln!("{file}:{}: {}", r.line, r.message);
             }
@@ -95,7 +95,11 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         let unknown: Vec<&str> = args
             .only
             .iter()
-            .filter(|n| !rows.iter().any(|r| &r.student == *n))
+            .filter(|n| {
+                !rows
+                    .iter()
+                    .any(|r| r.student == **n || r.id() == n.as_str())
+            })
             .map(String::as_str)
             .collect();
         if !unknown.is_empty() {
@@ -105,17 +109,16 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
                     .render(ctx.lang),
             ));
         }
-        rows.retain(|r| args.only.contains(&r.student));
+        rows.retain(|r| args.only.iter().any(|n| *n == r.student || n == r.id()));
         skipped.clear();
     }
 
     if rows.is_empty() {
         return Err(AppError::Usage(match (&request, &args.roster) {
             (Some(_), _) => Text::new("grade.org-empty").render(ctx.lang),
-            (None, Some(path)) => format!(
-                "{}: no student to grade (the roster has no usable row)",
-                path.display()
-            ),
+            (None, Some(path)) => Text::new("roster.no-usable-row")
+                .arg("file", path.display())
+                .render(ctx.lang),
             (None, None) => Text::new("grade.no-roster").render(ctx.lang),
         }));
     }

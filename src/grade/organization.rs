@@ -100,6 +100,16 @@ pub async fn class(aws: &Aws, request: &Request) -> Result<(Vec<Row>, Vec<Skippe
     ))
 }
 
+/// What grades.csv says of an account besides its grade, for an LMS to match it by: its email,
+/// and the OU path when the class was listed by OU.
+fn org_columns(account: &OrgAccount) -> Vec<(String, String)> {
+    let mut columns = vec![("email".to_string(), account.email.clone())];
+    if !account.ou.is_empty() {
+        columns.push(("ou".to_string(), account.ou.clone()));
+    }
+    columns
+}
+
 /// Rows for the accounts that can be graded, sorted by student name, and the others with why.
 /// Each account once, whichever OUs listed it.
 pub fn rows(
@@ -131,6 +141,8 @@ pub fn rows(
             None => rows.push(Row {
                 line: 0,
                 student: name,
+                key: None,
+                extra: org_columns(&account),
                 access: Access::Account {
                     id: account.id,
                     external_id: None,
@@ -188,7 +200,9 @@ mod tests {
             OrgAccount {
                 id: id.into(),
                 name: name.into(),
+                email: format!("{name}@example.com"),
                 status: status.into(),
+                ou: String::new(),
             },
             None,
         )
@@ -208,7 +222,9 @@ mod tests {
                     OrgAccount {
                         id: "666666666666".into(),
                         name: "acct-6".into(),
+                        email: "six@example.com".into(),
                         status: "ACTIVE".into(),
+                        ou: "ou-ab12-cdef3456/Section A".into(),
                     },
                     Some(" 한지민 ".into()),
                 ),
@@ -255,6 +271,8 @@ mod tests {
                     external_id: None,
                 },
                 region: None,
+                key: None,
+                extra: Vec::new(),
             },
             Row {
                 line: 3,
@@ -264,6 +282,8 @@ mod tests {
                     external_id: None,
                 },
                 region: None,
+                key: None,
+                extra: Vec::new(),
             },
         ];
         let (org, _) = rows(

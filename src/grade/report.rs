@@ -65,14 +65,37 @@ fn csv_cell(text: &str) -> String {
 
 /// grades.csv: a plain table an LMS imports, one row per student. An account that could not be
 /// read has empty points (not zero) and the status `not graded`.
+/// The columns grades.csv writes itself: a roster column of the same name is not repeated.
+const CSV_COLUMNS: &[&str] = &[
+    "student",
+    "account",
+    "total",
+    "possible",
+    "status",
+    "late",
+    "error",
+    "graded_at",
+    "region",
+];
+
 pub fn csv(class: &Class, lesson: Option<&Lesson>) -> String {
     let steps: Vec<String> = match (lesson, class.students.first()) {
         (Some(l), _) => l.steps.iter().map(|s| s.id.clone()).collect(),
         (None, Some(s)) => s.verify.steps.iter().map(|s| s.id.clone()).collect(),
         (None, None) => Vec::new(),
     };
+    // The roster's own columns (student_id, email, section, …) right after the name, in the
+    // order the class first shows them, so that an LMS import matches rows as its roster does.
+    let mut columns: Vec<&str> = Vec::new();
+    for (name, _) in class.students.iter().flat_map(|s| &s.columns) {
+        if !columns.contains(&name.as_str()) && !CSV_COLUMNS.contains(&name.as_str()) {
+            columns.push(name);
+        }
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["student".to_string(), "account".to_string()];
+    let mut header = vec!["student".to_string()];
+    header.extend(columns.iter().map(|c| c.to_string()));
+    header.push("account".to_string());
     header.extend(steps.iter().cloned());
     header.extend(
         [
@@ -89,7 +112,15 @@ pub fn csv(class: &Class, lesson: Option<&Lesson>) -> String {
     let _ = w.write_record(header.iter().map(|h| csv_cell(h)));
     for g in &class.students {
         let graded = g.score.is_some();
-        let mut row = vec![g.student.clone(), g.account.clone().unwrap_or_default()];
+        let mut row = vec![g.student.clone()];
+        row.extend(columns.iter().map(|c| {
+            g.columns
+                .iter()
+                .find(|(name, _)| name == c)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        }));
+        row.push(g.account.clone().unwrap_or_default());
         row.extend(steps.iter().map(|id| {
             g.verify
                 .steps
@@ -155,6 +186,8 @@ fn student(g: &Graded, lang: Lang) -> serde_json::Value {
     }
     serde_json::json!({
         "student": g.student,
+        "key": g.key,
+        "columns": g.columns,
         "account": g.account,
         "region": g.region,
         "graded_at": stamp(g.graded_at),
@@ -719,6 +752,8 @@ mod tests {
     fn graded(student: &str, lesson: &Lesson) -> Graded {
         Graded {
             student: student.to_string(),
+            key: None,
+            columns: Vec::new(),
             line: 2,
             account: Some("111122223333".to_string()),
             verdict: Verdict {

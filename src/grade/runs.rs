@@ -85,7 +85,7 @@ pub enum Merge {
     OtherLesson(String),
 }
 
-/// The class view after a complete run: the run's students replace theirs (matched by name),
+/// The class view after a complete run: the run's students replace theirs (matched by key, else by name),
 /// except that a student this run could not read keeps the grade they had; students the run
 /// did not grade keep their rows.
 pub fn merge(previous: Option<Value>, run: &Value) -> Merge {
@@ -95,7 +95,14 @@ pub fn merge(previous: Option<Value>, run: &Value) -> Merge {
     if previous["lesson"] != run["lesson"] {
         return Merge::OtherLesson(previous["lesson"].as_str().unwrap_or("").to_string());
     }
-    let name = |s: &Value| s["student"].as_str().unwrap_or("").to_string();
+    // The roster's key when there is one (two students may share a name), else the name.
+    let name = |s: &Value| {
+        s["key"]
+            .as_str()
+            .or(s["student"].as_str())
+            .unwrap_or("")
+            .to_string()
+    };
     let not_graded = |s: &Value| !s["error"].is_null();
     let mut students: Vec<Value> = previous["students"].as_array().cloned().unwrap_or_default();
     for new in run["students"].as_array().into_iter().flatten() {
