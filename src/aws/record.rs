@@ -144,27 +144,28 @@ pub fn organization_actions(roster: OrganizationRoster, name_tag: bool) -> Vec<&
     actions
 }
 
-/// The least IAM policy grading needs: the first statement for the grading role in each
-/// student account; a second, when the class comes from AWS Organizations, for the
-/// instructor's own credentials, which list it.
-pub fn grading_policy(organization: &[&str]) -> serde_json::Value {
-    let mut statements = vec![serde_json::json!({
-        "Sid": "AwslabGradeReadOnly",
-        "Effect": "Allow",
-        "Action": VERIFY_ACTIONS,
-        "Resource": "*"
-    })];
-    if !organization.is_empty() {
-        statements.push(serde_json::json!({
-            "Sid": "AwslabGradeListOrganization",
-            "Effect": "Allow",
-            "Action": organization,
-            "Resource": "*"
-        }));
-    }
+/// The least IAM policy the grading role needs in each student account: `grade --print-policy`,
+/// and the session policy of every grading session.
+pub fn grading_policy() -> serde_json::Value {
     serde_json::json!({
         "Version": "2012-10-17",
-        "Statement": statements
+        "Statement": [{
+            "Sid": "AwslabGradeReadOnly",
+            "Effect": "Allow",
+            "Action": VERIFY_ACTIONS,
+            "Resource": "*"
+        }]
+    })
+}
+
+/// The statement the instructor's own credentials need to list the class in AWS Organizations
+/// (`organization_actions`).
+pub fn organization_statement(actions: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "Sid": "AwslabGradeListOrganization",
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": "*"
     })
 }
 
@@ -196,7 +197,7 @@ mod tests {
     #[test]
     fn the_organization_statement_lists_only_what_the_options_read() {
         assert_eq!(
-            grading_policy(&[])["Statement"].as_array().map(Vec::len),
+            grading_policy()["Statement"].as_array().map(Vec::len),
             Some(1)
         );
         let units = organization_actions(OrganizationRoster::Units { recursive: false }, false);
@@ -213,9 +214,8 @@ mod tests {
         let whole = organization_actions(OrganizationRoster::Whole, false);
         assert!(whole.contains(&"organizations:ListAccounts"));
         assert!(whole.iter().all(|a| is_read(a)), "{whole:?}");
-        let policy = grading_policy(&whole);
         assert_eq!(
-            policy["Statement"][1]["Action"][1],
+            organization_statement(&whole)["Action"][1],
             "organizations:ListAccounts"
         );
     }

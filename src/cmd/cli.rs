@@ -245,10 +245,33 @@ pub struct GradeArgs {
     /// What to print to standard output
     #[arg(long, value_enum, default_value = "text")]
     pub format: GradeFormat,
-    /// Print the read-only IAM policy a grading role needs in each student account (with
-    /// --organization or --ou, also what your own credentials need to list the class)
+    /// Print an IAM policy: `role` (the default), what the grading role needs in each student
+    /// account; `instructor`, what your own credentials need to assume it (and, with
+    /// --organization or --ou, to list the class)
+    #[arg(long, value_enum, value_name = "WHICH", num_args = 0..=1, default_missing_value = "role")]
+    pub print_policy: Option<PolicyDoc>,
+    /// Print a CloudFormation template of the read-only grading role (deploy it to one account,
+    /// or to OUs as a StackSet: how is printed to standard error)
     #[arg(long)]
-    pub print_policy: bool,
+    pub print_role_template: bool,
+    /// Try every account of the class (assume the role, one read of each service, the role's
+    /// permissions) and print who can be graded and why not; exit 0 only when all can
+    #[arg(long)]
+    pub check_access: bool,
+    /// External id for accounts whose roster row gives none (and for --organization or --ou)
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Begin grades.csv with a byte order mark, for Excel on Windows to read Korean names right
+    #[arg(long)]
+    pub csv_bom: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PolicyDoc {
+    /// The grading role's permissions, in each student account.
+    Role,
+    /// Your own credentials': sts:AssumeRole on the grading role, and listing the class.
+    Instructor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

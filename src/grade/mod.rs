@@ -2,10 +2,12 @@
 //! engine (the same checks and scores as `verify`), failures kept per account, late work
 //! flagged against a deadline.
 
+pub mod access;
 pub mod cause;
 pub mod html;
 pub mod organization;
 pub mod report;
+pub mod role;
 pub mod roster;
 pub mod runs;
 
@@ -312,7 +314,7 @@ fn unreadable(lesson: &Lesson, region: &str, why: &[Finding], fatal: Option<AwsE
 }
 
 /// Credentials for one student's account, from the instructor's.
-async fn connect(
+pub(crate) async fn connect(
     base: &aws_types::SdkConfig,
     row: &Row,
     region: &str,

@@ -144,6 +144,11 @@ pub fn csv(class: &Class, lesson: Option<&Lesson>) -> String {
         .unwrap_or_default()
 }
 
+/// grades.csv as Excel on Windows reads UTF-8 (Korean names included): after a byte order mark.
+pub fn with_bom(csv: String, bom: bool) -> String {
+    if bom { format!("\u{feff}{csv}") } else { csv }
+}
+
 /// The run's grades.json: what it is, then every student graded.
 pub fn document(o: &Outcome) -> serde_json::Value {
     let mut regions: Vec<&str> = o.graded.iter().map(|g| g.region.as_str()).collect();

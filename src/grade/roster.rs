@@ -410,7 +410,7 @@ too,many
         .expect("parses");
         assert_eq!(
             errors[0].message,
-            "'12345'은(는) AWS 계정 ID가 아닙니다(숫자 12자리)."
+            "12345는 AWS 계정 ID가 아닙니다(숫자 12자리)."
         );
         assert_eq!(errors[1].message, "student 칸이 비어 있습니다.");
         let whole = parse("r.csv", "name,role_arn\n", Lang::Ko).expect_err("no student column");

@@ -13,12 +13,17 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The five files of a set of grades, drawn from its grades.json document.
-pub fn files(document: &Value, lesson: &Lesson, lang: Lang) -> Vec<(&'static str, String)> {
+pub fn files(
+    document: &Value,
+    lesson: &Lesson,
+    lang: Lang,
+    csv_bom: bool,
+) -> Vec<(&'static str, String)> {
     let json = to_text(document);
     let class: Option<super::html::Class> = serde_json::from_value(document.clone()).ok();
     let (csv, junit, md) = match &class {
         Some(c) => (
-            report::csv(c, Some(lesson)),
+            report::with_bom(report::csv(c, Some(lesson)), csv_bom),
             report::junit(c),
             report::markdown(c, Some(lesson), lang),
         ),
