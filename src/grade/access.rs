@@ -174,23 +174,30 @@ async fn reads(aws: &Aws, lang: Lang) -> Reach {
 }
 
 /// The grading actions the role's policies (and boundary) do not allow. A condition awslab
-/// cannot decide counts as allowing here: this check warns of what is surely missing.
+/// cannot decide, or a document it cannot read, counts as allowing here: this check warns only
+/// of what is surely missing.
 async fn policy_gaps(
     aws: &Aws,
     role: &str,
     boundary: Option<&str>,
 ) -> Result<Vec<String>, AwsError> {
     let texts = aws.role_permission_policies(role).await?;
-    let documents: Vec<PolicyDocument> = texts
+    let Ok(documents) = texts
         .iter()
         .filter_map(|t| t.document.as_deref())
-        .filter_map(|d| iam::parse_document(d).ok())
-        .collect();
+        .map(iam::parse_document)
+        .collect::<Result<Vec<PolicyDocument>, _>>()
+    else {
+        return Ok(Vec::new());
+    };
     let boundary = match boundary {
-        Some(arn) => aws
-            .policy_default_document(arn)
-            .await?
-            .and_then(|d| iam::parse_document(&d).ok()),
+        Some(arn) => match aws.policy_default_document(arn).await? {
+            Some(d) => match iam::parse_document(&d) {
+                Ok(d) => Some(d),
+                Err(_) => return Ok(Vec::new()),
+            },
+            None => None,
+        },
         None => None,
     };
     let identity: Vec<&PolicyDocument> = documents.iter().collect();

@@ -79,18 +79,6 @@ fn check_commands(v: &serde_json::Value, pick: impl Fn(&str) -> bool) -> Vec<Str
 }
 
 /// The AWS CLI the tests paste commands into (scripts/test.sh installs it).
-fn aws_cli() -> PathBuf {
-    let path = std::env::var_os("AWSLAB_AWS_CLI")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-awscli/bin/aws"));
-    assert!(
-        path.is_file(),
-        "the AWS CLI is not at {}: the by-hand tests run every printed command with it. Run the \
-         tests with ./scripts/test.sh, which installs it (or set AWSLAB_AWS_CLI)",
-        path.display()
-    );
-    path
-}
 
 /// A fresh shell as a student opens one: the sandbox's `export` lines pasted first, the AWS
 /// CLI and curl on the PATH, in a folder of its own (not the lab folder: `file://` paths must
