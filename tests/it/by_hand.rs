@@ -8,7 +8,6 @@ use awslab::i18n::Lang;
 use awslab::lesson::{Lesson, Source};
 use awslab::sandbox::SandboxInfo;
 use awslab::wizard::prompt::{Answer, Choice, Prompter, Scripted, Watch};
-use std::path::PathBuf;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -77,8 +76,6 @@ fn check_commands(v: &serde_json::Value, pick: impl Fn(&str) -> bool) -> Vec<Str
         .filter_map(|c| c.as_str().map(str::to_string))
         .collect()
 }
-
-/// The AWS CLI the tests paste commands into (scripts/test.sh installs it).
 
 /// A fresh shell as a student opens one: the sandbox's `export` lines pasted first, the AWS
 /// CLI and curl on the PATH, in a folder of its own (not the lab folder: `file://` paths must
