@@ -66,6 +66,9 @@ pub enum Command {
     Lessons(LessonsArgs),
     /// Delete what the lab created (shows the plan and asks first), leaving the prerequisites
     Cleanup(CleanupArgs),
+    /// Give your instructor read-only access to grade your own account: makes the grading role
+    /// (asks first) and prints the roster line to send them; --revoke deletes it
+    Share(ShareArgs),
     /// Tools for lesson authors
     #[command(subcommand)]
     Lesson(LessonCommand),
@@ -313,6 +316,32 @@ pub struct CleanupArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    /// Who grades: the instructor's AWS account id, or the ARN of their IAM role or user
+    #[arg(
+        long,
+        value_name = "ACCOUNT_OR_ARN",
+        required_unless_present = "revoke"
+    )]
+    pub instructor: Option<String>,
+    /// The secret your instructor gave you, asked for whenever they assume the role
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// The role's name
+    #[arg(long, default_value = "AwslabGrader")]
+    pub role_name: String,
+    /// Your name as the roster line gives it
+    #[arg(long, value_name = "NAME")]
+    pub student: Option<String>,
+    /// Delete the grading role share made
+    #[arg(long, conflicts_with_all = ["instructor", "external_id", "student"])]
+    pub revoke: bool,
+    /// Do it without asking first
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]

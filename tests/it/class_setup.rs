@@ -234,3 +234,78 @@ async fn seed_solved() -> Lab {
     assert_eq!(lab.put_in_state("solved").await, (100, "pass"));
     lab
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_student_shares_their_own_account_and_takes_it_back() {
+    let student = Account::new().await;
+    let iam = aws_sdk_iam::Client::new(&student.sdk);
+    let share = |args: &[&str]| student.awslab().args(["share"]).args(args).run();
+
+    // Nothing is written without a yes.
+    let asked = share(&["--instructor", "123456789012"]);
+    assert_eq!(asked.code(), 2, "{}", asked.stderr());
+    assert!(asked.stderr().contains("--yes"), "{}", asked.stderr());
+    assert!(iam.get_role().role_name(ROLE).send().await.is_err());
+
+    let made = share(&[
+        "--instructor",
+        "123456789012",
+        "--external-id",
+        SECRET,
+        "--student",
+        "김민수",
+        "--yes",
+    ]);
+    assert_eq!(made.code(), 0, "{}", made.stderr());
+    let line = format!(
+        "student,role_arn,external_id\n김민수,arn:aws:iam::{}:role/{ROLE},{SECRET}\n",
+        student.id
+    );
+    assert!(made.stdout().ends_with(&line), "{}", made.stdout());
+    let role = iam
+        .get_role()
+        .role_name(ROLE)
+        .send()
+        .await
+        .expect("the role");
+    let tags: Vec<(&str, &str)> = role
+        .role()
+        .map(|r| r.tags().iter().map(|t| (t.key(), t.value())).collect())
+        .unwrap_or_default();
+    assert_eq!(tags, [("awslab:purpose", "grading")]);
+
+    // The instructor pastes the line into the roster and reaches the account.
+    let roster = TempDir::new();
+    let path = roster.0.join("roster.csv");
+    std::fs::write(&path, &line).expect("roster");
+    let access = instructor()
+        .args(["grade", "--check-access", "--roster"])
+        .args([&path])
+        .run();
+    assert_eq!(access.code(), 0, "{}\n{}", access.stdout(), access.stderr());
+
+    let revoked = share(&["--revoke", "--yes"]);
+    assert_eq!(revoked.code(), 0, "{}", revoked.stderr());
+    assert!(iam.get_role().role_name(ROLE).send().await.is_err());
+
+    // A role of that name that awslab did not make is never touched.
+    iam.create_role()
+        .role_name(ROLE)
+        .assume_role_policy_document(awslab::grade::role::trust("999999999999", None).to_string())
+        .send()
+        .await
+        .expect("create-role");
+    for args in [
+        &["--revoke", "--yes"][..],
+        &["--instructor", "123456789012", "--yes"],
+    ] {
+        let refused = share(args);
+        assert_eq!(refused.code(), 2, "{args:?}: {}", refused.stderr());
+        assert!(
+            refused.stderr().contains("did not make it"),
+            "{}",
+            refused.stderr()
+        );
+    }
+    assert!(iam.get_role().role_name(ROLE).send().await.is_ok());
+}
