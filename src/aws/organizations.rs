@@ -133,6 +133,44 @@ impl Aws {
         Ok(out)
     }
 
+    /// The ids of the OUs named `name`, anywhere under the organization's roots.
+    pub async fn units_named(&self, name: &str) -> Result<Vec<String>, AwsError> {
+        let mut pages = self.organizations.list_roots().into_paginator().send();
+        let mut queue = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("organizations:ListRoots", e))?;
+            queue.extend(
+                page.roots()
+                    .iter()
+                    .filter_map(|r| r.id())
+                    .map(str::to_string),
+            );
+        }
+        let mut found = Vec::new();
+        while let Some(parent) = queue.pop() {
+            let mut pages = self
+                .organizations
+                .list_organizational_units_for_parent()
+                .parent_id(&parent)
+                .max_results(page_size())
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page
+                    .map_err(|e| classify("organizations:ListOrganizationalUnitsForParent", e))?;
+                for unit in page.organizational_units() {
+                    let Some(id) = unit.id() else { continue };
+                    if unit.name() == Some(name) {
+                        found.push(id.to_string());
+                    }
+                    queue.push(id.to_string());
+                }
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
     /// The value of the tag `key` on the member account `id`, if it has one.
     pub async fn account_tag(&self, id: &str, key: &str) -> Result<Option<String>, AwsError> {
         let mut items = self

@@ -121,8 +121,9 @@ pub const VERIFY_ACTIONS: &[&str] = &[
 pub enum OrganizationRoster {
     /// Every member account (`--organization`).
     Whole,
-    /// The accounts under some organizational units (`--ou`), with `recursive` their nested ones.
-    Units { recursive: bool },
+    /// The accounts under some organizational units (`--ou`), with `recursive` their nested ones;
+    /// `by_name` when an OU is given by its name, found by walking down from the root.
+    Units { recursive: bool, by_name: bool },
 }
 
 /// Every Organizations operation `grade` may send for `roster` (`name_tag`: names from a tag),
@@ -131,9 +132,12 @@ pub fn organization_actions(roster: OrganizationRoster, name_tag: bool) -> Vec<&
     let mut actions = vec!["organizations:DescribeOrganization"];
     match roster {
         OrganizationRoster::Whole => actions.push("organizations:ListAccounts"),
-        OrganizationRoster::Units { recursive } => {
+        OrganizationRoster::Units { recursive, by_name } => {
+            if by_name {
+                actions.push("organizations:ListRoots");
+            }
             actions.push("organizations:ListAccountsForParent");
-            if recursive {
+            if recursive || by_name {
                 actions.push("organizations:ListOrganizationalUnitsForParent");
             }
         }
@@ -200,7 +204,13 @@ mod tests {
             grading_policy()["Statement"].as_array().map(Vec::len),
             Some(1)
         );
-        let units = organization_actions(OrganizationRoster::Units { recursive: false }, false);
+        let units = organization_actions(
+            OrganizationRoster::Units {
+                recursive: false,
+                by_name: false,
+            },
+            false,
+        );
         assert_eq!(
             units,
             [
@@ -208,7 +218,22 @@ mod tests {
                 "organizations:ListAccountsForParent"
             ]
         );
-        let nested = organization_actions(OrganizationRoster::Units { recursive: true }, true);
+        let nested = organization_actions(
+            OrganizationRoster::Units {
+                recursive: true,
+                by_name: false,
+            },
+            true,
+        );
+        let named = organization_actions(
+            OrganizationRoster::Units {
+                recursive: false,
+                by_name: true,
+            },
+            false,
+        );
+        assert!(named.contains(&"organizations:ListRoots"));
+        assert!(named.contains(&"organizations:ListOrganizationalUnitsForParent"));
         assert!(nested.contains(&"organizations:ListOrganizationalUnitsForParent"));
         assert!(nested.contains(&"organizations:ListTagsForResource"));
         let whole = organization_actions(OrganizationRoster::Whole, false);

@@ -201,9 +201,9 @@ pub struct GradeArgs {
     /// credentials: the management account or a delegated administrator)
     #[arg(long, conflicts_with = "ou")]
     pub organization: bool,
-    /// Grade the active accounts in this organizational unit, e.g. ou-ab12-cdef3456, or a root
-    /// r-ab12 (repeatable)
-    #[arg(long, value_name = "OU_ID", value_parser = parse_unit)]
+    /// Grade the active accounts in this organizational unit, by id (ou-ab12-cdef3456) or name
+    /// ("Class 2026"), or a root r-ab12 (repeatable)
+    #[arg(long, value_name = "OU", value_parser = parse_unit)]
     pub ou: Vec<String>,
     /// With --ou: also the accounts in the units nested under it, at any depth
     #[arg(long, requires = "ou")]
@@ -399,6 +399,17 @@ fn parse_unit(s: &str) -> Result<String, String> {
             && p.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
     };
+    // Anything else is an OU's name (1 to 128 characters, found in the organization).
+    if !s.starts_with("ou-") && !s.starts_with("r-") {
+        return if (1..=128).contains(&s.chars().count()) && !s.chars().any(char::is_control) {
+            Ok(s.to_string())
+        } else {
+            Err(format!(
+                "'{}' is not an OU id, root id or OU name",
+                s.escape_debug()
+            ))
+        };
+    }
     let valid = match s.split('-').collect::<Vec<_>>().as_slice() {
         ["ou", root, unit] => part(root, 4) && part(unit, 8),
         ["r", root] => part(root, 4),

@@ -433,6 +433,7 @@ fn organization_request(args: &GradeArgs) -> Option<Request> {
     } else if !args.ou.is_empty() {
         OrganizationRoster::Units {
             recursive: args.recursive,
+            by_name: args.ou.iter().any(|u| !organization::is_unit_id(u)),
         }
     } else {
         return None;
@@ -448,6 +449,12 @@ fn organization_request(args: &GradeArgs) -> Option<Request> {
 fn class_error(e: ClassError, lang: Lang) -> AppError {
     match e {
         ClassError::NotInUse => AppError::Usage(Text::new("grade.org-not-in-use").render(lang)),
+        ClassError::AmbiguousUnit(unit, ids) => AppError::Usage(
+            Text::new("grade.org-ambiguous-unit")
+                .arg("unit", unit)
+                .arg("ids", ids.join(", "))
+                .render(lang),
+        ),
         ClassError::NoSuchUnit(unit) => AppError::Usage(
             Text::new("grade.org-no-such-unit")
                 .arg("unit", unit)

@@ -42,8 +42,10 @@ impl Skipped {
 pub enum ClassError {
     /// The instructor's account is in no organization.
     NotInUse,
-    /// No OU or root has this id.
+    /// No OU or root has this id (or name).
     NoSuchUnit(String),
+    /// More than one OU has this name: their ids.
+    AmbiguousUnit(String, Vec<String>),
     Aws(AwsError),
 }
 
@@ -57,14 +59,33 @@ impl From<AwsError> for ClassError {
     }
 }
 
+/// Whether `unit` is an OU or root id rather than an OU's name.
+pub fn is_unit_id(unit: &str) -> bool {
+    unit.starts_with("ou-") || unit.starts_with("r-")
+}
+
+/// The id of the OU `unit` names: itself when it is an id, else the one OU of that name.
+async fn unit_id(aws: &Aws, unit: &str) -> Result<String, ClassError> {
+    if is_unit_id(unit) {
+        return Ok(unit.to_string());
+    }
+    let mut ids = aws.units_named(unit).await?;
+    match ids.len() {
+        0 => Err(ClassError::NoSuchUnit(unit.to_string())),
+        1 => Ok(ids.remove(0)),
+        _ => Err(ClassError::AmbiguousUnit(unit.to_string(), ids)),
+    }
+}
+
 /// Reads the class from the organization with the instructor's credentials `aws`.
 pub async fn class(aws: &Aws, request: &Request) -> Result<(Vec<Row>, Vec<Skipped>), ClassError> {
     let management = aws.organization_management_account().await?;
     let accounts = match request.roster {
         OrganizationRoster::Whole => aws.organization_accounts().await?,
-        OrganizationRoster::Units { recursive } => {
+        OrganizationRoster::Units { recursive, .. } => {
             let mut all = Vec::new();
             for unit in &request.units {
+                let unit = &unit_id(aws, unit).await?;
                 match aws.accounts_under(unit, recursive).await {
                     Ok(accounts) => all.extend(accounts),
                     Err(e) if e.code.as_deref() == Some("ParentNotFoundException") => {

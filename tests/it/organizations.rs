@@ -457,7 +457,34 @@ async fn organization_mistakes_are_clear_errors() {
     let run = org.awslab().args(["grade", "--ou", &org.root]).run();
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(
+        run.stderr().contains("No account to grade") && run.stderr().contains("--recursive"),
+        "{}",
+        run.stderr()
+    );
+    // OUs by name: one found (and empty), two of one name told apart by id, none at all.
+    org.unit(&org.root, "solo").await;
+    let twins = [
+        org.unit(&org.root, "twin").await,
+        org.unit(&org.root, "twin").await,
+    ];
+    let run = org.awslab().args(["grade", "--ou", "solo"]).run();
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
         run.stderr().contains("No account to grade"),
+        "{}",
+        run.stderr()
+    );
+    let run = org.awslab().args(["grade", "--ou", "twin"]).run();
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        twins.iter().all(|id| run.stderr().contains(id.as_str())),
+        "{}",
+        run.stderr()
+    );
+    let run = org.awslab().args(["grade", "--ou", "nobody"]).run();
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("id or name nobody"),
         "{}",
         run.stderr()
     );
