@@ -61,7 +61,7 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
     };
     let (mut rows, rejected) = match &args.roster {
         Some(roster_path) => {
-            let text = read_limited(roster_path, 8 * 1024 * 1024, "a roster")?;
+            let text = read_limited(roster_path, 8 * 1024 * 1024, "grade.file-roster", ctx.lang)?;
             let file = roster_path.display().to_string();
             let (rows, rejected) = roster::parse(&file, &text, ctx.lang)
                 .map_err(|e| AppError::Usage(e.to_string()))?;
@@ -467,9 +467,9 @@ fn class_error(e: ClassError, lang: Lang) -> AppError {
 /// `--from-json FILE --out DIR`: report.html drawn again from a saved grades.json, in the
 /// language its messages are in.
 fn redraw(ctx: &Context, file: &Path, out: &Path) -> Result<ExitCode, AppError> {
-    let text = read_limited(file, 64 * 1024 * 1024, "grades.json")?;
-    let head: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| AppError::Usage(format!("{}: not grades.json: {e}", file.display())))?;
+    let text = read_limited(file, 64 * 1024 * 1024, "grade.file-grades", ctx.lang)?;
+    let head: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| not_grades(file, e, ctx.lang))?;
     let lang = match head["lang"].as_str() {
         Some("ko") => Lang::Ko,
         Some("en") => Lang::En,
@@ -478,8 +478,8 @@ fn redraw(ctx: &Context, file: &Path, out: &Path) -> Result<ExitCode, AppError> 
     let lesson = head["lesson"]
         .as_str()
         .and_then(|id| ctx.lesson(Some(id)).ok());
-    let page = html::render(&text, lesson.as_ref(), lang)
-        .map_err(|e| AppError::Usage(format!("{}: not grades.json: {e}", file.display())))?;
+    let page =
+        html::render(&text, lesson.as_ref(), lang).map_err(|e| not_grades(file, e, ctx.lang))?;
     fsutil::write_private(&out.join("report.html"), page.as_bytes())
         .map_err(|e| private(&e, ctx.lang))?;
     Ok(ExitCode::Pass)
@@ -491,24 +491,44 @@ fn private(e: &fsutil::FsError, lang: Lang) -> AppError {
     AppError::Usage(e.text().render(lang))
 }
 
-/// Rosters and grades.json are small; a huge or binary file is a mistake, said plainly.
-fn read_limited(path: &Path, limit: u64, what: &str) -> Result<String, AppError> {
+/// Rosters and grades.json are small; a huge or binary file is a mistake, said plainly in the
+/// user's language. `what` names the file (a catalogue key).
+fn read_limited(
+    path: &Path,
+    limit: u64,
+    what: &'static str,
+    lang: Lang,
+) -> Result<String, AppError> {
     let meta = std::fs::metadata(path).map_err(|e| io(path, e))?;
+    let what = Text::new(what).render(lang);
     if meta.len() > limit {
-        return Err(AppError::Usage(format!(
-            "{}: {} bytes is too large for {what}",
-            path.display(),
-            meta.len()
-        )));
+        return Err(AppError::Usage(
+            Text::new("grade.file-too-large")
+                .arg("file", path.display())
+                .arg("bytes", meta.len())
+                .arg("what", &what)
+                .render(lang),
+        ));
     }
     let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
     String::from_utf8(bytes).map_err(|e| {
-        AppError::Usage(format!(
-            "{}: not UTF-8 text (bad byte at offset {}); save {what} as UTF-8 (CSV UTF-8 for a roster)",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
+        AppError::Usage(
+            Text::new("grade.file-not-utf8")
+                .arg("file", path.display())
+                .arg("offset", e.utf8_error().valid_up_to())
+                .arg("what", &what)
+                .render(lang),
+        )
     })
+}
+
+fn not_grades(file: &Path, e: impl std::fmt::Display, lang: Lang) -> AppError {
+    AppError::Usage(
+        Text::new("grade.file-not-grades")
+            .arg("file", file.display())
+            .arg("error", e)
+            .render(lang),
+    )
 }
 
 fn io(path: &Path, source: std::io::Error) -> AppError {
