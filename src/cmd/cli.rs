@@ -462,16 +462,17 @@ mod tests {
     }
 
     #[test]
-    fn unit_ids_are_checked() {
-        assert!(parse_unit("ou-ab12-cdef3456").is_ok());
-        assert!(parse_unit("r-ab12").is_ok());
+    fn unit_ids_are_checked_and_anything_else_is_a_name() {
+        for good in ["ou-ab12-cdef3456", "r-ab12", "Class 2026", "OU-AB12-CDEF3456", "x"] {
+            assert_eq!(parse_unit(good).as_deref(), Ok(good));
+        }
         for bad in [
             "ou-ab12",
-            "OU-AB12-CDEF3456",
             "ou-ab12-cdef",
             "r-",
-            "x",
             "ou-ab12-cdef3456-x",
+            "",
+            "tab\there",
         ] {
             assert!(parse_unit(bad).is_err(), "{bad}");
         }
