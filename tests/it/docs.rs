@@ -271,6 +271,146 @@ fn the_checker_finds_each_kind_of_broken_link() {
     );
     assert_eq!(
         unpaired(&pages),
-        ["docs/alone.md: no docs/alone.ko.md", "docs/guide.ko.md: no link to guide.md"]
+        [
+            "docs/alone.md: no docs/alone.ko.md",
+            "docs/guide.ko.md: no link to guide.md"
+        ]
     );
+}
+
+/// The keys a piece of Rust source gives a `json!` object: every `"key":`.
+fn json_keys_in_source(source: &str) -> BTreeSet<String> {
+    source
+        .split('"')
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| w[1].trim_start().starts_with(':') && !w[1].trim_start().starts_with("::"))
+        .map(|w| w[0].to_string())
+        .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .collect()
+}
+
+/// Every key of a JSON value, at any depth.
+fn json_keys(value: &serde_json::Value, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                out.insert(k.clone());
+                json_keys(v, out);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| json_keys(v, out)),
+        _ => {}
+    }
+}
+
+/// The text of a page from the heading that starts with `heading` to the next heading of the
+/// same or a higher level.
+fn section<'a>(text: &'a str, heading: &str) -> &'a str {
+    let start = text
+        .find(&format!("\n{heading}"))
+        .unwrap_or_else(|| panic!("no heading {heading:?}"));
+    let level = heading.chars().take_while(|c| *c == '#').count();
+    let body = &text[start + 1..];
+    let end = body[1..]
+        .match_indices("\n#")
+        .map(|(i, _)| i + 1)
+        .find(|&i| body[i + 1..].chars().take_while(|c| *c == '#').count() <= level)
+        .unwrap_or(body.len());
+    &body[..end]
+}
+
+/// The first fenced JSON block of a text, parsed.
+fn first_json_block(text: &str) -> serde_json::Value {
+    let block = text
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap_or_else(|| panic!("no ```json block in:\n{text}"));
+    serde_json::from_str(block).unwrap_or_else(|e| panic!("{e}:\n{block}"))
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn the_json_contract_names_every_key_the_code_writes() {
+    let code = json_keys_in_source(&read("src/report/json.rs"));
+    for page in ["docs/reference.md", "docs/reference.ko.md"] {
+        let text = read(page);
+        let example = first_json_block(section(&text, "### verify --format json"));
+        let mut documented = BTreeSet::new();
+        json_keys(&example, &mut documented);
+        assert_eq!(
+            documented, code,
+            "{page}: the verify example against src/report/json.rs"
+        );
+    }
+
+    let report = read("src/grade/report.rs");
+    let start = report
+        .find("pub fn document")
+        .expect("grade::report::document");
+    let end = report[start..]
+        .find("/// A document as written to disk.")
+        .map(|i| start + i)
+        .expect("the end of grade::report::student");
+    let mut code = json_keys_in_source(&report[start..end]);
+    let skipped = read("src/grade/organization.rs");
+    let to_json = skipped.find("pub fn to_json").expect("Skipped::to_json");
+    code.extend(json_keys_in_source(&skipped[to_json..to_json + 300]));
+    assert!(code.len() > 25, "found only {code:?}");
+    for page in ["docs/reference.md", "docs/reference.ko.md"] {
+        let text = read(page);
+        let grades = section(&text, "### grades.json");
+        let words: BTreeSet<&str> = grades
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .collect();
+        let missing: Vec<&String> = code
+            .iter()
+            .filter(|k| !words.contains(k.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{page}: grades.json fields not described: {missing:?}"
+        );
+    }
+}
+
+#[test]
+fn the_exit_codes_are_those_of_src_exit_rs() {
+    let code: BTreeSet<String> = read("src/exit.rs")
+        .lines()
+        .filter_map(|l| l.trim().strip_suffix(',')?.split_once(" = "))
+        .map(|(_, n)| n.to_string())
+        .collect();
+    assert_eq!(code.len(), 5, "{code:?}");
+    for (page, heading) in [
+        ("docs/reference.md", "## Exit codes"),
+        ("docs/reference.ko.md", "## 종료 코드"),
+    ] {
+        let text = read(page);
+        let documented: BTreeSet<String> = section(&text, heading)
+            .lines()
+            .filter_map(|l| l.strip_prefix("| ")?.split_once(" |"))
+            .map(|(n, _)| n.to_string())
+            .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        assert_eq!(documented, code, "{page}");
+    }
+}
+
+#[test]
+fn the_readmes_test_command_is_what_ci_runs() {
+    let ci = read(".ci/run");
+    assert!(ci.lines().any(|l| l == "./scripts/test.sh"), "{ci}");
+    for page in ["README.md", "README.ko.md"] {
+        let text = read(page);
+        assert!(
+            text.lines().any(|l| l == "./scripts/test.sh"),
+            "{page} does not give the test command .ci/run runs"
+        );
+        assert!(text.lines().any(|l| l == "cargo run -- run"), "{page}");
+    }
 }
