@@ -1,7 +1,9 @@
 //! The documentation holds together: every relative link and `#anchor` in README.md,
 //! README.ko.md, ARCHITECTURE.md and docs/**/*.md leads somewhere (the file exists; the anchor
 //! is a heading's slug as GitHub makes it, Korean headings included), and every page is there
-//! in English and Korean (`x.md` and `x.ko.md`), each linking to the other.
+//! in English and Korean (`x.md` and `x.ko.md`), each linking to the other. The reference agrees
+//! with the code it describes: the JSON contract's keys, grades.json's fields, the exit codes;
+//! and the READMEs give the test command `.ci/run` runs.
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::collections::{BTreeMap, BTreeSet};
