@@ -389,6 +389,7 @@ fn the_exit_codes_are_those_of_src_exit_rs() {
         .collect();
     assert_eq!(code.len(), 5, "{code:?}");
     for (page, heading) in [
+        ("ARCHITECTURE.md", "## Exit codes"),
         ("docs/reference.md", "## Exit codes"),
         ("docs/reference.ko.md", "## 종료 코드"),
     ] {
