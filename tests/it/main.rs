@@ -11,6 +11,7 @@ mod by_hand;
 mod cleanup;
 mod cloudshell;
 mod course;
+mod docs;
 mod faults;
 mod grade;
 mod hardening;
