@@ -90,12 +90,14 @@ repo=$(sed -n 's|^repository = "https://github.com/\(.*\)"$|\1|p' Cargo.toml)
 [[ -n $repo ]] || fail "Cargo.toml has no https://github.com/ repository"
 grep -qF "AWSLAB_REPO:-$repo}" scripts/install.sh || fail "install.sh's default repository is not $repo"
 grep -qF "else { '$repo' }" scripts/install.ps1 || fail "install.ps1's default repository is not $repo"
-# The install lines in the README and the install guides download from it too.
-others=$(grep -ho 'https://github.com/[^/ ]*/[^/ ]*/releases' README.md docs/install*.md |
+# The install lines in the READMEs and the install guides download from it too.
+others=$(grep -ho 'https://github.com/[^/ ]*/[^/ ]*/releases' README*.md docs/install*.md |
     grep -vxF "https://github.com/$repo/releases" || true)
 [[ -z $others ]] || fail "install lines naming another repository than $repo: $others"
-grep -qF "https://github.com/$repo/releases/latest/download/install.sh | sh" README.md ||
-    fail "the README has no install line"
+for readme in README.md README.ko.md; do
+    grep -qF "https://github.com/$repo/releases/latest/download/install.sh | sh" "$readme" ||
+        fail "$readme has no install line"
+done
 
 # 2. Portability, and proof that the check can fail.
 step "portability of $bin"

@@ -356,7 +356,7 @@ pub enum LessonCommand {
 
 #[derive(Debug, Args)]
 pub struct LessonFilesArgs {
-    /// Lesson whose documents to write [default: the only one available]
+    /// Lesson whose documents to write [default: the course's first, the one that depends on no other]
     pub lesson: Option<String>,
     /// Folder to write them to [default: ./awslab-<lesson>]
     #[arg(long, value_name = "DIR")]

@@ -1,4 +1,4 @@
-//! The JSON verdict, exactly as ARCHITECTURE.md ("The JSON contract") promises it to other tools.
+//! The JSON verdict, exactly as docs/reference.md ("The JSON contract") promises it to tools.
 
 use crate::engine::Verdict;
 use crate::i18n::Lang;

@@ -12,6 +12,7 @@ mod class_setup;
 mod cleanup;
 mod cloudshell;
 mod course;
+mod docs;
 mod faults;
 mod grade;
 mod hardening;
