@@ -131,7 +131,7 @@ impl Aws {
 /// [`record::grading_policy`] (the reads `grade --print-policy` lists for the student account),
 /// packed without whitespace, since AWS limits a session policy to 2048 packed characters.
 pub fn session_policy() -> String {
-    record::grading_policy(&[]).to_string()
+    record::grading_policy().to_string()
 }
 
 /// How long an assumed-role session lasts (AWS's minimum): grading renews it as it goes, so a
@@ -289,7 +289,7 @@ mod tests {
         assert!(policy.len() <= 2048, "{} characters", policy.len());
         assert!(!policy.chars().any(char::is_whitespace), "{policy}");
         let parsed: serde_json::Value = serde_json::from_str(&policy).expect("JSON");
-        assert_eq!(parsed, record::grading_policy(&[]));
+        assert_eq!(parsed, record::grading_policy());
         let actions = parsed["Statement"][0]["Action"]
             .as_array()
             .expect("actions")

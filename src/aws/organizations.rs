@@ -10,8 +10,12 @@ use std::collections::BTreeSet;
 pub struct OrgAccount {
     pub id: String,
     pub name: String,
+    pub email: String,
     /// `ACTIVE`, `SUSPENDED` or `PENDING_CLOSURE`.
     pub status: String,
+    /// Where it was found under an OU that `--ou` named: the names of the OUs from that one
+    /// down, joined by `/` (its id when it is the named unit itself). Empty otherwise.
+    pub ou: String,
 }
 
 impl OrgAccount {
@@ -35,10 +39,12 @@ fn account(a: &aws_sdk_organizations::types::Account) -> OrgAccount {
     OrgAccount {
         id: a.id().unwrap_or_default().to_string(),
         name: a.name().unwrap_or_default().to_string(),
+        email: a.email().unwrap_or_default().to_string(),
         status: a
             .status()
             .map(|s| s.as_str().to_string())
             .unwrap_or_default(),
+        ou: String::new(),
     }
 }
 
@@ -82,9 +88,10 @@ impl Aws {
         recursive: bool,
     ) -> Result<Vec<OrgAccount>, AwsError> {
         let mut out = Vec::new();
-        let mut queue = vec![parent.to_string()];
+        // Each unit with its path of names from `parent` (named by its id: the instructor's word).
+        let mut queue = vec![(parent.to_string(), parent.to_string())];
         let mut seen = BTreeSet::new();
-        while let Some(parent) = queue.pop() {
+        while let Some((parent, path)) = queue.pop() {
             if !seen.insert(parent.clone()) {
                 continue;
             }
@@ -97,7 +104,10 @@ impl Aws {
                 .send();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| classify("organizations:ListAccountsForParent", e))?;
-                out.extend(page.accounts().iter().map(account));
+                out.extend(page.accounts().iter().map(|a| OrgAccount {
+                    ou: path.clone(),
+                    ..account(a)
+                }));
             }
             if recursive {
                 let mut pages = self
@@ -111,18 +121,54 @@ impl Aws {
                     let page = page.map_err(|e| {
                         classify("organizations:ListOrganizationalUnitsForParent", e)
                     })?;
-                    queue.extend(
-                        page.organizational_units()
-                            .iter()
-                            .filter_map(|u| u.id())
-                            .map(str::to_string),
-                    );
+                    queue.extend(page.organizational_units().iter().filter_map(|u| {
+                        let name = u.name().or(u.id())?;
+                        Some((u.id()?.to_string(), format!("{path}/{name}")))
+                    }));
                 }
             }
         }
         let mut ids = BTreeSet::new();
         out.retain(|a| ids.insert(a.id.clone()));
         Ok(out)
+    }
+
+    /// The ids of the OUs named `name`, anywhere under the organization's roots.
+    pub async fn units_named(&self, name: &str) -> Result<Vec<String>, AwsError> {
+        let mut pages = self.organizations.list_roots().into_paginator().send();
+        let mut queue = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("organizations:ListRoots", e))?;
+            queue.extend(
+                page.roots()
+                    .iter()
+                    .filter_map(|r| r.id())
+                    .map(str::to_string),
+            );
+        }
+        let mut found = Vec::new();
+        while let Some(parent) = queue.pop() {
+            let mut pages = self
+                .organizations
+                .list_organizational_units_for_parent()
+                .parent_id(&parent)
+                .max_results(page_size())
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page
+                    .map_err(|e| classify("organizations:ListOrganizationalUnitsForParent", e))?;
+                for unit in page.organizational_units() {
+                    let Some(id) = unit.id() else { continue };
+                    if unit.name() == Some(name) {
+                        found.push(id.to_string());
+                    }
+                    queue.push(id.to_string());
+                }
+            }
+        }
+        found.sort();
+        Ok(found)
     }
 
     /// The value of the tag `key` on the member account `id`, if it has one.

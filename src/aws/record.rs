@@ -121,8 +121,9 @@ pub const VERIFY_ACTIONS: &[&str] = &[
 pub enum OrganizationRoster {
     /// Every member account (`--organization`).
     Whole,
-    /// The accounts under some organizational units (`--ou`), with `recursive` their nested ones.
-    Units { recursive: bool },
+    /// The accounts under some organizational units (`--ou`), with `recursive` their nested ones;
+    /// `by_name` when an OU is given by its name, found by walking down from the root.
+    Units { recursive: bool, by_name: bool },
 }
 
 /// Every Organizations operation `grade` may send for `roster` (`name_tag`: names from a tag),
@@ -131,9 +132,12 @@ pub fn organization_actions(roster: OrganizationRoster, name_tag: bool) -> Vec<&
     let mut actions = vec!["organizations:DescribeOrganization"];
     match roster {
         OrganizationRoster::Whole => actions.push("organizations:ListAccounts"),
-        OrganizationRoster::Units { recursive } => {
+        OrganizationRoster::Units { recursive, by_name } => {
+            if by_name {
+                actions.push("organizations:ListRoots");
+            }
             actions.push("organizations:ListAccountsForParent");
-            if recursive {
+            if recursive || by_name {
                 actions.push("organizations:ListOrganizationalUnitsForParent");
             }
         }
@@ -144,27 +148,28 @@ pub fn organization_actions(roster: OrganizationRoster, name_tag: bool) -> Vec<&
     actions
 }
 
-/// The least IAM policy grading needs: the first statement for the grading role in each
-/// student account; a second, when the class comes from AWS Organizations, for the
-/// instructor's own credentials, which list it.
-pub fn grading_policy(organization: &[&str]) -> serde_json::Value {
-    let mut statements = vec![serde_json::json!({
-        "Sid": "AwslabGradeReadOnly",
-        "Effect": "Allow",
-        "Action": VERIFY_ACTIONS,
-        "Resource": "*"
-    })];
-    if !organization.is_empty() {
-        statements.push(serde_json::json!({
-            "Sid": "AwslabGradeListOrganization",
-            "Effect": "Allow",
-            "Action": organization,
-            "Resource": "*"
-        }));
-    }
+/// The least IAM policy the grading role needs in each student account: `grade --print-policy`,
+/// and the session policy of every grading session.
+pub fn grading_policy() -> serde_json::Value {
     serde_json::json!({
         "Version": "2012-10-17",
-        "Statement": statements
+        "Statement": [{
+            "Sid": "AwslabGradeReadOnly",
+            "Effect": "Allow",
+            "Action": VERIFY_ACTIONS,
+            "Resource": "*"
+        }]
+    })
+}
+
+/// The statement the instructor's own credentials need to list the class in AWS Organizations
+/// (`organization_actions`).
+pub fn organization_statement(actions: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "Sid": "AwslabGradeListOrganization",
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": "*"
     })
 }
 
@@ -196,10 +201,16 @@ mod tests {
     #[test]
     fn the_organization_statement_lists_only_what_the_options_read() {
         assert_eq!(
-            grading_policy(&[])["Statement"].as_array().map(Vec::len),
+            grading_policy()["Statement"].as_array().map(Vec::len),
             Some(1)
         );
-        let units = organization_actions(OrganizationRoster::Units { recursive: false }, false);
+        let units = organization_actions(
+            OrganizationRoster::Units {
+                recursive: false,
+                by_name: false,
+            },
+            false,
+        );
         assert_eq!(
             units,
             [
@@ -207,15 +218,29 @@ mod tests {
                 "organizations:ListAccountsForParent"
             ]
         );
-        let nested = organization_actions(OrganizationRoster::Units { recursive: true }, true);
+        let nested = organization_actions(
+            OrganizationRoster::Units {
+                recursive: true,
+                by_name: false,
+            },
+            true,
+        );
+        let named = organization_actions(
+            OrganizationRoster::Units {
+                recursive: false,
+                by_name: true,
+            },
+            false,
+        );
+        assert!(named.contains(&"organizations:ListRoots"));
+        assert!(named.contains(&"organizations:ListOrganizationalUnitsForParent"));
         assert!(nested.contains(&"organizations:ListOrganizationalUnitsForParent"));
         assert!(nested.contains(&"organizations:ListTagsForResource"));
         let whole = organization_actions(OrganizationRoster::Whole, false);
         assert!(whole.contains(&"organizations:ListAccounts"));
         assert!(whole.iter().all(|a| is_read(a)), "{whole:?}");
-        let policy = grading_policy(&whole);
         assert_eq!(
-            policy["Statement"][1]["Action"][1],
+            organization_statement(&whole)["Action"][1],
             "organizations:ListAccounts"
         );
     }

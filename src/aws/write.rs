@@ -1,5 +1,6 @@
-//! Writes: what `apply` needs to create or fix a lab's pieces. Only `apply` calls these, and it
-//! reads the state again through `Aws::fresh()` first, so nothing memoised here goes stale.
+//! Writes: what `apply` needs to create or fix a lab's pieces, and what `share` needs to make
+//! the grading role. Only those two call these, and they read the state again through
+//! `Aws::fresh()` first, so nothing memoised here goes stale.
 //!
 //! Whatever awslab creates carries the tag `awslab:lesson=<lesson id>` ([`LESSON_TAG`]), so
 //! that cleanup can tell its own resources from the student's.
@@ -210,6 +211,24 @@ impl Aws {
             .role()
             .map(|r| r.role_id().to_string())
             .unwrap_or_default())
+    }
+
+    /// Embeds (or replaces) the inline policy `name` in a role.
+    pub async fn put_role_policy(
+        &self,
+        role: &str,
+        name: &str,
+        document: &str,
+    ) -> Result<(), AwsError> {
+        self.iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| classify("iam:PutRolePolicy", e))?;
+        Ok(())
     }
 
     pub async fn update_assume_role_policy(

@@ -66,6 +66,9 @@ pub enum Command {
     Lessons(LessonsArgs),
     /// Delete what the lab created (shows the plan and asks first), leaving the prerequisites
     Cleanup(CleanupArgs),
+    /// Give your instructor read-only access to grade your own account: makes the grading role
+    /// (asks first) and prints the roster line to send them; --revoke deletes it
+    Share(ShareArgs),
     /// Tools for lesson authors
     #[command(subcommand)]
     Lesson(LessonCommand),
@@ -198,9 +201,9 @@ pub struct GradeArgs {
     /// credentials: the management account or a delegated administrator)
     #[arg(long, conflicts_with = "ou")]
     pub organization: bool,
-    /// Grade the active accounts in this organizational unit, e.g. ou-ab12-cdef3456, or a root
-    /// r-ab12 (repeatable)
-    #[arg(long, value_name = "OU_ID", value_parser = parse_unit)]
+    /// Grade the active accounts in this organizational unit, by id (ou-ab12-cdef3456) or name
+    /// ("Class 2026"), or a root r-ab12 (repeatable)
+    #[arg(long, value_name = "OU", value_parser = parse_unit)]
     pub ou: Vec<String>,
     /// With --ou: also the accounts in the units nested under it, at any depth
     #[arg(long, requires = "ou")]
@@ -245,10 +248,33 @@ pub struct GradeArgs {
     /// What to print to standard output
     #[arg(long, value_enum, default_value = "text")]
     pub format: GradeFormat,
-    /// Print the read-only IAM policy a grading role needs in each student account (with
-    /// --organization or --ou, also what your own credentials need to list the class)
+    /// Print an IAM policy: `role` (the default), what the grading role needs in each student
+    /// account; `instructor`, what your own credentials need to assume it (and, with
+    /// --organization or --ou, to list the class)
+    #[arg(long, value_enum, value_name = "WHICH", num_args = 0..=1, default_missing_value = "role")]
+    pub print_policy: Option<PolicyDoc>,
+    /// Print a CloudFormation template of the read-only grading role (deploy it to one account,
+    /// or to OUs as a StackSet: how is printed to standard error)
     #[arg(long)]
-    pub print_policy: bool,
+    pub print_role_template: bool,
+    /// Try every account of the class (assume the role, one read of each service, the role's
+    /// permissions) and print who can be graded and why not; exit 0 only when all can
+    #[arg(long)]
+    pub check_access: bool,
+    /// External id for accounts whose roster row gives none (and for --organization or --ou)
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Begin grades.csv with a byte order mark, for Excel on Windows to read Korean names right
+    #[arg(long)]
+    pub csv_bom: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PolicyDoc {
+    /// The grading role's permissions, in each student account.
+    Role,
+    /// Your own credentials': sts:AssumeRole on the grading role, and listing the class.
+    Instructor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -290,6 +316,32 @@ pub struct CleanupArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    /// Who grades: the instructor's AWS account id, or the ARN of their IAM role or user
+    #[arg(
+        long,
+        value_name = "ACCOUNT_OR_ARN",
+        required_unless_present = "revoke"
+    )]
+    pub instructor: Option<String>,
+    /// The secret your instructor gave you, asked for whenever they assume the role
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// The role's name
+    #[arg(long, default_value = "AwslabGrader")]
+    pub role_name: String,
+    /// Your name as the roster line gives it
+    #[arg(long, value_name = "NAME")]
+    pub student: Option<String>,
+    /// Delete the grading role share made
+    #[arg(long, conflicts_with_all = ["instructor", "external_id", "student"])]
+    pub revoke: bool,
+    /// Do it without asking first
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -347,6 +399,17 @@ fn parse_unit(s: &str) -> Result<String, String> {
             && p.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
     };
+    // Anything else is an OU's name (1 to 128 characters, found in the organization).
+    if !s.starts_with("ou-") && !s.starts_with("r-") {
+        return if (1..=128).contains(&s.chars().count()) && !s.chars().any(char::is_control) {
+            Ok(s.to_string())
+        } else {
+            Err(format!(
+                "'{}' is not an OU id, root id or OU name",
+                s.escape_debug()
+            ))
+        };
+    }
     let valid = match s.split('-').collect::<Vec<_>>().as_slice() {
         ["ou", root, unit] => part(root, 4) && part(unit, 8),
         ["r", root] => part(root, 4),
@@ -399,16 +462,17 @@ mod tests {
     }
 
     #[test]
-    fn unit_ids_are_checked() {
-        assert!(parse_unit("ou-ab12-cdef3456").is_ok());
-        assert!(parse_unit("r-ab12").is_ok());
+    fn unit_ids_are_checked_and_anything_else_is_a_name() {
+        for good in ["ou-ab12-cdef3456", "r-ab12", "Class 2026", "OU-AB12-CDEF3456", "x"] {
+            assert_eq!(parse_unit(good).as_deref(), Ok(good));
+        }
         for bad in [
             "ou-ab12",
-            "OU-AB12-CDEF3456",
             "ou-ab12-cdef",
             "r-",
-            "x",
             "ou-ab12-cdef3456-x",
+            "",
+            "tab\there",
         ] {
             assert!(parse_unit(bad).is_err(), "{bad}");
         }

@@ -1,6 +1,7 @@
 //! `awslab grade`: grade a whole class and write the reports.
 
-use crate::aws::record::{OrganizationRoster, grading_policy, organization_actions};
+use crate::aws::record::{OrganizationRoster, organization_actions};
+use crate::cmd::cli::PolicyDoc;
 use crate::cmd::cli::{GradeArgs, GradeFormat};
 use crate::cmd::context::Context;
 use crate::error::AppError;
@@ -8,7 +9,7 @@ use crate::exit::ExitCode;
 use crate::fsutil::{self, PrivateDir};
 use crate::grade::organization::{self, ClassError, Request};
 use crate::grade::report::{self, Meta, Outcome};
-use crate::grade::{self, Options, html, roster, runs};
+use crate::grade::{self, Options, access, html, role, roster, runs};
 use crate::i18n::{Lang, Text};
 use futures::StreamExt;
 use std::io::IsTerminal;
@@ -16,17 +17,23 @@ use std::path::Path;
 
 pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> {
     let request = organization_request(args);
-    if args.print_policy {
-        let actions = request
-            .as_ref()
-            .map(|r| organization_actions(r.roster, r.name_tag.is_some()))
-            .unwrap_or_default();
-        let mut s = serde_json::to_string_pretty(&grading_policy(&actions)).unwrap_or_default();
-        s.push('\n');
-        ctx.print(&s)?;
-        if request.is_some() {
-            eprintln!("{}", Text::new("grade.policy-note").render(ctx.lang));
-        }
+    if let Some(which) = args.print_policy {
+        return print_policy(ctx, args, request.as_ref(), which);
+    }
+    if args.print_role_template {
+        let lesson = ctx.lesson(args.lesson.as_deref())?;
+        let role = role::role_to_make(&args.role_name);
+        ctx.print(&role::template(role))?;
+        eprintln!(
+            "{}",
+            Text::new("grade.template-note")
+                .arg("role", role)
+                .arg(
+                    "region",
+                    grade::course_region(&lesson, ctx.target.region.as_deref())
+                )
+                .render(ctx.lang)
+        );
         return Ok(ExitCode::Pass);
     }
     if let (Some(file), Some(out)) = (&args.from_json, &args.out) {
@@ -54,10 +61,10 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
     };
     let (mut rows, rejected) = match &args.roster {
         Some(roster_path) => {
-            let text = read_limited(roster_path, 8 * 1024 * 1024, "a roster")?;
+            let text = read_limited(roster_path, 8 * 1024 * 1024, "grade.file-roster", ctx.lang)?;
             let file = roster_path.display().to_string();
-            let (rows, rejected) =
-                roster::parse(&file, &text).map_err(|e| AppError::Usage(e.to_string()))?;
+            let (rows, rejected) = roster::parse(&file, &text, ctx.lang)
+                .map_err(|e| AppError::Usage(e.to_string()))?;
             for r in &rejected {
                 eprintln!("{file}:{}: {}", r.line, r.message);
             }
@@ -95,7 +102,11 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         let unknown: Vec<&str> = args
             .only
             .iter()
-            .filter(|n| !rows.iter().any(|r| &r.student == *n))
+            .filter(|n| {
+                !rows
+                    .iter()
+                    .any(|r| r.student == **n || r.id() == n.as_str())
+            })
             .map(String::as_str)
             .collect();
         if !unknown.is_empty() {
@@ -105,19 +116,55 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
                     .render(ctx.lang),
             ));
         }
-        rows.retain(|r| args.only.contains(&r.student));
+        rows.retain(|r| args.only.iter().any(|n| *n == r.student || n == r.id()));
         skipped.clear();
     }
 
     if rows.is_empty() {
         return Err(AppError::Usage(match (&request, &args.roster) {
+            (Some(r), _) if !args.recursive && r.units.iter().any(|u| u.starts_with("r-")) => {
+                Text::new("grade.org-empty-root").render(ctx.lang)
+            }
             (Some(_), _) => Text::new("grade.org-empty").render(ctx.lang),
-            (None, Some(path)) => format!(
-                "{}: no student to grade (the roster has no usable row)",
-                path.display()
-            ),
+            (None, Some(path)) => Text::new("roster.no-usable-row")
+                .arg("file", path.display())
+                .render(ctx.lang),
             (None, None) => Text::new("grade.no-roster").render(ctx.lang),
         }));
+    }
+
+    if let Some(id) = &args.external_id {
+        for row in &mut rows {
+            match &mut row.access {
+                roster::Access::Role { external_id, .. }
+                | roster::Access::Account { external_id, .. } => {
+                    external_id.get_or_insert_with(|| id.clone());
+                }
+                roster::Access::Profile(_) => {}
+            }
+        }
+    }
+    let opts = Options {
+        jobs: usize::from(args.jobs),
+        role_name: args.role_name.clone(),
+        deadline,
+        account_timeout: std::time::Duration::from_secs(args.account_timeout),
+        lang: ctx.lang,
+        region: grade::course_region(&lesson, ctx.target.region.as_deref()),
+    };
+    if args.check_access {
+        let found = tokio::select! {
+            found = access::check(connection.aws.sdk(), &rows, &opts) => found,
+            _ = interrupt.wait() => return Err(AppError::Interrupted),
+        };
+        ctx.print(&access::table(&found, &args.role_name, ctx.lang))?;
+        return Ok(
+            if found.iter().all(|a| a.reach.reachable()) && rejected.is_empty() {
+                ExitCode::Pass
+            } else {
+                ExitCode::CouldNotCheck
+            },
+        );
     }
 
     if let Some(at) = at {
@@ -156,14 +203,6 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         }
         b
     });
-    let opts = Options {
-        jobs: usize::from(args.jobs),
-        role_name: args.role_name.clone(),
-        deadline,
-        account_timeout: std::time::Duration::from_secs(args.account_timeout),
-        lang: ctx.lang,
-        region: grade::course_region(&lesson, ctx.target.region.as_deref()),
-    };
     let mut graded: Vec<(usize, grade::Graded)> = Vec::new();
     let mut interrupted = false;
     {
@@ -236,7 +275,7 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
     };
     let document = report::document(&outcome);
     if let (Some(out), Some(dir)) = (&args.out, &run_dir) {
-        let mut files = runs::files(&document, &lesson, ctx.lang);
+        let mut files = runs::files(&document, &lesson, ctx.lang, args.csv_bom);
         if let Some(why) = &meta.incomplete {
             files.push((
                 "INCOMPLETE.txt",
@@ -257,7 +296,7 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
                 .arg("out", shown(out)),
             None => match runs::merge(runs::class_view(out), &document) {
                 runs::Merge::Updated(view) => {
-                    runs::write_all(out, &runs::files(&view, &lesson, ctx.lang))
+                    runs::write_all(out, &runs::files(&view, &lesson, ctx.lang, args.csv_bom))
                         .map_err(|e| private(&e, ctx.lang))?;
                     Text::new("grade.view-updated")
                         .arg("run", shown(dir))
@@ -282,7 +321,9 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
     let out = match (args.format, &class) {
         (GradeFormat::Text, _) => report::table(&outcome),
         (GradeFormat::Json, _) => report::to_text(&document),
-        (GradeFormat::Csv, Some(c)) => report::csv(c, Some(&lesson)),
+        (GradeFormat::Csv, Some(c)) => {
+            report::with_bom(report::csv(c, Some(&lesson)), args.csv_bom)
+        }
         (GradeFormat::Junit, Some(c)) => report::junit(c),
         (GradeFormat::Markdown, Some(c)) => report::markdown(c, Some(&lesson), ctx.lang),
         (_, None) => report::to_text(&document),
@@ -297,6 +338,33 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
     } else {
         ExitCode::Pass
     })
+}
+
+/// `--print-policy`: one document on standard output, valid to paste as it is, and on standard
+/// error what it is for.
+fn print_policy(
+    ctx: &Context,
+    args: &GradeArgs,
+    request: Option<&Request>,
+    which: PolicyDoc,
+) -> Result<ExitCode, AppError> {
+    let (document, note) = match which {
+        PolicyDoc::Role => (role::permissions(), "grade.policy-role-note"),
+        PolicyDoc::Instructor => {
+            let actions = request
+                .map(|r| organization_actions(r.roster, r.name_tag.is_some()))
+                .unwrap_or_default();
+            (
+                role::instructor(&args.role_name, &actions),
+                "grade.policy-instructor-note",
+            )
+        }
+    };
+    let mut s = serde_json::to_string_pretty(&document).unwrap_or_default();
+    s.push('\n');
+    ctx.print(&s)?;
+    eprintln!("{}", Text::new(note).render(ctx.lang));
+    Ok(ExitCode::Pass)
 }
 
 /// Where the class came from, as the grades say it: the roster file, the organization or its
@@ -365,6 +433,7 @@ fn organization_request(args: &GradeArgs) -> Option<Request> {
     } else if !args.ou.is_empty() {
         OrganizationRoster::Units {
             recursive: args.recursive,
+            by_name: args.ou.iter().any(|u| !organization::is_unit_id(u)),
         }
     } else {
         return None;
@@ -380,6 +449,12 @@ fn organization_request(args: &GradeArgs) -> Option<Request> {
 fn class_error(e: ClassError, lang: Lang) -> AppError {
     match e {
         ClassError::NotInUse => AppError::Usage(Text::new("grade.org-not-in-use").render(lang)),
+        ClassError::AmbiguousUnit(unit, ids) => AppError::Usage(
+            Text::new("grade.org-ambiguous-unit")
+                .arg("unit", unit)
+                .arg("ids", ids.join(", "))
+                .render(lang),
+        ),
         ClassError::NoSuchUnit(unit) => AppError::Usage(
             Text::new("grade.org-no-such-unit")
                 .arg("unit", unit)
@@ -392,9 +467,9 @@ fn class_error(e: ClassError, lang: Lang) -> AppError {
 /// `--from-json FILE --out DIR`: report.html drawn again from a saved grades.json, in the
 /// language its messages are in.
 fn redraw(ctx: &Context, file: &Path, out: &Path) -> Result<ExitCode, AppError> {
-    let text = read_limited(file, 64 * 1024 * 1024, "grades.json")?;
-    let head: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| AppError::Usage(format!("{}: not grades.json: {e}", file.display())))?;
+    let text = read_limited(file, 64 * 1024 * 1024, "grade.file-grades", ctx.lang)?;
+    let head: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| not_grades(file, e, ctx.lang))?;
     let lang = match head["lang"].as_str() {
         Some("ko") => Lang::Ko,
         Some("en") => Lang::En,
@@ -403,8 +478,8 @@ fn redraw(ctx: &Context, file: &Path, out: &Path) -> Result<ExitCode, AppError> 
     let lesson = head["lesson"]
         .as_str()
         .and_then(|id| ctx.lesson(Some(id)).ok());
-    let page = html::render(&text, lesson.as_ref(), lang)
-        .map_err(|e| AppError::Usage(format!("{}: not grades.json: {e}", file.display())))?;
+    let page =
+        html::render(&text, lesson.as_ref(), lang).map_err(|e| not_grades(file, e, ctx.lang))?;
     fsutil::write_private(&out.join("report.html"), page.as_bytes())
         .map_err(|e| private(&e, ctx.lang))?;
     Ok(ExitCode::Pass)
@@ -416,24 +491,44 @@ fn private(e: &fsutil::FsError, lang: Lang) -> AppError {
     AppError::Usage(e.text().render(lang))
 }
 
-/// Rosters and grades.json are small; a huge or binary file is a mistake, said plainly.
-fn read_limited(path: &Path, limit: u64, what: &str) -> Result<String, AppError> {
+/// Rosters and grades.json are small; a huge or binary file is a mistake, said plainly in the
+/// user's language. `what` names the file (a catalogue key).
+fn read_limited(
+    path: &Path,
+    limit: u64,
+    what: &'static str,
+    lang: Lang,
+) -> Result<String, AppError> {
     let meta = std::fs::metadata(path).map_err(|e| io(path, e))?;
+    let what = Text::new(what).render(lang);
     if meta.len() > limit {
-        return Err(AppError::Usage(format!(
-            "{}: {} bytes is too large for {what}",
-            path.display(),
-            meta.len()
-        )));
+        return Err(AppError::Usage(
+            Text::new("grade.file-too-large")
+                .arg("file", path.display())
+                .arg("bytes", meta.len())
+                .arg("what", &what)
+                .render(lang),
+        ));
     }
     let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
     String::from_utf8(bytes).map_err(|e| {
-        AppError::Usage(format!(
-            "{}: not UTF-8 text (bad byte at offset {}); save {what} as UTF-8 (CSV UTF-8 for a roster)",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
+        AppError::Usage(
+            Text::new("grade.file-not-utf8")
+                .arg("file", path.display())
+                .arg("offset", e.utf8_error().valid_up_to())
+                .arg("what", &what)
+                .render(lang),
+        )
     })
+}
+
+fn not_grades(file: &Path, e: impl std::fmt::Display, lang: Lang) -> AppError {
+    AppError::Usage(
+        Text::new("grade.file-not-grades")
+            .arg("file", file.display())
+            .arg("error", e)
+            .render(lang),
+    )
 }
 
 fn io(path: &Path, source: std::io::Error) -> AppError {

@@ -13,6 +13,7 @@ pub mod lesson_files;
 pub mod lessons;
 pub mod run;
 pub mod sandbox;
+pub mod share;
 pub mod verify;
 
 pub use context::Context;
@@ -30,6 +31,7 @@ pub async fn dispatch(ctx: &Context, command: &Command) -> Result<ExitCode, AppE
         Command::Grade(args) => grade::run(ctx, args).await,
         Command::Lessons(args) => lessons::run(ctx, args).await,
         Command::Cleanup(args) => cleanup::run(ctx, args).await,
+        Command::Share(args) => share::run(ctx, args).await,
         Command::Lesson(LessonCommand::Check(args)) => lesson_check::run(ctx, args).await,
         Command::Lesson(LessonCommand::Files(args)) => lesson_files::run(ctx, args),
         Command::Sandbox(SandboxCommand::Up(args)) => sandbox::up(ctx, args).await,

@@ -53,6 +53,12 @@ pub struct Class {
 #[derive(Debug, Deserialize)]
 pub struct Student {
     pub student: String,
+    /// The roster's key (`student_id` or `email`), when it has one.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The roster's other columns, as written.
+    #[serde(default)]
+    pub columns: Vec<(String, String)>,
     pub account: Option<String>,
     #[serde(default)]
     pub region: Option<String>,
@@ -803,6 +809,8 @@ mod tests {
     fn scores_fall_into_tenths_of_the_possible_points() {
         let student = |score: u32| Student {
             student: "s".into(),
+            key: None,
+            columns: Vec::new(),
             account: None,
             region: None,
             graded_at: None,

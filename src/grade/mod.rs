@@ -2,10 +2,12 @@
 //! engine (the same checks and scores as `verify`), failures kept per account, late work
 //! flagged against a deadline.
 
+pub mod access;
 pub mod cause;
 pub mod html;
 pub mod organization;
 pub mod report;
+pub mod role;
 pub mod roster;
 pub mod runs;
 
@@ -45,6 +47,10 @@ pub fn course_region(lesson: &Lesson, asked: Option<&str>) -> String {
 #[derive(Debug, Clone)]
 pub struct Graded {
     pub student: String,
+    /// The roster's key for this student (`student_id` or `email`), when it has one.
+    pub key: Option<String>,
+    /// The roster's other columns, as written, for grades.csv.
+    pub columns: Vec<(String, String)>,
     pub line: usize,
     pub account: Option<String>,
     /// The region the account was read in.
@@ -179,6 +185,8 @@ async fn grade_one(
             let account = row.account_id().map(str::to_string);
             return Graded {
                 student: row.student.clone(),
+                key: row.key.clone(),
+                columns: row.extra.clone(),
                 line: row.line,
                 account,
                 region: region.clone(),
@@ -206,6 +214,8 @@ async fn grade_one(
     };
     Graded {
         student: row.student.clone(),
+        key: row.key.clone(),
+        columns: row.extra.clone(),
         line: row.line,
         // The account read, else the one the roster names (an account that could not be read).
         account: verdict
@@ -304,7 +314,7 @@ fn unreadable(lesson: &Lesson, region: &str, why: &[Finding], fatal: Option<AwsE
 }
 
 /// Credentials for one student's account, from the instructor's.
-async fn connect(
+pub(crate) async fn connect(
     base: &aws_types::SdkConfig,
     row: &Row,
     region: &str,

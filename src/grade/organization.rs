@@ -42,8 +42,10 @@ impl Skipped {
 pub enum ClassError {
     /// The instructor's account is in no organization.
     NotInUse,
-    /// No OU or root has this id.
+    /// No OU or root has this id (or name).
     NoSuchUnit(String),
+    /// More than one OU has this name: their ids.
+    AmbiguousUnit(String, Vec<String>),
     Aws(AwsError),
 }
 
@@ -57,14 +59,33 @@ impl From<AwsError> for ClassError {
     }
 }
 
+/// Whether `unit` is an OU or root id rather than an OU's name.
+pub fn is_unit_id(unit: &str) -> bool {
+    unit.starts_with("ou-") || unit.starts_with("r-")
+}
+
+/// The id of the OU `unit` names: itself when it is an id, else the one OU of that name.
+async fn unit_id(aws: &Aws, unit: &str) -> Result<String, ClassError> {
+    if is_unit_id(unit) {
+        return Ok(unit.to_string());
+    }
+    let mut ids = aws.units_named(unit).await?;
+    match ids.len() {
+        0 => Err(ClassError::NoSuchUnit(unit.to_string())),
+        1 => Ok(ids.remove(0)),
+        _ => Err(ClassError::AmbiguousUnit(unit.to_string(), ids)),
+    }
+}
+
 /// Reads the class from the organization with the instructor's credentials `aws`.
 pub async fn class(aws: &Aws, request: &Request) -> Result<(Vec<Row>, Vec<Skipped>), ClassError> {
     let management = aws.organization_management_account().await?;
     let accounts = match request.roster {
         OrganizationRoster::Whole => aws.organization_accounts().await?,
-        OrganizationRoster::Units { recursive } => {
+        OrganizationRoster::Units { recursive, .. } => {
             let mut all = Vec::new();
             for unit in &request.units {
+                let unit = &unit_id(aws, unit).await?;
                 match aws.accounts_under(unit, recursive).await {
                     Ok(accounts) => all.extend(accounts),
                     Err(e) if e.code.as_deref() == Some("ParentNotFoundException") => {
@@ -100,6 +121,16 @@ pub async fn class(aws: &Aws, request: &Request) -> Result<(Vec<Row>, Vec<Skippe
     ))
 }
 
+/// What grades.csv says of an account besides its grade, for an LMS to match it by: its email,
+/// and the OU path when the class was listed by OU.
+fn org_columns(account: &OrgAccount) -> Vec<(String, String)> {
+    let mut columns = vec![("email".to_string(), account.email.clone())];
+    if !account.ou.is_empty() {
+        columns.push(("ou".to_string(), account.ou.clone()));
+    }
+    columns
+}
+
 /// Rows for the accounts that can be graded, sorted by student name, and the others with why.
 /// Each account once, whichever OUs listed it.
 pub fn rows(
@@ -131,6 +162,8 @@ pub fn rows(
             None => rows.push(Row {
                 line: 0,
                 student: name,
+                key: None,
+                extra: org_columns(&account),
                 access: Access::Account {
                     id: account.id,
                     external_id: None,
@@ -188,7 +221,9 @@ mod tests {
             OrgAccount {
                 id: id.into(),
                 name: name.into(),
+                email: format!("{name}@example.com"),
                 status: status.into(),
+                ou: String::new(),
             },
             None,
         )
@@ -208,7 +243,9 @@ mod tests {
                     OrgAccount {
                         id: "666666666666".into(),
                         name: "acct-6".into(),
+                        email: "six@example.com".into(),
                         status: "ACTIVE".into(),
+                        ou: "ou-ab12-cdef3456/Section A".into(),
                     },
                     Some(" 한지민 ".into()),
                 ),
@@ -255,6 +292,8 @@ mod tests {
                     external_id: None,
                 },
                 region: None,
+                key: None,
+                extra: Vec::new(),
             },
             Row {
                 line: 3,
@@ -264,6 +303,8 @@ mod tests {
                     external_id: None,
                 },
                 region: None,
+                key: None,
+                extra: Vec::new(),
             },
         ];
         let (org, _) = rows(

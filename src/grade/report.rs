@@ -65,14 +65,37 @@ fn csv_cell(text: &str) -> String {
 
 /// grades.csv: a plain table an LMS imports, one row per student. An account that could not be
 /// read has empty points (not zero) and the status `not graded`.
+/// The columns grades.csv writes itself: a roster column of the same name is not repeated.
+const CSV_COLUMNS: &[&str] = &[
+    "student",
+    "account",
+    "total",
+    "possible",
+    "status",
+    "late",
+    "error",
+    "graded_at",
+    "region",
+];
+
 pub fn csv(class: &Class, lesson: Option<&Lesson>) -> String {
     let steps: Vec<String> = match (lesson, class.students.first()) {
         (Some(l), _) => l.steps.iter().map(|s| s.id.clone()).collect(),
         (None, Some(s)) => s.verify.steps.iter().map(|s| s.id.clone()).collect(),
         (None, None) => Vec::new(),
     };
+    // The roster's own columns (student_id, email, section, …) right after the name, in the
+    // order the class first shows them, so that an LMS import matches rows as its roster does.
+    let mut columns: Vec<&str> = Vec::new();
+    for (name, _) in class.students.iter().flat_map(|s| &s.columns) {
+        if !columns.contains(&name.as_str()) && !CSV_COLUMNS.contains(&name.as_str()) {
+            columns.push(name);
+        }
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["student".to_string(), "account".to_string()];
+    let mut header = vec!["student".to_string()];
+    header.extend(columns.iter().map(|c| c.to_string()));
+    header.push("account".to_string());
     header.extend(steps.iter().cloned());
     header.extend(
         [
@@ -89,7 +112,15 @@ pub fn csv(class: &Class, lesson: Option<&Lesson>) -> String {
     let _ = w.write_record(header.iter().map(|h| csv_cell(h)));
     for g in &class.students {
         let graded = g.score.is_some();
-        let mut row = vec![g.student.clone(), g.account.clone().unwrap_or_default()];
+        let mut row = vec![g.student.clone()];
+        row.extend(columns.iter().map(|c| {
+            g.columns
+                .iter()
+                .find(|(name, _)| name == c)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        }));
+        row.push(g.account.clone().unwrap_or_default());
         row.extend(steps.iter().map(|id| {
             g.verify
                 .steps
@@ -111,6 +142,11 @@ pub fn csv(class: &Class, lesson: Option<&Lesson>) -> String {
     w.into_inner()
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default()
+}
+
+/// grades.csv as Excel on Windows reads UTF-8 (Korean names included): after a byte order mark.
+pub fn with_bom(csv: String, bom: bool) -> String {
+    if bom { format!("\u{feff}{csv}") } else { csv }
 }
 
 /// The run's grades.json: what it is, then every student graded.
@@ -155,6 +191,8 @@ fn student(g: &Graded, lang: Lang) -> serde_json::Value {
     }
     serde_json::json!({
         "student": g.student,
+        "key": g.key,
+        "columns": g.columns,
         "account": g.account,
         "region": g.region,
         "graded_at": stamp(g.graded_at),
@@ -362,16 +400,17 @@ pub fn junit(class: &Class) -> String {
     out
 }
 
+/// The class on a terminal, within 120 columns: a mark per step under its number, the steps and
+/// marks named below, and each account that could not be read with why, on a line of its own.
 pub fn table(o: &Outcome) -> String {
     use crate::report::{pad, width};
     let (lesson, graded, lang) = (o.lesson, o.graded, o.lang);
     let head = |key: &'static str| Text::new(key).render(lang);
-    let (student, account, score, late, error) = (
+    let (student, account, score, late) = (
         head("grade.head-student"),
         head("grade.head-account"),
         head("grade.head-score"),
         head("grade.head-late"),
-        head("grade.head-error"),
     );
     let name_w = graded
         .iter()
@@ -381,19 +420,8 @@ pub fn table(o: &Outcome) -> String {
         .unwrap_or(7);
     let account_w = width(&account).max(12);
     let score_w = width(&score).max(5);
-    let late_w = width(&late).max(4);
-    let step_w = lesson
-        .steps
-        .iter()
-        .map(|s| width(&s.id))
-        .chain(
-            graded
-                .iter()
-                .flat_map(|g| &g.verdict.steps)
-                .map(|s| width(&status_word(s.status, lang))),
-        )
-        .max()
-        .unwrap_or(9);
+    let numbers: Vec<String> = (1..=lesson.steps.len()).map(|n| n.to_string()).collect();
+    let step_w = numbers.iter().map(|n| width(n)).max().unwrap_or(1);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -402,10 +430,10 @@ pub fn table(o: &Outcome) -> String {
         pad(&account, account_w),
         pad(&score, score_w)
     );
-    for s in &lesson.steps {
-        let _ = write!(out, "  {}", pad(&s.id, step_w));
+    for n in &numbers {
+        let _ = write!(out, " {}", pad(n, step_w));
     }
-    let _ = writeln!(out, "  {}  {error}", pad(&late, late_w));
+    let _ = writeln!(out, "  {late}");
     let yes = head("grade.late-yes");
     for g in graded {
         let _ = write!(
@@ -416,20 +444,57 @@ pub fn table(o: &Outcome) -> String {
             g.score().map_or_else(|| "-".to_string(), |n| n.to_string())
         );
         for s in &g.verdict.steps {
-            let _ = write!(out, "  {}", pad(&status_word(s.status, lang), step_w));
+            let _ = write!(out, " {}", pad(mark(s.status), step_w));
         }
-        let _ = writeln!(
-            out,
-            "  {}  {}",
-            pad(if g.late() { &yes } else { "" }, late_w),
-            g.error.as_deref().unwrap_or("")
-        );
+        let _ = writeln!(out, "  {}", if g.late() { yes.as_str() } else { "" });
+    }
+    let steps: Vec<String> = lesson
+        .steps
+        .iter()
+        .zip(&numbers)
+        .map(|(s, n)| format!("{n} {}", s.id))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n{}",
+        Text::new("grade.table-steps")
+            .arg("steps", steps.join(" · "))
+            .render(lang)
+    );
+    let marks: Vec<String> = [
+        Status::Pass,
+        Status::Fail,
+        Status::Pending,
+        Status::Skip,
+        Status::Error,
+    ]
+    .iter()
+    .map(|s| format!("{} {}", mark(*s), status_word(*s, lang)))
+    .collect();
+    let _ = writeln!(out, "{}", marks.join("  "));
+    let unread: Vec<&Graded> = graded.iter().filter(|g| g.error.is_some()).collect();
+    if !unread.is_empty() {
+        let _ = writeln!(out, "\n{}", head("grade.table-not-graded"));
+        for g in unread {
+            let _ = writeln!(out, "  {}: {}", g.student, g.error.as_deref().unwrap_or(""));
+        }
     }
     let _ = writeln!(out, "\n{}", summary_line(graded, lang));
     if let Ok(class) = serde_json::from_value::<Class>(document(o)) {
         let _ = writeln!(out, "{}", about_line(&class, lang));
     }
     out
+}
+
+/// A step's status as one mark in the terminal table.
+fn mark(status: Status) -> &'static str {
+    match status {
+        Status::Pass | Status::Tip | Status::Warn => "✓",
+        Status::Fail => "✗",
+        Status::Pending => "…",
+        Status::Skip => "-",
+        Status::Error => "!",
+    }
 }
 
 /// An account the organization has that was not graded, and why (for standard error).
@@ -719,6 +784,8 @@ mod tests {
     fn graded(student: &str, lesson: &Lesson) -> Graded {
         Graded {
             student: student.to_string(),
+            key: None,
+            columns: Vec::new(),
             line: 2,
             account: Some("111122223333".to_string()),
             verdict: Verdict {
@@ -805,6 +872,42 @@ mod tests {
         assert!(
             columns.windows(2).all(|w| w[0] == w[1]),
             "{columns:?}\n{table}"
+        );
+    }
+
+    #[test]
+    fn the_terminal_table_fits_120_columns_and_names_who_was_not_graded() {
+        let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+        let mut unread = graded("박지훈", &lesson);
+        unread.error = Some(
+            "Not graded: the account did not finish within 300 s \
+                             (--account-timeout). Its AWS calls hang or are very slow."
+                .into(),
+        );
+        let class = [
+            graded("Alexandra Katherine Lee-Montgomery", &lesson),
+            unread,
+        ];
+        let table = table(&Outcome {
+            lesson: &lesson,
+            graded: &class,
+            rejected: &[],
+            skipped: &[],
+            meta: &meta(),
+            lang: Lang::En,
+        });
+        let rows: Vec<&str> = table.lines().take(3).collect();
+        for row in &rows {
+            assert!(crate::report::width(row) <= 120, "{row}");
+        }
+        assert!(rows[0].contains(" 1 2 3 4 5 6"), "{table}");
+        assert!(
+            table.contains("Steps: 1 policy · 2 role · 3 trust"),
+            "{table}"
+        );
+        assert!(
+            table.contains("Not graded:\n  박지훈: Not graded: the account"),
+            "{table}"
         );
     }
 

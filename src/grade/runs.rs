@@ -13,12 +13,17 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The five files of a set of grades, drawn from its grades.json document.
-pub fn files(document: &Value, lesson: &Lesson, lang: Lang) -> Vec<(&'static str, String)> {
+pub fn files(
+    document: &Value,
+    lesson: &Lesson,
+    lang: Lang,
+    csv_bom: bool,
+) -> Vec<(&'static str, String)> {
     let json = to_text(document);
     let class: Option<super::html::Class> = serde_json::from_value(document.clone()).ok();
     let (csv, junit, md) = match &class {
         Some(c) => (
-            report::csv(c, Some(lesson)),
+            report::with_bom(report::csv(c, Some(lesson)), csv_bom),
             report::junit(c),
             report::markdown(c, Some(lesson), lang),
         ),
@@ -85,7 +90,7 @@ pub enum Merge {
     OtherLesson(String),
 }
 
-/// The class view after a complete run: the run's students replace theirs (matched by name),
+/// The class view after a complete run: the run's students replace theirs (matched by key, else by name),
 /// except that a student this run could not read keeps the grade they had; students the run
 /// did not grade keep their rows.
 pub fn merge(previous: Option<Value>, run: &Value) -> Merge {
@@ -95,7 +100,14 @@ pub fn merge(previous: Option<Value>, run: &Value) -> Merge {
     if previous["lesson"] != run["lesson"] {
         return Merge::OtherLesson(previous["lesson"].as_str().unwrap_or("").to_string());
     }
-    let name = |s: &Value| s["student"].as_str().unwrap_or("").to_string();
+    // The roster's key when there is one (two students may share a name), else the name.
+    let name = |s: &Value| {
+        s["key"]
+            .as_str()
+            .or(s["student"].as_str())
+            .unwrap_or("")
+            .to_string()
+    };
     let not_graded = |s: &Value| !s["error"].is_null();
     let mut students: Vec<Value> = previous["students"].as_array().cloned().unwrap_or_default();
     for new in run["students"].as_array().into_iter().flatten() {

@@ -8,7 +8,6 @@ use awslab::i18n::Lang;
 use awslab::lesson::{Lesson, Source};
 use awslab::sandbox::SandboxInfo;
 use awslab::wizard::prompt::{Answer, Choice, Prompter, Scripted, Watch};
-use std::path::PathBuf;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -76,20 +75,6 @@ fn check_commands(v: &serde_json::Value, pick: impl Fn(&str) -> bool) -> Vec<Str
         .flat_map(|c| c["commands"].as_array().into_iter().flatten())
         .filter_map(|c| c.as_str().map(str::to_string))
         .collect()
-}
-
-/// The AWS CLI the tests paste commands into (scripts/test.sh installs it).
-fn aws_cli() -> PathBuf {
-    let path = std::env::var_os("AWSLAB_AWS_CLI")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-awscli/bin/aws"));
-    assert!(
-        path.is_file(),
-        "the AWS CLI is not at {}: the by-hand tests run every printed command with it. Run the \
-         tests with ./scripts/test.sh, which installs it (or set AWSLAB_AWS_CLI)",
-        path.display()
-    );
-    path
 }
 
 /// A fresh shell as a student opens one: the sandbox's `export` lines pasted first, the AWS

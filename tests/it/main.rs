@@ -8,6 +8,7 @@ mod apply;
 mod architecture;
 mod audit;
 mod by_hand;
+mod class_setup;
 mod cleanup;
 mod cloudshell;
 mod course;

@@ -237,19 +237,29 @@ async fn a_class_is_graded_from_its_organizational_units() {
         .collect();
     assert!(writes.is_empty(), "grading wrote: {writes:?}");
 
-    // --print-policy with the same options allows exactly the Organizations calls made.
+    // --print-policy instructor with the same options allows exactly the Organizations calls
+    // made, beside assuming the grading role; the role's own document is the reads alone.
     let policy = c
         .org
         .awslab()
-        .args(["grade", "--print-policy", "--recursive", "--name-tag", "x"])
+        .args([
+            "grade",
+            "--print-policy",
+            "instructor",
+            "--recursive",
+            "--name-tag",
+            "x",
+        ])
         .args(["--ou", &c.class_a])
         .run();
     assert_eq!(policy.code(), 0, "{}", policy.stderr());
     let statements = policy.json()["Statement"].clone();
+    assert_eq!(statements[0]["Action"], "sts:AssumeRole");
     assert_eq!(
-        statements[0]["Action"].as_array().map(Vec::len),
-        Some(awslab::aws::record::VERIFY_ACTIONS.len())
+        statements[0]["Resource"],
+        "arn:aws:iam::*:role/OrganizationAccountAccessRole"
     );
+    assert_eq!(statements[1]["Sid"], "AwslabGradeListOrganization");
     let mut allowed: Vec<String> = statements[1]["Action"]
         .as_array()
         .expect("organization statement")
@@ -265,7 +275,29 @@ async fn a_class_is_graded_from_its_organizational_units() {
     made.sort();
     made.dedup();
     assert_eq!(allowed, made);
-    assert!(policy.stderr().contains("AwslabGradeListOrganization"));
+    let role = c
+        .org
+        .awslab()
+        .args(["grade", "--print-policy", "--ou", &c.class_a])
+        .run();
+    assert_eq!(role.code(), 0, "{}", role.stderr());
+    let statements = role.json()["Statement"].clone();
+    assert_eq!(statements.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        statements[0]["Action"].as_array().map(Vec::len),
+        Some(awslab::aws::record::VERIFY_ACTIONS.len())
+    );
+    assert!(
+        role.stderr().contains("print-policy instructor"),
+        "{}",
+        role.stderr()
+    );
+
+    // grades.csv names each account's email and the OU path it was found under, for an LMS.
+    let csv = std::fs::read_to_string(out.join("grades.csv")).expect("grades.csv");
+    let header = csv.lines().next().unwrap_or("");
+    assert!(header.starts_with("student,email,ou,account,"), "{header}");
+    assert!(csv.contains(&format!("{}/", c.class_a)), "{csv}");
 
     // The reports carry the class.
     let json: Value = serde_json::from_str(
@@ -425,7 +457,34 @@ async fn organization_mistakes_are_clear_errors() {
     let run = org.awslab().args(["grade", "--ou", &org.root]).run();
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(
+        run.stderr().contains("No account to grade") && run.stderr().contains("--recursive"),
+        "{}",
+        run.stderr()
+    );
+    // OUs by name: one found (and empty), two of one name told apart by id, none at all.
+    org.unit(&org.root, "solo").await;
+    let twins = [
+        org.unit(&org.root, "twin").await,
+        org.unit(&org.root, "twin").await,
+    ];
+    let run = org.awslab().args(["grade", "--ou", "solo"]).run();
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
         run.stderr().contains("No account to grade"),
+        "{}",
+        run.stderr()
+    );
+    let run = org.awslab().args(["grade", "--ou", "twin"]).run();
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        twins.iter().all(|id| run.stderr().contains(id.as_str())),
+        "{}",
+        run.stderr()
+    );
+    let run = org.awslab().args(["grade", "--ou", "nobody"]).run();
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("id or name nobody"),
         "{}",
         run.stderr()
     );

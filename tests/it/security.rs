@@ -448,7 +448,7 @@ async fn the_graders_session_carries_the_grading_policy() {
         let parsed: serde_json::Value = serde_json::from_str(&policy).expect("JSON");
         assert_eq!(
             parsed,
-            awslab::aws::record::grading_policy(&[]),
+            awslab::aws::record::grading_policy(),
             "the policy grade --print-policy prints"
         );
     }

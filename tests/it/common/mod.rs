@@ -457,3 +457,18 @@ impl VerdictJson for serde_json::Value {
         self["score"]["earned"].as_u64().unwrap_or(0)
     }
 }
+
+/// The pinned AWS CLI that scripts/test.sh installs: the commands awslab prints are run with it,
+/// as a student or instructor pastes them.
+pub fn aws_cli() -> PathBuf {
+    let path = std::env::var_os("AWSLAB_AWS_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-awscli/bin/aws"));
+    assert!(
+        path.is_file(),
+        "the AWS CLI is not at {}: the by-hand tests run every printed command with it. Run the \
+         tests with ./scripts/test.sh, which installs it (or set AWSLAB_AWS_CLI)",
+        path.display()
+    );
+    path
+}
