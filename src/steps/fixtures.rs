@@ -68,7 +68,10 @@ pub fn lab() -> Lab {
             step("trust", StepSpec::Trust(trust_params())),
             step("log-group", StepSpec::LogGroup(log_group_params())),
             step("flow-log", StepSpec::FlowLog(flow_log_params())),
-            step("traffic", StepSpec::Traffic(traffic_params(&[Action::Accept]))),
+            step(
+                "traffic",
+                StepSpec::Traffic(traffic_params(&[Action::Accept])),
+            ),
         ],
         files: Lab::default_files("vpc-flow-logs"),
     }
@@ -276,9 +279,7 @@ pub fn lab_flow_log() -> FlowLog {
         resource_id: Some(VPC_ID.to_string()),
         destination_type: Some("cloud-watch-logs".to_string()),
         log_group: Some(GROUP.to_string()),
-        destination: Some(format!(
-            "arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{GROUP}"
-        )),
+        destination: Some(format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{GROUP}")),
         role_arn: Some(role_arn()),
         traffic_type: Some("ALL".to_string()),
         deliver_status: Some("SUCCESS".to_string()),

@@ -71,5 +71,8 @@ fn the_findings_name_what_decides_them() {
     );
 
     let found = check(&missing(&[], &["myvpc22-log", "MyVpc22-Logs"]), &p, &env);
-    assert_eq!(arg(&found, "exists", "similar"), "myvpc22-log, MyVpc22-Logs");
+    assert_eq!(
+        arg(&found, "exists", "similar"),
+        "myvpc22-log, MyVpc22-Logs"
+    );
 }

@@ -135,11 +135,16 @@ fn the_findings_name_what_decides_them() {
     let p = policy_params();
 
     let found = check(&missing(&["My-FlowPolicy", "my-flowpolicy2"]), &p, &env);
-    assert_eq!(arg(&found, "exists", "similar"), "My-FlowPolicy, my-flowpolicy2");
+    assert_eq!(
+        arg(&found, "exists", "similar"),
+        "My-FlowPolicy, my-flowpolicy2"
+    );
     assert_eq!(fix_key(&found, "exists"), Some("policy.fix-create"));
     assert_eq!(
         found[0].commands(),
-        ["aws iam create-policy --policy-name my-flowpolicy --policy-document file://awslab-vpc-flow-logs/flow-policy.json"]
+        [
+            "aws iam create-policy --policy-name my-flowpolicy --policy-document file://awslab-vpc-flow-logs/flow-policy.json"
+        ]
     );
 
     let found = check(&policy_observed(Some(&allow(&ALL[..2], "*", ""))), &p, &env);
@@ -184,7 +189,9 @@ fn a_right_older_version_is_the_fix_and_a_newer_default_dates_the_policy() {
     assert_eq!(fix_key(&found, "actions"), Some("policy.fix-set-default"));
     assert_eq!(
         finding(&found, "actions").commands(),
-        ["aws iam set-default-policy-version --policy-arn arn:aws:iam::123456789012:policy/my-flowpolicy --version-id v2"]
+        [
+            "aws iam set-default-policy-version --policy-arn arn:aws:iam::123456789012:policy/my-flowpolicy --version-id v2"
+        ]
     );
     assert_eq!(
         finding(&found, "exists").created,

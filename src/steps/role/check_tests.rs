@@ -143,15 +143,21 @@ fn the_findings_name_what_decides_them() {
     assert_eq!(fix_key(&found, "exists"), Some("role.fix-create"));
     assert_eq!(
         found[0].commands(),
-        ["aws iam create-role --role-name my-flowlog-role --assume-role-policy-document file://awslab-vpc-flow-logs/trust-policy.json \
-          && aws iam attach-role-policy --role-name my-flowlog-role --policy-arn arn:aws:iam::123456789012:policy/my-flowpolicy"]
+        [
+            "aws iam create-role --role-name my-flowlog-role --assume-role-policy-document file://awslab-vpc-flow-logs/trust-policy.json \
+          && aws iam attach-role-policy --role-name my-flowlog-role --policy-arn arn:aws:iam::123456789012:policy/my-flowpolicy"
+        ]
     );
 
     let found = check(&role_observed(vec![attached("s3-read", S3_ONLY)]), &p, &env);
     assert_eq!(arg(&found, "policy-attached", "policies"), "s3-read");
     assert_eq!(fix_key(&found, "policy-attached"), Some("role.fix-attach"));
 
-    let found = check(&role_observed(vec![inline("logs-inline", FLOW_POLICY)]), &p, &env);
+    let found = check(
+        &role_observed(vec![inline("logs-inline", FLOW_POLICY)]),
+        &p,
+        &env,
+    );
     assert_eq!(
         arg(&found, "policy-attached", "policies"),
         "logs-inline (inline)"

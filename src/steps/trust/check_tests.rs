@@ -142,7 +142,10 @@ fn the_findings_name_what_decides_them() {
     let p = trust_params();
 
     let found = check(&trust_observed(Some(TRUST_POLICY)), &p, &env);
-    assert_eq!(fix_key(&found, "confused-deputy"), Some("trust.fix-condition"));
+    assert_eq!(
+        fix_key(&found, "confused-deputy"),
+        Some("trust.fix-condition")
+    );
     let fix = finding(&found, "confused-deputy")
         .remediation
         .as_ref()
@@ -163,7 +166,9 @@ fn the_findings_name_what_decides_them() {
     assert_eq!(fix_key(&found, "trusts-service"), Some("trust.fix"));
     assert_eq!(
         found[0].commands(),
-        ["aws iam update-assume-role-policy --role-name my-flowlog-role --policy-document file://awslab-vpc-flow-logs/trust-policy.json"]
+        [
+            "aws iam update-assume-role-policy --role-name my-flowlog-role --policy-document file://awslab-vpc-flow-logs/trust-policy.json"
+        ]
     );
 
     let found = check(
