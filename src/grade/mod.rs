@@ -323,6 +323,9 @@ async fn connect(
 }
 
 #[cfg(test)]
+mod snapshot_tests;
+
+#[cfg(test)]
 mod tests {
     use super::without_debug_tail;
 

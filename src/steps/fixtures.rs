@@ -93,11 +93,6 @@ pub fn ids(findings: &[Finding]) -> Vec<(&str, Status)> {
     findings.iter().map(|f| (f.id.as_str(), f.status)).collect()
 }
 
-/// The findings' message keys, in order.
-pub fn keys(findings: &[Finding]) -> Vec<&'static str> {
-    findings.iter().map(|f| f.message.key).collect()
-}
-
 /// The finding with check id `id`.
 pub fn finding<'a>(findings: &'a [Finding], id: &str) -> &'a Finding {
     findings
@@ -356,5 +351,46 @@ pub fn traffic_observed(found: Vec<(LogEvent, FlowRecord)>, complete: bool) -> t
             ..traffic::Search::default()
         },
         reach: None,
+    }
+}
+
+/// What every step of the first lesson observed, in the lesson's order.
+pub struct Observations {
+    pub policy: policy::Observed,
+    pub role: role::Observed,
+    pub trust: trust::Observed,
+    pub log_group: log_group::Observed,
+    pub flow_log: flow_log::Observed,
+    pub traffic: traffic::Observed,
+}
+
+impl Observations {
+    /// The lab done, the access record arrived.
+    pub fn solved() -> Observations {
+        Observations {
+            policy: policy_observed(Some(FLOW_POLICY)),
+            role: role_observed(vec![attached(POLICY, FLOW_POLICY)]),
+            trust: trust_observed(Some(TRUST_POLICY)),
+            log_group: log_group_observed(true),
+            flow_log: flow_log_observed(vec![lab_flow_log()]),
+            traffic: traffic_observed(vec![record_event("ACCEPT", NOW - 120)], true),
+        }
+    }
+
+    /// Each step's findings as `StepSpec::judge` gives them for `lab`: its kind's check, with
+    /// `--region` in every command.
+    pub fn judged(&self, lab: &Lab) -> Vec<Vec<Finding>> {
+        let env = env(lab);
+        [
+            policy::check(&self.policy, &policy_params(), &env),
+            role::check(&self.role, &role_params(), &env),
+            trust::check(&self.trust, &trust_params(), &env),
+            log_group::check(&self.log_group, &log_group_params(), &env),
+            flow_log::check(&self.flow_log, &flow_log_params(), &env),
+            traffic::check(&self.traffic, &traffic_params(&[Action::Accept]), &env),
+        ]
+        .into_iter()
+        .map(|findings| super::regional_fixes(findings, REGION))
+        .collect()
     }
 }
