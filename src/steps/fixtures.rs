@@ -88,9 +88,15 @@ pub fn env(lab: &Lab) -> Env<'_> {
     }
 }
 
-/// Each finding's id and status, in order: what a table row expects.
-pub fn ids(findings: &[Finding]) -> Vec<(&str, Status)> {
-    findings.iter().map(|f| (f.id.as_str(), f.status)).collect()
+/// A finding as a table row expects it: its id, status and message key.
+pub type Expected<'a> = (&'a str, Status, &'static str);
+
+/// Each finding as a table row expects it, in order.
+pub fn summary(findings: &[Finding]) -> Vec<Expected<'_>> {
+    findings
+        .iter()
+        .map(|f| (f.id.as_str(), f.status, f.message.key))
+        .collect()
 }
 
 /// The finding with check id `id`.
@@ -98,7 +104,7 @@ pub fn finding<'a>(findings: &'a [Finding], id: &str) -> &'a Finding {
     findings
         .iter()
         .find(|f| f.id == id)
-        .unwrap_or_else(|| panic!("no finding {id} in {:?}", ids(findings)))
+        .unwrap_or_else(|| panic!("no finding {id} in {:?}", summary(findings)))
 }
 
 /// A message argument of the finding `id`.

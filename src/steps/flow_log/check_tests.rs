@@ -44,7 +44,7 @@ fn each_observation_gives_exactly_these_findings() {
     };
     let mut no_vpc = flow_log_observed(Vec::new());
     no_vpc.vpcs.clear();
-    let rows: Vec<(&str, Observed, Vec<(&str, Status, &str)>)> = vec![
+    let rows: Vec<(&str, Observed, Vec<Expected>)> = vec![
         ("no VPC", no_vpc, vec![("vpc", Fail, "flow-log.no-vpc")]),
         (
             "no flow log",
@@ -179,11 +179,7 @@ fn each_observation_gives_exactly_these_findings() {
     let env = env(&lab);
     for (what, observed, expected) in rows {
         let found = check(&observed, &flow_log_params(), &env);
-        let got: Vec<(&str, Status, &str)> = found
-            .iter()
-            .map(|f| (f.id.as_str(), f.status, f.message.key))
-            .collect();
-        assert_eq!(got, expected, "{what}");
+        assert_eq!(summary(&found), expected, "{what}");
     }
 }
 

@@ -1,7 +1,7 @@
 //! The pure check of `log-group`, row by row: what was observed → the findings.
 
 use super::{Observed, check};
-use crate::finding::Status::{self, *};
+use crate::finding::Status::*;
 use crate::steps::fixtures::*;
 
 fn missing(elsewhere: &[&str], similar: &[&str]) -> Observed {
@@ -14,7 +14,7 @@ fn missing(elsewhere: &[&str], similar: &[&str]) -> Observed {
 
 #[test]
 fn each_observation_gives_exactly_these_findings() {
-    let rows: Vec<(&str, Observed, &[(&str, Status, &str)])> = vec![
+    let rows: Vec<(&str, Observed, &[Expected])> = vec![
         (
             "here",
             log_group_observed(true),
@@ -40,11 +40,7 @@ fn each_observation_gives_exactly_these_findings() {
     let env = env(&lab);
     for (what, observed, expected) in rows {
         let found = check(&observed, &log_group_params(), &env);
-        let got: Vec<(&str, Status, &str)> = found
-            .iter()
-            .map(|f| (f.id.as_str(), f.status, f.message.key))
-            .collect();
-        assert_eq!(got, expected, "{what}");
+        assert_eq!(summary(&found), expected, "{what}");
     }
 }
 

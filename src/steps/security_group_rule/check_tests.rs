@@ -2,7 +2,7 @@
 
 use super::{Expect, Observed, Params, check, decode};
 use crate::aws::{NaclEntry, RuleSource, SgRule};
-use crate::finding::Status::{self, *};
+use crate::finding::Status::*;
 use crate::steps::fixtures::*;
 
 const GROUP_ID: &str = "sg-0123456789abcdef0";
@@ -65,7 +65,7 @@ fn params(expect: Expect) -> Params {
 fn each_observation_gives_exactly_these_findings() {
     let mut removed = observed(vec![open_rule()]);
     removed.removed = decode(GROUP_ID, "tcp=80=80=0.0.0.0/0");
-    let rows: Vec<(&str, Observed, Expect, (&str, Status, &str))> = vec![
+    let rows: Vec<(&str, Observed, Expect, Expected)> = vec![
         (
             "no VPC",
             Observed::default(),
@@ -128,11 +128,7 @@ fn each_observation_gives_exactly_these_findings() {
     let env = env(&lab);
     for (what, observed, expect, expected) in rows {
         let found = check(&observed, &params(expect), &env);
-        let got: Vec<(&str, Status, &str)> = found
-            .iter()
-            .map(|f| (f.id.as_str(), f.status, f.message.key))
-            .collect();
-        assert_eq!(got, [expected], "{what}");
+        assert_eq!(summary(&found), [expected], "{what}");
     }
 }
 

@@ -2,12 +2,12 @@
 
 use super::{Observed, Search, check};
 use crate::aws::{RuleSource, SgRule, StandIn};
-use crate::finding::Status::{self, *};
+use crate::finding::Status::*;
 use crate::flow_record::Action::{self, Accept, Reject};
 use crate::steps::fixtures::*;
 use crate::steps::security_group_rule;
 
-const INSTANCE_OK: (&str, Status, &str) = ("instance", Pass, "traffic.instance-ok");
+const INSTANCE_OK: Expected = ("instance", Pass, "traffic.instance-ok");
 
 /// Nothing found in the stream yet.
 fn waiting() -> Observed {
@@ -45,12 +45,7 @@ fn reach(open: bool) -> security_group_rule::Observed {
     }
 }
 
-type Row<'a> = (
-    &'a str,
-    Observed,
-    &'a [Action],
-    Vec<(&'a str, Status, &'a str)>,
-);
+type Row<'a> = (&'a str, Observed, &'a [Action], Vec<Expected<'a>>);
 
 #[test]
 fn each_observation_gives_exactly_these_findings() {
@@ -229,11 +224,7 @@ fn each_observation_gives_exactly_these_findings() {
     let env = env(&lab);
     for (what, observed, expect, expected) in rows {
         let found = check(&observed, &traffic_params(expect), &env);
-        let got: Vec<(&str, Status, &str)> = found
-            .iter()
-            .map(|f| (f.id.as_str(), f.status, f.message.key))
-            .collect();
-        assert_eq!(got, expected, "{what}");
+        assert_eq!(summary(&found), expected, "{what}");
     }
 }
 

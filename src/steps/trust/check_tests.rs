@@ -1,7 +1,7 @@
 //! The pure check of `trust-policy`, row by row: what was observed → the findings.
 
 use super::{Observed, check};
-use crate::finding::Status::{self, *};
+use crate::finding::Status::*;
 use crate::steps::fixtures::*;
 
 /// A trust policy of one statement: `effect` for `principal` to `action`, under `condition`.
@@ -32,7 +32,7 @@ fn guarded(account: &str) -> String {
     document(&[statement("Allow", SERVICE, "sts:AssumeRole", &condition)])
 }
 
-type Row<'a> = (&'a str, Observed, &'a [(&'a str, Status, &'a str)]);
+type Row<'a> = (&'a str, Observed, &'a [Expected<'a>]);
 
 #[test]
 fn each_observation_gives_exactly_these_findings() {
@@ -127,11 +127,7 @@ fn each_observation_gives_exactly_these_findings() {
     let env = env(&lab);
     for (what, observed, expected) in rows {
         let found = check(&observed, &trust_params(), &env);
-        let got: Vec<(&str, Status, &str)> = found
-            .iter()
-            .map(|f| (f.id.as_str(), f.status, f.message.key))
-            .collect();
-        assert_eq!(got, expected, "{what}");
+        assert_eq!(summary(&found), expected, "{what}");
     }
 }
 
