@@ -271,8 +271,9 @@ fn t(key: &'static str, lang: Lang) -> String {
 
 /// The page with bidirectional controls and zero-width characters shown by their code point and
 /// other control characters dropped, as `report::escape_markup` does. maud escapes markup but
-/// not these; no part of the page has one on purpose (the style and script are checked by their
-/// hashes), so one pass over the whole page leaves no value from an account a way to bring one.
+/// not these; no part of the page has one on purpose (a unit test checks that the style and
+/// script, which their hashes pin, come out unchanged), so one pass over the whole page leaves no
+/// value from an account a way to bring one in.
 fn visible(page: &str) -> String {
     let mut out = String::with_capacity(page.len());
     let mut buf = [0; 4];
