@@ -463,7 +463,13 @@ mod tests {
 
     #[test]
     fn unit_ids_are_checked_and_anything_else_is_a_name() {
-        for good in ["ou-ab12-cdef3456", "r-ab12", "Class 2026", "OU-AB12-CDEF3456", "x"] {
+        for good in [
+            "ou-ab12-cdef3456",
+            "r-ab12",
+            "Class 2026",
+            "OU-AB12-CDEF3456",
+            "x",
+        ] {
             assert_eq!(parse_unit(good).as_deref(), Ok(good));
         }
         for bad in [

@@ -2,7 +2,9 @@
 //! that opens from a USB stick. It is drawn from grades.json alone, so the page and the file
 //! cannot disagree, and a saved grades.json can be drawn again.
 //!
-//! Everything from the accounts (names, tag values, messages) is escaped as text or attribute.
+//! The markup is written with maud: everything from the accounts (names, tag values, messages)
+//! is escaped as text or attribute unless it is said not to be, which only the page's own style
+//! and script are.
 //! The one inline script sorts the table from `data-sort` attributes and holds no student data;
 //! the Content-Security-Policy allows that script and the page's own style by their hashes and
 //! nothing else.
@@ -10,13 +12,12 @@
 use crate::finding::Status;
 use crate::i18n::{Lang, Text};
 use crate::lesson::Lesson;
-use crate::report::escape_markup as esc;
+use crate::report::escape_markup;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 use sha2::Digest;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
-const PAGE: &str = include_str!("html/page.html");
 const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/sort.js");
 
@@ -217,57 +218,85 @@ pub fn render(grades_json: &str, lesson: Option<&Lesson>, lang: Lang) -> Result<
 }
 
 fn page(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
-    let t = |key: &'static str| Text::new(key).render(lang);
     let heading = format!(
         "{} — {}",
         lesson.map_or(class.lesson.as_str(), |l| l.title.get(lang)),
-        t("grade.md-title")
+        t("grade.md-title", lang)
     );
     let steps = step_columns(class, lesson, lang);
-    let mut body = String::new();
-    let _ = writeln!(body, "<h1>{}</h1>", esc(&heading));
-    if let Some(banner) = incomplete_banner(class, lang) {
-        let _ = writeln!(
-            body,
-            "<p class=\"incomplete\" role=\"alert\">{}</p>",
-            esc(&banner)
-        );
-    }
-    let _ = write!(body, "<dl class=\"about\">");
-    for (field, label, value) in super::report::about(class, lang) {
-        let _ = write!(
-            body,
-            "<div><dt>{}</dt><dd data-field=\"{field}\">{}</dd></div>",
-            esc(&label),
-            esc(&value)
-        );
-    }
-    let _ = writeln!(body, "</dl>");
-    summary(&mut body, class, lang);
-    let _ = writeln!(body, "<div class=\"charts\">");
-    histogram(&mut body, class, lang);
-    completion(&mut body, class, &steps, lang);
-    let _ = writeln!(body, "</div>");
-    // Who is where before what went wrong: the table is what an instructor scans first.
-    students(&mut body, class, &steps, lang);
-    failing(&mut body, class, lang);
-    left_out(&mut body, class, lang);
-
-    let style_hash = sha256_base64(STYLE);
-    let script_hash = sha256_base64(SCRIPT);
     let policy = format!(
-        "default-src 'none'; style-src 'sha256-{style_hash}'; script-src 'sha256-{script_hash}'; \
-         base-uri 'none'; form-action 'none'"
+        "default-src 'none'; style-src 'sha256-{}'; script-src 'sha256-{}'; \
+         base-uri 'none'; form-action 'none'",
+        sha256_base64(STYLE),
+        sha256_base64(SCRIPT)
     );
-    crate::i18n::fill(PAGE, |name| match name {
-        "lang" => Some(lang.code().to_string()),
-        "policy" => Some(esc(&policy)),
-        "title" => Some(esc(&heading)),
-        "style" => Some(STYLE.to_string()),
-        "script" => Some(SCRIPT.to_string()),
-        "body" => Some(body.clone()),
-        _ => None,
-    })
+    let page = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta http-equiv="Content-Security-Policy" content=(policy);
+                meta name="referrer" content="no-referrer";
+                title { (heading) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                main {
+                    h1 { (heading) }
+                    @if let Some(banner) = incomplete_banner(class, lang) {
+                        p.incomplete role="alert" { (banner) }
+                    }
+                    dl.about {
+                        @for (field, label, value) in super::report::about(class, lang) {
+                            div { dt { (label) } dd data-field=(field) { (value) } }
+                        }
+                    }
+                    (summary(class, lang))
+                    div.charts {
+                        (histogram(class, lang))
+                        (completion(class, &steps, lang))
+                    }
+                    // Who is where before what went wrong: the table is what an instructor
+                    // scans first.
+                    (students(class, &steps, lang))
+                    (failing(class, lang))
+                    (left_out(class, lang))
+                }
+                script { (PreEscaped(SCRIPT)) }
+            }
+        }
+    };
+    visible(&page.into_string())
+}
+
+/// A catalogue sentence without arguments, in `lang`.
+fn t(key: &'static str, lang: Lang) -> String {
+    Text::new(key).render(lang)
+}
+
+/// The page with bidirectional controls and zero-width characters shown by their code point and
+/// other control characters dropped, as `report::escape_markup` does. maud escapes markup but
+/// not these; no part of the page has one on purpose (a unit test checks that the style and
+/// script, which their hashes pin, come out unchanged), so one pass over the whole page leaves no
+/// value from an account a way to bring one in.
+fn visible(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    let mut buf = [0; 4];
+    for c in page.chars() {
+        if c == '\t' || c == '\n' || c == '\r' {
+            out.push(c);
+        } else if c.is_control()
+            || crate::i18n::is_invisible(c)
+            || c == '\u{FFFE}'
+            || c == '\u{FFFF}'
+        {
+            out.push_str(&escape_markup(c.encode_utf8(&mut buf)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn sha256_base64(text: &str) -> String {
@@ -296,43 +325,38 @@ fn step_columns(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> Vec<StepC
         .collect()
 }
 
-fn summary(body: &mut String, class: &Class, lang: Lang) {
-    let t = |key: &'static str| Text::new(key).render(lang);
+fn summary(class: &Class, lang: Lang) -> Markup {
     let s = class.summary();
-    let _ = writeln!(
-        body,
-        "<section aria-labelledby=\"summary\"><h2 id=\"summary\">{}</h2><dl class=\"cards\">",
-        esc(&t("grade.html-summary"))
-    );
     let cards = [
         (
             "graded",
-            t("grade.html-graded"),
+            t("grade.html-graded", lang),
             format!("{} / {}", s.graded, s.total),
         ),
-        ("mean", t("grade.html-mean"), format!("{:.1}", s.mean)),
-        ("passed", t("grade.html-passed"), s.passed.to_string()),
-        ("late", t("grade.html-late"), s.late.to_string()),
+        ("mean", t("grade.html-mean", lang), format!("{:.1}", s.mean)),
+        ("passed", t("grade.html-passed", lang), s.passed.to_string()),
+        ("late", t("grade.html-late", lang), s.late.to_string()),
         (
             "unreadable",
-            t("grade.html-unreadable"),
+            t("grade.html-unreadable", lang),
             s.unreadable.to_string(),
         ),
         (
             "skipped",
-            t("grade.html-skipped"),
+            t("grade.html-skipped", lang),
             class.skipped.len().to_string(),
         ),
     ];
-    for (field, label, value) in cards {
-        let _ = writeln!(
-            body,
-            "<div><dt>{}</dt><dd data-field=\"{field}\">{}</dd></div>",
-            esc(&label),
-            esc(&value)
-        );
+    html! {
+        section aria-labelledby="summary" {
+            h2 id="summary" { (t("grade.html-summary", lang)) }
+            dl.cards {
+                @for (field, label, value) in cards {
+                    div { dt { (label) } dd data-field=(field) { (value) } }
+                }
+            }
+        }
     }
-    let _ = writeln!(body, "</dl></section>");
 }
 
 /// How many readable students scored in each tenth of the possible points.
@@ -346,88 +370,76 @@ fn bins(class: &Class) -> [usize; 10] {
     bins
 }
 
-fn histogram(body: &mut String, class: &Class, lang: Lang) {
-    let t = |key: &'static str| Text::new(key).render(lang);
+fn histogram(class: &Class, lang: Lang) -> Markup {
     let bins = bins(class);
     let possible = class.possible().max(1);
     let top = bins.iter().copied().max().unwrap_or(0).max(1);
     let (left, bar, gap, base, height) = (8.0, 26.0, 4.0, 150.0, 120.0);
-    let _ = writeln!(
-        body,
-        "<section aria-labelledby=\"histogram\"><h2 id=\"histogram\">{}</h2>",
-        esc(&t("grade.md-distribution"))
-    );
-    let _ = writeln!(
-        body,
-        "<svg class=\"histogram\" viewBox=\"0 0 316 190\" role=\"img\" aria-labelledby=\"histogram-title\">\
-         <title id=\"histogram-title\">{}</title>",
-        esc(&t("grade.html-histogram-title"))
-    );
-    for (i, n) in bins.iter().enumerate() {
-        let x = left + i as f64 * (bar + gap);
-        let h = height * *n as f64 / top as f64;
-        let low = possible * i as u32 / 10;
-        let high = if i == 9 {
-            possible
-        } else {
-            (possible * (i as u32 + 1) / 10).saturating_sub(1).max(low)
-        };
-        let _ = writeln!(
-            body,
-            "<rect class=\"bar\" x=\"{x}\" y=\"{y:.1}\" width=\"{bar}\" height=\"{h:.1}\" data-low=\"{low}\" data-high=\"{high}\" data-count=\"{n}\"><title>{low}–{high}: {n}</title></rect>\
-             <text class=\"count\" x=\"{cx}\" y=\"{ty:.1}\" text-anchor=\"middle\">{n}</text>\
-             <text class=\"label\" x=\"{cx}\" y=\"{ly}\" text-anchor=\"middle\">{low}</text>",
-            y = base - h,
-            cx = x + bar / 2.0,
-            ty = base - h - 4.0,
-            ly = base + 14.0,
-        );
+    let axis = Text::new("grade.html-histogram-axis")
+        .arg("possible", possible)
+        .render(lang);
+    html! {
+        section aria-labelledby="histogram" {
+            h2 id="histogram" { (t("grade.md-distribution", lang)) }
+            svg.histogram viewBox="0 0 316 190" role="img" aria-labelledby="histogram-title" {
+                title id="histogram-title" { (t("grade.html-histogram-title", lang)) }
+                @for (i, n) in bins.iter().enumerate() {
+                    @let x = left + i as f64 * (bar + gap);
+                    @let h = height * *n as f64 / top as f64;
+                    @let low = possible * i as u32 / 10;
+                    @let high = if i == 9 {
+                        possible
+                    } else {
+                        (possible * (i as u32 + 1) / 10).saturating_sub(1).max(low)
+                    };
+                    rect.bar x=(x) y=(format!("{:.1}", base - h)) width=(bar) height=(format!("{h:.1}"))
+                        data-low=(low) data-high=(high) data-count=(n) {
+                        title { (low) "–" (high) ": " (n) }
+                    }
+                    text.count x=(x + bar / 2.0) y=(format!("{:.1}", base - h - 4.0)) text-anchor="middle" { (n) }
+                    text.label x=(x + bar / 2.0) y=(base + 14.0) text-anchor="middle" { (low) }
+                }
+                line.axis x1=(left) y1=(base) x2="308" y2=(base) {}
+                text.label x="308" y="184" text-anchor="end" { (axis) }
+            }
+        }
     }
-    let _ = writeln!(
-        body,
-        "<line class=\"axis\" x1=\"{left}\" y1=\"{base}\" x2=\"308\" y2=\"{base}\"/>\
-         <text class=\"label\" x=\"308\" y=\"184\" text-anchor=\"end\">{}</text></svg>",
-        esc(&Text::new("grade.html-histogram-axis")
-            .arg("possible", possible)
-            .render(lang))
-    );
-    let _ = writeln!(body, "</section>");
 }
 
-fn completion(body: &mut String, class: &Class, steps: &[StepColumn], lang: Lang) {
+fn completion(class: &Class, steps: &[StepColumn], lang: Lang) -> Markup {
     let readable: Vec<&Student> = class.readable().collect();
-    let _ = writeln!(
-        body,
-        "<section aria-labelledby=\"completion\"><h2 id=\"completion\">{}</h2><ol class=\"steps\">",
-        esc(&Text::new("grade.md-steps").render(lang))
-    );
-    for (i, step) in steps.iter().enumerate() {
-        let done = readable
-            .iter()
-            .filter(|s| s.verify.steps.get(i).is_some_and(|v| v.status.is_done()))
-            .count();
-        let percent = if readable.is_empty() {
-            0.0
-        } else {
-            100.0 * done as f64 / readable.len() as f64
-        };
-        let _ = writeln!(
-            body,
-            "<li data-step=\"{}\"><span class=\"title\">{}</span><span class=\"num\">{}</span>\
-             <svg class=\"progress\" viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" aria-hidden=\"true\">\
-             <rect class=\"track\" width=\"100\" height=\"10\"/>\
-             <rect class=\"done\" width=\"{percent:.1}\" height=\"10\" data-done=\"{done}\" data-of=\"{}\"/></svg></li>",
-            esc(&step.id),
-            esc(&step.title),
-            esc(&Text::new("grade.html-done-of")
-                .arg("done", done)
-                .arg("total", readable.len())
-                .arg("percent", format!("{percent:.0}"))
-                .render(lang)),
-            readable.len()
-        );
+    html! {
+        section aria-labelledby="completion" {
+            h2 id="completion" { (t("grade.md-steps", lang)) }
+            ol.steps {
+                @for (i, step) in steps.iter().enumerate() {
+                    @let done = readable
+                        .iter()
+                        .filter(|s| s.verify.steps.get(i).is_some_and(|v| v.status.is_done()))
+                        .count();
+                    @let percent = if readable.is_empty() {
+                        0.0
+                    } else {
+                        100.0 * done as f64 / readable.len() as f64
+                    };
+                    li data-step=(step.id) {
+                        span.title { (step.title) }
+                        span.num {
+                            (Text::new("grade.html-done-of")
+                                .arg("done", done)
+                                .arg("total", readable.len())
+                                .arg("percent", format!("{percent:.0}"))
+                                .render(lang))
+                        }
+                        svg.progress viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" {
+                            rect.track width="100" height="10" {}
+                            rect.done width=(format!("{percent:.1}")) height="10" data-done=(done) data-of=(readable.len()) {}
+                        }
+                    }
+                }
+            }
+        }
     }
-    let _ = writeln!(body, "</ol></section>");
 }
 
 /// Students failing one check for one cause.
@@ -479,61 +491,44 @@ pub fn common_failures(class: &Class) -> Vec<Group<'_>> {
     list
 }
 
-fn failing(body: &mut String, class: &Class, lang: Lang) {
-    let t = |key: &'static str| Text::new(key).render(lang);
-    let _ = writeln!(
-        body,
-        "<section aria-labelledby=\"failing\"><h2 id=\"failing\">{}</h2>",
-        esc(&t("grade.md-failing"))
-    );
+fn failing(class: &Class, lang: Lang) -> Markup {
     let list = common_failures(class);
-    if list.is_empty() {
-        let _ = writeln!(body, "<p>{}</p>", esc(&t("grade.html-none")));
-    } else {
-        let _ = writeln!(body, "<ol class=\"failing\">");
-    }
-    for group in list.iter().take(10) {
-        let (id, who) = (&group.check, &group.who);
-        let _ = writeln!(
-            body,
-            "<li data-check=\"{}\" data-cause=\"{}\" data-count=\"{}\"><h3><code>{}</code> <span class=\"count\">{}</span></h3><p>{}</p>",
-            esc(id),
-            esc(&group.cause),
-            who.len(),
-            esc(id),
-            esc(&Text::new("grade.students")
-                .arg("count", who.len())
-                .render(lang)),
-            esc(&group.message)
-        );
-        if let Some(fix) = &group.fix {
-            let _ = writeln!(
-                body,
-                "<h4 class=\"hint\">{}</h4><pre>{}</pre>",
-                esc(&t("grade.html-fix")),
-                esc(fix)
-            );
+    html! {
+        section aria-labelledby="failing" {
+            h2 id="failing" { (t("grade.md-failing", lang)) }
+            @if list.is_empty() {
+                p { (t("grade.html-none", lang)) }
+            } @else {
+                ol.failing {
+                    @for group in list.iter().take(10) {
+                        li data-check=(group.check) data-cause=(group.cause) data-count=(group.who.len()) {
+                            h3 {
+                                code { (group.check) }
+                                " "
+                                span.count {
+                                    (Text::new("grade.students").arg("count", group.who.len()).render(lang))
+                                }
+                            }
+                            p { (group.message) }
+                            @if let Some(fix) = &group.fix {
+                                h4.hint { (t("grade.html-fix", lang)) }
+                                pre { (fix) }
+                            }
+                            p.who { (t("grade.html-who", lang)) ": " (group.who.join(", ")) }
+                        }
+                    }
+                }
+            }
         }
-        let names: Vec<String> = who.iter().map(|n| esc(n)).collect();
-        let _ = writeln!(
-            body,
-            "<p class=\"who\">{}: {}</p></li>",
-            esc(&t("grade.html-who")),
-            names.join(", ")
-        );
     }
-    if !list.is_empty() {
-        let _ = writeln!(body, "</ol>");
-    }
-    let _ = writeln!(body, "</section>");
 }
 
-fn badge(status: Status, lang: Lang) -> String {
-    format!(
-        "<span class=\"badge {}\">{}</span>",
-        status.as_str(),
-        esc(&crate::report::text::status_word(status, lang))
-    )
+fn badge(status: Status, lang: Lang) -> Markup {
+    html! {
+        span class={ "badge " (status.as_str()) } {
+            (crate::report::text::status_word(status, lang))
+        }
+    }
 }
 
 /// A status as a number that sorts from done to broken.
@@ -548,108 +543,99 @@ fn rank(status: Status) -> u8 {
     }
 }
 
-fn students(body: &mut String, class: &Class, steps: &[StepColumn], lang: Lang) {
-    let t = |key: &'static str| Text::new(key).render(lang);
-    let _ = writeln!(
-        body,
-        "<section aria-labelledby=\"students-title\"><h2 id=\"students-title\">{}</h2><p class=\"hint\">{}</p>",
-        esc(&t("grade.html-students")),
-        esc(&t("grade.html-sort-hint"))
-    );
-    let _ = writeln!(
-        body,
-        "<div class=\"scroll\"><table id=\"students\"><thead><tr>"
-    );
-    let mut columns: Vec<(String, String, &str)> = vec![
-        (t("grade.head-student"), String::new(), "text"),
-        (t("grade.head-account"), String::new(), "text"),
-        (t("grade.head-score"), String::new(), "num"),
+/// A column of the students' table: its label, its title (a step's), and how it sorts.
+struct Column {
+    label: String,
+    title: Option<String>,
+    kind: &'static str,
+}
+
+fn students(class: &Class, steps: &[StepColumn], lang: Lang) -> Markup {
+    let plain = |label: String, kind| Column {
+        label,
+        title: None,
+        kind,
+    };
+    let mut columns = vec![
+        plain(t("grade.head-student", lang), "text"),
+        plain(t("grade.head-account", lang), "text"),
+        plain(t("grade.head-score", lang), "num"),
     ];
     for (i, step) in steps.iter().enumerate() {
-        columns.push((
-            Text::new("grade.html-step").arg("n", i + 1).render(lang),
-            step.title.clone(),
-            "num",
-        ));
+        columns.push(Column {
+            label: Text::new("grade.html-step").arg("n", i + 1).render(lang),
+            title: Some(step.title.clone()),
+            kind: "num",
+        });
     }
-    columns.push((t("grade.head-late"), String::new(), "num"));
-    columns.push((t("grade.head-error"), String::new(), "text"));
-    for (i, (label, title, kind)) in columns.iter().enumerate() {
-        // Only step columns carry a title (the step's): they are centred like their cells.
-        let class_attr = match (*kind, title.is_empty()) {
-            ("num", true) => " class=\"num\"",
-            ("num", false) => " class=\"step\"",
-            _ => "",
-        };
-        let title_attr = if title.is_empty() {
-            String::new()
-        } else {
-            format!(" title=\"{}\"", esc(title))
-        };
-        let _ = write!(
-            body,
-            "<th scope=\"col\"{class_attr}{title_attr}><button type=\"button\" data-col=\"{i}\" data-type=\"{kind}\">{}</button></th>",
-            esc(label)
-        );
-    }
-    let _ = writeln!(body, "</tr></thead>");
-    let yes = t("grade.late-yes");
-    for s in &class.students {
-        let _ = write!(
-            body,
-            "<tbody><tr class=\"student\"><td class=\"name\" data-sort=\"{name}\">{name}</td>\
-             <td class=\"account\" data-sort=\"{account}\"><code>{account}</code></td>\
-             <td class=\"num\" data-sort=\"{sort}\" data-field=\"score\">{score} / {possible}</td>",
-            name = esc(&s.student),
-            account = esc(s.account.as_deref().unwrap_or("-")),
-            // Not graded is not zero: no points, sorted below every graded student.
-            sort = s.score.map_or(-1, i64::from),
-            score = s.score.map_or_else(|| "-".to_string(), |n| n.to_string()),
-            possible = s.verify.score.possible,
-        );
-        for (i, _) in steps.iter().enumerate() {
-            match s.verify.steps.get(i) {
-                Some(step) => {
-                    let _ = write!(
-                        body,
-                        "<td class=\"step\" data-sort=\"{}\" data-step=\"{}\" data-status=\"{}\" data-earned=\"{}\">{} <span class=\"pts\">{}/{}</span></td>",
-                        rank(step.status),
-                        esc(&step.id),
-                        step.status.as_str(),
-                        step.earned,
-                        badge(step.status, lang),
-                        step.earned,
-                        step.points
-                    );
-                }
-                None => {
-                    let _ = write!(body, "<td data-sort=\"9\">-</td>");
+    columns.push(plain(t("grade.head-late", lang), "num"));
+    columns.push(plain(t("grade.head-error", lang), "text"));
+    let yes = t("grade.late-yes", lang);
+    html! {
+        section aria-labelledby="students-title" {
+            h2 id="students-title" { (t("grade.html-students", lang)) }
+            p.hint { (t("grade.html-sort-hint", lang)) }
+            div.scroll {
+                table id="students" {
+                    thead {
+                        tr {
+                            @for (i, column) in columns.iter().enumerate() {
+                                // Only step columns carry a title (the step's): they are centred
+                                // like their cells.
+                                @let class_name = match (column.kind, &column.title) {
+                                    ("num", None) => Some("num"),
+                                    ("num", Some(_)) => Some("step"),
+                                    _ => None,
+                                };
+                                th scope="col" class=[class_name] title=[&column.title] {
+                                    button type="button" data-col=(i) data-type=(column.kind) { (column.label) }
+                                }
+                            }
+                        }
+                    }
+                    @for s in &class.students {
+                        tbody {
+                            (student_row(s, steps, &yes, lang))
+                            (findings(s, columns.len(), lang))
+                        }
+                    }
                 }
             }
         }
-        let late = if s.late {
-            let steps = super::report::late_text(s);
-            format!(
-                "<span class=\"late\" title=\"{}\">{}</span>",
-                esc(&steps),
-                esc(&yes)
-            )
-        } else {
-            String::new()
-        };
-        // The whole error is in the cell's title and under the row; the cell keeps the row short.
-        let error = s.error.as_deref().unwrap_or("");
-        let _ = writeln!(
-            body,
-            "<td class=\"num\" data-sort=\"{}\" data-field=\"late\">{late}</td><td class=\"error-text\" data-sort=\"{full}\" title=\"{full}\">{short}</td></tr>",
-            u8::from(s.late),
-            full = esc(error),
-            short = esc(&shortened(error, 60)),
-        );
-        findings(body, s, columns.len(), lang);
-        let _ = writeln!(body, "</tbody>");
     }
-    let _ = writeln!(body, "</table></div></section>");
+}
+
+fn student_row(s: &Student, steps: &[StepColumn], yes: &str, lang: Lang) -> Markup {
+    let account = s.account.as_deref().unwrap_or("-");
+    // The whole error is in the cell's title and under the row; the cell keeps the row short.
+    let error = s.error.as_deref().unwrap_or("");
+    html! {
+        tr.student {
+            td.name data-sort=(s.student) { (s.student) }
+            td.account data-sort=(account) { code { (account) } }
+            // Not graded is not zero: no points, sorted below every graded student.
+            td.num data-sort=(s.score.map_or(-1, i64::from)) data-field="score" {
+                (s.score.map_or_else(|| "-".to_string(), |n| n.to_string())) " / " (s.verify.score.possible)
+            }
+            @for (i, _) in steps.iter().enumerate() {
+                @match s.verify.steps.get(i) {
+                    Some(step) => {
+                        td.step data-sort=(rank(step.status)) data-step=(step.id)
+                            data-status=(step.status.as_str()) data-earned=(step.earned) {
+                            (badge(step.status, lang)) " " span.pts { (step.earned) "/" (step.points) }
+                        }
+                    }
+                    None => { td data-sort="9" { "-" } }
+                }
+            }
+            td.num data-sort=(u8::from(s.late)) data-field="late" {
+                @if s.late {
+                    span.late title=(super::report::late_text(s)) { (yes) }
+                }
+            }
+            td.error-text data-sort=(error) title=(error) { (shortened(error, 60)) }
+        }
+    }
 }
 
 /// `text` cut to `chars` characters, with an ellipsis when cut.
@@ -662,7 +648,7 @@ fn shortened(text: &str, chars: usize) -> String {
 
 /// A student's checks that are not plainly passed, folded under their row; an error repeated by
 /// every step (an account that could not be read) once.
-fn findings(body: &mut String, s: &Student, span: usize, lang: Lang) {
+fn findings(s: &Student, span: usize, lang: Lang) -> Markup {
     let mut shown: Vec<&Check> = Vec::new();
     for c in s.verify.steps.iter().flat_map(|v| &v.checks) {
         if c.status != Status::Pass && !shown.iter().any(|d| d.id == c.id && d.message == c.message)
@@ -670,100 +656,74 @@ fn findings(body: &mut String, s: &Student, span: usize, lang: Lang) {
             shown.push(c);
         }
     }
-    let _ = write!(
-        body,
-        "<tr class=\"findings\"><td colspan=\"{span}\"><details><summary>{}</summary><ul>",
-        esc(&Text::new("grade.html-findings")
-            .arg("count", shown.len())
-            .render(lang))
-    );
-    for c in shown {
-        let _ = write!(
-            body,
-            "<li>{} <code>{}</code> {}",
-            badge(c.status, lang),
-            esc(&c.id),
-            esc(&c.message)
-        );
-        if let Some(fix) = &c.remediation {
-            let _ = write!(body, "<pre>{}</pre>", esc(fix));
+    html! {
+        tr.findings {
+            td colspan=(span) {
+                details {
+                    summary {
+                        (Text::new("grade.html-findings").arg("count", shown.len()).render(lang))
+                    }
+                    ul {
+                        @for c in shown {
+                            li {
+                                (badge(c.status, lang)) " " code { (c.id) } " " (c.message)
+                                @if let Some(fix) = &c.remediation {
+                                    pre { (fix) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        let _ = write!(body, "</li>");
     }
-    let _ = writeln!(body, "</ul></details></td></tr>");
 }
 
 /// Accounts that could not be read, roster lines that were not used, accounts not graded, and
 /// late work.
-fn left_out(body: &mut String, class: &Class, lang: Lang) {
-    let t = |key: &'static str| Text::new(key).render(lang);
-    let unreadable: Vec<String> = class
+fn left_out(class: &Class, lang: Lang) -> Markup {
+    let named = |name: &str, text: &str| html! { li { strong { (name) } ": " (text) } };
+    let unreadable: Vec<Markup> = class
         .students
         .iter()
-        .filter_map(|s| {
-            s.error
-                .as_ref()
-                .map(|e| format!("<li><strong>{}</strong>: {}</li>", esc(&s.student), esc(e)))
-        })
+        .filter_map(|s| s.error.as_ref().map(|e| named(&s.student, e)))
         .chain(class.roster_errors.iter().map(|r| {
-            format!(
-                "<li>{}: {}</li>",
-                esc(&Text::new("grade.line").arg("line", r.line).render(lang)),
-                esc(&r.message)
-            )
+            html! {
+                li { (Text::new("grade.line").arg("line", r.line).render(lang)) ": " (r.message) }
+            }
         }))
         .collect();
-    let skipped: Vec<String> = class
+    let skipped: Vec<Markup> = class
         .skipped
         .iter()
-        .map(|s| {
-            format!(
-                "<li><strong>{}</strong> (<code>{}</code>): {}</li>",
-                esc(&s.name),
-                esc(&s.account),
-                esc(&s.reason)
-            )
-        })
+        .map(|s| html! { li { strong { (s.name) } " (" code { (s.account) } "): " (s.reason) } })
         .collect();
-    let late: Vec<String> = class
+    let late: Vec<Markup> = class
         .students
         .iter()
         .filter(|s| s.late)
-        .map(|s| {
-            format!(
-                "<li><strong>{}</strong>: {}</li>",
-                esc(&s.student),
-                esc(&super::report::late_text(s))
-            )
-        })
+        .map(|s| named(&s.student, &super::report::late_text(s)))
         .collect();
-    let undatable: Vec<String> = class
+    let undatable: Vec<Markup> = class
         .students
         .iter()
         .filter(|s| !s.undatable.is_empty())
-        .map(|s| {
-            format!(
-                "<li><strong>{}</strong>: {}</li>",
-                esc(&s.student),
-                esc(&super::report::undatable_text(s))
-            )
-        })
+        .map(|s| named(&s.student, &super::report::undatable_text(s)))
         .collect();
-    for (id, key, items) in [
-        ("unreadable", "grade.md-unreadable", unreadable),
-        ("skipped", "grade.html-skipped-title", skipped),
-        ("late", "grade.md-late", late),
-        ("undatable", "grade.md-undatable", undatable),
-    ] {
-        if items.is_empty() {
-            continue;
+    html! {
+        @for (id, key, items) in [
+            ("unreadable", "grade.md-unreadable", unreadable),
+            ("skipped", "grade.html-skipped-title", skipped),
+            ("late", "grade.md-late", late),
+            ("undatable", "grade.md-undatable", undatable),
+        ] {
+            @if !items.is_empty() {
+                section aria-labelledby=(id) {
+                    h2 id=(id) { (t(key, lang)) }
+                    ul.plain { @for item in items { (item) } }
+                }
+            }
         }
-        let _ = writeln!(
-            body,
-            "<section aria-labelledby=\"{id}\"><h2 id=\"{id}\">{}</h2><ul class=\"plain\">{}</ul></section>",
-            esc(&t(key)),
-            items.join("")
-        );
     }
 }
 
@@ -780,24 +740,98 @@ pub fn incomplete_banner(class: &Class, lang: Lang) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// A class of one student named `name`, with `error` as the reason it was not graded.
+    fn one_student(name: &str, error: &str) -> String {
+        serde_json::json!({
+            "lesson": "x",
+            "complete": false,
+            "incomplete": error,
+            "students": [{
+                "student": name, "account": "123456789012", "score": null, "late": false,
+                "error": error,
+                "verify": {"status": "error", "score": {"earned": 0, "possible": 100}, "steps": [
+                    {"id": "policy", "status": "error", "points": 100, "earned": 0, "checks": [
+                        {"id": "policy.read", "status": "error", "message": error, "remediation": error}
+                    ]}
+                ]}
+            }],
+            "skipped": [{"account": "111122223333", "name": name, "reason": error}],
+            "roster_errors": [{"line": 2, "message": error}]
+        })
+        .to_string()
+    }
+
     #[test]
-    fn escaping_covers_text_and_attributes() {
+    fn a_hostile_value_is_text_wherever_it_goes() {
+        let name = "<script>alert('x')</script> & \"q\" \u{202e}evil\u{200b}\u{1b}[31m";
+        let error = "<img src=x onerror=alert(1)> \u{2066}";
+        let html = render(&one_student(name, error), None, Lang::En).expect("renders");
+        let parsed = scraper::Html::parse_document(&html);
+        let select = |css: &str| scraper::Selector::parse(css).expect("selector");
+        // The page's own script and nothing else: the names are text, not elements.
+        assert_eq!(parsed.select(&select("script")).count(), 1);
+        assert_eq!(parsed.select(&select("img")).count(), 0);
+        assert!(!html.contains("<script>alert"), "{html}");
+        let shown = "<script>alert('x')</script> & \"q\" <U+202E>evil<U+200B>[31m";
+        let cell = parsed
+            .select(&select("td.name"))
+            .next()
+            .expect("the student's row");
+        assert_eq!(cell.text().collect::<String>(), shown);
+        assert_eq!(cell.value().attr("data-sort"), Some(shown));
+        let error_cell = parsed
+            .select(&select("td.error-text"))
+            .next()
+            .expect("the error cell");
         assert_eq!(
-            esc("<script>alert('x')</script> & \"q\""),
-            "&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;q&quot;"
+            error_cell.value().attr("title"),
+            Some("<img src=x onerror=alert(1)> <U+2066>")
         );
-        assert_eq!(esc("a\u{1b}b\u{85}c"), "abc");
+        // No raw bidirectional, zero-width or control character anywhere on the page.
+        assert!(
+            !html
+                .chars()
+                .any(|c| crate::i18n::is_invisible(c) || (c.is_control() && c != '\n')),
+            "{html}"
+        );
+        for found in ["skipped", "unreadable"] {
+            let section = parsed
+                .select(&select(&format!("section[aria-labelledby={found}]")))
+                .next()
+                .unwrap_or_else(|| panic!("the {found} section"));
+            assert!(section.text().collect::<String>().contains(shown) || found == "unreadable");
+            assert!(section.text().collect::<String>().contains("<img src=x"));
+        }
     }
 
     #[test]
     fn the_page_allows_exactly_its_own_script_and_style() {
         let json = r#"{"lesson":"x","students":[],"roster_errors":[]}"#;
         let html = render(json, None, Lang::En).expect("renders");
-        // The policy is an attribute: its quotes are escaped, as every interpolated value.
-        assert!(html.contains(&format!("&apos;sha256-{}&apos;", sha256_base64(SCRIPT))));
+        let parsed = scraper::Html::parse_document(&html);
+        let policy =
+            scraper::Selector::parse("meta[http-equiv=Content-Security-Policy]").expect("selector");
+        let policy = parsed
+            .select(&policy)
+            .next()
+            .and_then(|m| m.value().attr("content"))
+            .expect("a Content-Security-Policy");
+        assert_eq!(
+            policy,
+            format!(
+                "default-src 'none'; style-src 'sha256-{}'; script-src 'sha256-{}'; base-uri 'none'; form-action 'none'",
+                sha256_base64(STYLE),
+                sha256_base64(SCRIPT)
+            )
+        );
+        // The hashes are over exactly what the page holds.
         assert!(html.contains(&format!("<script>{SCRIPT}</script>")));
         assert!(html.contains(&format!("<style>{STYLE}</style>")));
         assert!(!html.contains("http://") && !html.contains("https://"));
+        assert!(
+            !html.contains(" src=") && !html.contains(" href="),
+            "no external resource"
+        );
         // The known digest of an empty input, so the encoding is the one browsers compare.
         assert_eq!(
             sha256_base64(""),

@@ -333,6 +333,9 @@ pub(crate) async fn connect(
 }
 
 #[cfg(test)]
+mod snapshot_tests;
+
+#[cfg(test)]
 mod tests {
     use super::without_debug_tail;
 

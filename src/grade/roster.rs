@@ -330,14 +330,33 @@ too,many
     }
 
     #[test]
-    fn hostile_input_does_not_panic() {
+    fn hostile_input_is_a_clear_error_not_a_panic() {
         let garbage =
             String::from_utf8_lossy(&[0xff, 0xfe, b'"', b',', b'\n', 0, 1, 2]).into_owned();
-        let _ = parse("r.csv", &garbage, Lang::En);
-        let _ = parse(
+        let whole = parse("r.csv", &garbage, Lang::En)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            whole,
+            Err(format!(
+                "r.csv: the header line needs a 'student' column (columns: {})",
+                COLUMNS.join(", ")
+            ))
+        );
+        // A quote never closed swallows the rest of the file into one field: one bad row.
+        let (rows, errors) = parse(
             "r.csv",
             &format!("student,profile\n\"{}\n", "x".repeat(100_000)),
             Lang::En,
+        )
+        .expect("the header is fine");
+        assert!(rows.is_empty(), "{rows:?}");
+        assert_eq!(
+            errors,
+            [RowError {
+                line: 2,
+                message: "has 1 fields, the header has 2".to_string()
+            }]
         );
     }
 

@@ -691,3 +691,6 @@ mod tests {
         assert!(!create_cli(&default_interval).contains("--max-aggregation-interval"));
     }
 }
+
+#[cfg(test)]
+mod check_tests;

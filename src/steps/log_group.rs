@@ -201,3 +201,6 @@ pub async fn plan_removal(
 pub async fn remove(aws: &Aws, name: &str) -> Result<(), AwsError> {
     aws.delete_log_group(name).await
 }
+
+#[cfg(test)]
+mod check_tests;

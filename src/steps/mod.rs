@@ -6,6 +6,8 @@
 //! `check` over it and makes only the writes that the failing findings call for, so the same
 //! rules decide what is wrong for `verify` and what to change for the wizard and re-runs.
 
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod flow_log;
 pub mod log_group;
 pub mod policy;

@@ -537,3 +537,6 @@ pub async fn remove(aws: &Aws, arn: &str, versions: &[String]) -> Result<(), Aws
     }
     aws.delete_policy(arn).await
 }
+
+#[cfg(test)]
+mod check_tests;

@@ -590,3 +590,6 @@ pub async fn remove(aws: &Aws, name: &str, detach: &[String]) -> Result<(), AwsE
     }
     aws.delete_role(name).await
 }
+
+#[cfg(test)]
+mod check_tests;

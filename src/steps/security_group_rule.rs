@@ -704,3 +704,6 @@ mod tests {
         assert!(decode("sg-1", "garbage tcp=x=80=0.0.0.0/0 tcp=80=80=").is_empty());
     }
 }
+
+#[cfg(test)]
+mod check_tests;

@@ -893,3 +893,6 @@ mod tests {
         assert!(raw("expect = [\"DROP\"]").is_err());
     }
 }
+
+#[cfg(test)]
+mod check_tests;

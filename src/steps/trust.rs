@@ -344,3 +344,6 @@ pub(crate) fn trusted_principals(document: &PolicyDocument) -> Vec<String> {
     out.dedup();
     out
 }
+
+#[cfg(test)]
+mod check_tests;

@@ -224,7 +224,6 @@ fn a_lessons_directory_that_is_not_one_is_a_clear_error() {
             .args([&path])
             .args(["verify"])
             .run_within(BOUND);
-        assert_ne!(run.code(), 0, "{what}");
         assert_eq!(run.code(), 2, "{what}: {}", run.stderr());
         assert!(
             !run.stderr().contains("panicked"),
@@ -444,121 +443,112 @@ async fn unusual_but_valid_permission_policies_are_judged() {
         r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
         many.join(",")
     );
-    let cases: Vec<(&str, String, &[&str])> = vec![
+    // (what, document, the policy step's status, verify's exit code: the rest of the lab is solved)
+    let cases: Vec<(&str, String, &str, i32)> = vec![
         (
             "Action *",
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#.into(),
-            &["pass", "warn"],
+            "pass", 0,
         ),
         (
             "Resource list",
             format!(r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": {ACTIONS}, "Resource": ["*"]}}]}}"#),
-            &["pass", "warn"],
+            "pass", 0,
         ),
         (
             "Statement object",
             format!(r#"{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow", "Action": {ACTIONS}, "Resource": "*"}}}}"#),
-            &["pass", "warn"],
+            "pass", 0,
         ),
-        ("conditions", conditions, &["pass", "warn", "fail"]),
-        ("100 statements", hundred, &["pass", "warn"]),
+        ("conditions", conditions, "fail", 1),
+        ("100 statements", hundred, "pass", 0),
         (
             "NotAction",
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}"#.into(),
-            &["pass", "warn"],
+            "pass", 0,
         ),
         (
             "Deny everything",
             format!(r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": {ACTIONS}, "Resource": "*"}}, {{"Effect": "Deny", "Action": "*", "Resource": "*"}}]}}"#),
-            &["fail"],
+            "fail", 1,
         ),
         (
             "case and wildcards",
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["LOGS:create*", "logs:Put?ogEvents", "logs:describe*"], "Resource": "arn:aws:logs:*:*:*"}]}"#.into(),
-            &["pass", "warn"],
+            "pass", 0,
         ),
     ];
-    for (what, document, expected) in cases {
+    let mut wrong = Vec::new();
+    for (what, document, expected, code) in cases {
         let (_lab, v, run) = solved_with_policy(&document).await;
-        let status = v.step_status("policy");
-        assert!(
-            expected.contains(&status),
-            "{what}: policy step is {status}, expected one of {expected:?}: {v:#}"
-        );
-        assert!(
-            [0, 1].contains(&run.code()),
-            "{what}: exit {}: {}",
-            run.code(),
-            run.stderr()
-        );
-        assert_eq!(
-            run.code() == 0,
-            v.status() == "pass",
-            "{what}: exit code and verdict agree"
-        );
+        let status = v.step_status("policy").to_string();
+        if status != expected || run.code() != code {
+            wrong.push(format!(
+                "{what}: policy step {status} (expected {expected}), exit {} (expected {code}): {v:#}",
+                run.code()
+            ));
+        }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unusual_but_valid_trust_policies_are_judged() {
-    let cases: Vec<(&str, String, &[&str])> = vec![
+    // (what, trust policy, the trust step's status, verify's exit code: the rest of the lab is solved)
+    let cases: Vec<(&str, String, &str, i32)> = vec![
         (
             "Statement object, Action list",
             r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"Service": ["vpc-flow-logs.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}}"#.into(),
-            &["pass", "warn"],
+            "pass", 0,
         ),
         (
             "confused-deputy conditions",
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
                 "Condition": {"StringEquals": {"aws:SourceAccount": "ACCOUNT"}, "ArnLike": {"aws:SourceArn": "arn:aws:ec2:ap-northeast-2:ACCOUNT:vpc-flow-log/*"}}}]}"#.into(),
-            &["pass", "warn"],
+            "pass", 0,
         ),
         (
             "NotPrincipal deny",
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"},
                 {"Effect": "Deny", "NotPrincipal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}]}"#.into(),
-            &["pass", "warn"],
+            "pass", 0,
         ),
         (
             "Action *",
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "*"}]}"#.into(),
-            &["pass", "warn"],
+            "pass", 0,
         ),
-        (
-            "Principal *",
-            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}"#.into(),
-            &["pass", "warn", "fail"],
-        ),
+        // Not here: `"Principal": "*"`. It is judged pass today (the service is let in, with the
+        // confused-deputy tip), though it lets every AWS account assume the role; whether the
+        // step should fail or warn on it is a decision for the trust check, not for this table.
         (
             "AWS principal only",
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}"#.into(),
-            &["fail"],
+            "fail", 1,
         ),
         (
             "IpAddress condition",
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}"#.into(),
-            &["pass", "warn", "fail"],
+            "fail", 1,
         ),
         (
             "Deny the service",
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}, {"Effect": "Deny", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:*"}]}"#.into(),
-            &["fail"],
+            "fail", 1,
         ),
     ];
-    for (what, document, expected) in cases {
+    let mut wrong = Vec::new();
+    for (what, document, expected, code) in cases {
         let (v, run) = solved_with_trust(&document).await;
-        let status = v.step_status("trust");
-        assert!(
-            expected.contains(&status),
-            "{what}: trust step is {status}, expected one of {expected:?}: {v:#}"
-        );
-        assert!(
-            [0, 1].contains(&run.code()),
-            "{what}: exit {}: {}",
-            run.code(),
-            run.stderr()
-        );
+        let status = v.step_status("trust").to_string();
+        if status != expected || run.code() != code {
+            wrong.push(format!(
+                "{what}: trust step {status} (expected {expected}), exit {} (expected {code}): {v:#}",
+                run.code()
+            ));
+        }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 /// The IAM answer to GetPolicyVersion for `document` (URL-encoded, as IAM sends it).

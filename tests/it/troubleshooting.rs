@@ -350,7 +350,12 @@ async fn reopening_a_port_awslab_did_not_close_is_asked_not_done_silently() {
         &["--no-color", "run", LESSON, "--auto", "--lang", "en"],
     );
     let out = run.stdout();
-    assert_ne!(run.code(), 0, "{out}\n{}", run.stderr());
+    assert_eq!(
+        run.code(),
+        1,
+        "the step it left fails: {out}\n{}",
+        run.stderr()
+    );
     assert!(
         out.contains("awslab did not close it") && out.contains("add --yes to allow it"),
         "{out}"
