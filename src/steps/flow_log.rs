@@ -333,12 +333,15 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             "Rate limited" => "flow-log.delivery-rate",
             _ => "flow-log.delivery-unknown",
         };
-        let finding = Finding::fail(
-            "delivery",
-            Text::new(key).arg("error", error).arg("role", &p.role),
-        );
-        // Throttling passes by itself: nothing to recreate. Otherwise the cause is in the
+        // Throttling passes by itself: nothing to recreate, so it has an id of its own, which
+        // neither the recreate fix nor "do it for me" acts on. Otherwise the cause is in the
         // role, its trust or its policy, and recreating helps only once those are right.
+        let id = if error == "Rate limited" {
+            "delivery-rate"
+        } else {
+            "delivery"
+        };
+        let finding = Finding::fail(id, Text::new(key).arg("error", error).arg("role", &p.role));
         out.push(on(match error {
             "Rate limited" => finding,
             _ => finding.fix(

@@ -130,6 +130,15 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     };
     let with_context = evaluate(&context);
     let finding = match with_context.decision {
+        // A policy that lets the service in may let everyone in: a principal of any account,
+        // asking with nothing known of the request, is admitted for sure.
+        Decision::Allow if open_to_anyone(&document) => Finding::fail(
+            "trusts-service",
+            Text::new("trust.open-to-anyone")
+                .arg("role", &p.role)
+                .arg("service", &p.service),
+        )
+        .fix(fix.clone()),
         Decision::Allow => {
             let mut out = vec![
                 Finding::pass(
@@ -309,6 +318,23 @@ fn update_cli(p: &Params, lab: &Lab) -> String {
         sh(&p.role),
         lab.file_arg(&p.document)
     )
+}
+
+/// Whether the trust policy admits a principal of an account that is not the student's, with
+/// nothing known of the request (`Principal: "*"` or `{"AWS": "*"}` without a condition).
+fn open_to_anyone(document: &iam::PolicyDocument) -> bool {
+    let outsider = Principal::Aws("arn:aws:iam::000000000000:user/anyone".to_string());
+    iam::evaluate(
+        &[document],
+        &Request {
+            action: ASSUME,
+            resource: None,
+            principal: Some(&outsider),
+            context: &RequestContext::new(),
+        },
+    )
+    .decision
+        == Decision::Allow
 }
 
 /// Whether every statement that lets the service in is limited by a source condition.

@@ -518,9 +518,12 @@ async fn unusual_but_valid_trust_policies_are_judged() {
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "*"}]}"#.into(),
             "pass", 0,
         ),
-        // Not here: `"Principal": "*"`. It is judged pass today (the service is let in, with the
-        // confused-deputy tip), though it lets every AWS account assume the role; whether the
-        // step should fail or warn on it is a decision for the trust check, not for this table.
+        (
+            // The service is let in, and so is every AWS account: a role anyone can assume.
+            "Principal *",
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}"#.into(),
+            "fail", 1,
+        ),
         (
             "AWS principal only",
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}"#.into(),

@@ -75,6 +75,34 @@ fn each_observation_gives_exactly_these_findings() {
             &[("trusts-service", Fail, "trust.condition-mismatch")],
         ),
         (
+            "everyone trusted, the service among them",
+            trust_observed(Some(&document(&[statement(
+                "Allow",
+                r#""*""#,
+                "sts:AssumeRole",
+                "",
+            )]))),
+            &[("trusts-service", Fail, "trust.open-to-anyone")],
+        ),
+        (
+            "every AWS account trusted beside the service",
+            trust_observed(Some(&document(&[
+                allow.clone(),
+                statement("Allow", r#"{"AWS": "*"}"#, "sts:AssumeRole", ""),
+            ]))),
+            &[("trusts-service", Fail, "trust.open-to-anyone")],
+        ),
+        (
+            "everyone, but only from the student's account: not open to anyone",
+            trust_observed(Some(&document(&[statement(
+                "Allow",
+                r#""*""#,
+                "sts:AssumeRole",
+                &format!(r#"{{"StringEquals": {{"aws:SourceAccount": "{ACCOUNT}"}}}}"#),
+            )]))),
+            &[("trusts-service", Pass, "trust.ok")],
+        ),
+        (
             "EC2 trusted instead",
             trust_observed(Some(&document(&[statement(
                 "Allow",
