@@ -1,10 +1,7 @@
 //! The flow record parser on any input: the first line is a LogFormat, the rest a record.
 #![no_main]
 
-#[allow(dead_code)]
-#[path = "../../src/flow_record.rs"]
-mod flow_record;
-
+use awslab_flow_record as flow_record;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,10 +1,7 @@
 //! The IAM policy parser and evaluator on any document, with the requests the lab makes.
 #![no_main]
 
-#[allow(dead_code, unused_imports)]
-#[path = "../../src/iam/mod.rs"]
-mod iam;
-
+use awslab_iam as iam;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,6 +6,9 @@ use super::error::classify;
 use super::{Aws, AwsError};
 use aws_sdk_ec2::types::{Filter, Tag};
 
+// What decides whether a request reaches a port is the domain's data: `net::reach` judges it.
+pub use crate::net::{NaclEntry, RuleSource, SgRule};
+
 #[derive(Debug, Clone)]
 pub struct Vpc {
     pub id: String,
@@ -61,43 +64,6 @@ pub struct Instance {
     pub security_groups: Vec<String>,
     /// Its subnet: whose network ACL its traffic passes.
     pub subnet_id: Option<String>,
-}
-
-/// One rule of a security group, as DescribeSecurityGroupRules reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SgRule {
-    pub id: String,
-    pub group_id: String,
-    pub egress: bool,
-    /// `tcp`, `udp`, `icmp`, a protocol number, or `-1` for all.
-    pub protocol: String,
-    /// The port range; `None` (or -1) for every port.
-    pub from_port: Option<i32>,
-    pub to_port: Option<i32>,
-    pub source: RuleSource,
-    pub description: Option<String>,
-}
-
-/// Where a security group rule lets traffic come from (or go to).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RuleSource {
-    Cidr(String),
-    PrefixList(String),
-    Group(String),
-}
-
-/// One entry of a network ACL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NaclEntry {
-    pub acl_id: String,
-    pub rule_number: i32,
-    pub egress: bool,
-    /// A protocol number, or `-1` for all.
-    pub protocol: String,
-    pub allow: bool,
-    pub cidr: Option<String>,
-    /// `None` for every port.
-    pub ports: Option<(i32, i32)>,
 }
 
 impl Instance {

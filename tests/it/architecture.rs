@@ -169,3 +169,78 @@ fn no_comment_points_outside_the_repository() {
             .exists()
     );
 }
+
+/// The crates under `crates/` (the domain): each one's package and its dependency names, from
+/// every dependency table of its Cargo.toml (`[dependencies]`, `[dev-dependencies]`,
+/// `[build-dependencies]`, and their `[target.*]` forms).
+fn domain_crates() -> Vec<(PathBuf, Vec<String>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates");
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut crates = Vec::new();
+    for entry in entries.flatten() {
+        let manifest = entry.path().join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest)
+            .unwrap_or_else(|e| panic!("{}: {e}", manifest.display()));
+        let doc: toml::Table =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", manifest.display()));
+        let mut tables: Vec<&toml::Table> = vec![&doc];
+        if let Some(targets) = doc.get("target").and_then(|t| t.as_table()) {
+            tables.extend(targets.values().filter_map(|t| t.as_table()));
+        }
+        let mut deps = Vec::new();
+        for table in tables {
+            for kind in ["dependencies", "dev-dependencies", "build-dependencies"] {
+                if let Some(names) = table.get(kind).and_then(|d| d.as_table()) {
+                    deps.extend(names.keys().cloned());
+                }
+            }
+        }
+        crates.push((entry.path(), deps));
+    }
+    crates.sort();
+    crates
+}
+
+#[test]
+fn the_domain_crates_need_no_aws_sdk_no_runtime_and_no_io() {
+    let crates = domain_crates();
+    let names: Vec<String> = crates
+        .iter()
+        .filter_map(|(dir, _)| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    for expected in ["awslab-iam", "awslab-flow-record", "awslab-net"] {
+        assert!(names.iter().any(|n| n == expected), "crates/: {names:?}");
+    }
+    for (dir, deps) in &crates {
+        // The main crate would bring the SDKs back in; the other domain crates may be used.
+        let heavy: Vec<&String> = deps
+            .iter()
+            .filter(|d| {
+                d.starts_with("aws-")
+                    || d.starts_with("aws_")
+                    || d.starts_with("tokio")
+                    || ["awslab", "reqwest", "hyper", "futures"].contains(&d.as_str())
+            })
+            .collect();
+        assert!(heavy.is_empty(), "{}: depends on {heavy:?}", dir.display());
+        let mut files = Vec::new();
+        sources(&dir.join("src"), &mut files);
+        assert!(!files.is_empty(), "{}: no sources", dir.display());
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            for io in [
+                "std::fs",
+                "std::env",
+                "std::process",
+                "std::io::std",
+                "TcpStream",
+                "TcpListener",
+                "UdpSocket",
+                "SystemTime",
+                "Instant::now",
+            ] {
+                assert!(!text.contains(io), "{}: uses {io}", file.display());
+            }
+        }
+    }
+}

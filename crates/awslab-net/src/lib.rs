@@ -16,9 +16,45 @@
 //! admits and that the network ACL, entry by entry in rule order, lets through both ways. An ACL
 //! that allows a few addresses before it denies everyone leaves the port open to those few.
 
-use crate::aws::{NaclEntry, RuleSource, SgRule};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+
+/// One rule of a security group, as DescribeSecurityGroupRules reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SgRule {
+    pub id: String,
+    pub group_id: String,
+    pub egress: bool,
+    /// `tcp`, `udp`, `icmp`, a protocol number, or `-1` for all.
+    pub protocol: String,
+    /// The port range; `None` (or -1) for every port.
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub source: RuleSource,
+    pub description: Option<String>,
+}
+
+/// Where a security group rule lets traffic come from (or go to).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleSource {
+    Cidr(String),
+    PrefixList(String),
+    Group(String),
+}
+
+/// One entry of a network ACL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NaclEntry {
+    pub acl_id: String,
+    pub rule_number: i32,
+    pub egress: bool,
+    /// A protocol number, or `-1` for all.
+    pub protocol: String,
+    pub allow: bool,
+    pub cidr: Option<String>,
+    /// `None` for every port.
+    pub ports: Option<(i32, i32)>,
+}
 
 /// Who sends the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
