@@ -3,6 +3,7 @@
 //! flagged against a deadline.
 
 pub mod cause;
+pub mod class;
 pub mod html;
 pub mod organization;
 pub mod report;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// The five files of a set of grades, drawn from its grades.json document.
 pub fn files(document: &Value, lesson: &Lesson, lang: Lang) -> Vec<(&'static str, String)> {
     let json = to_text(document);
-    let class: Option<super::html::Class> = serde_json::from_value(document.clone()).ok();
+    let class: Option<super::class::Class> = serde_json::from_value(document.clone()).ok();
     let (csv, junit, md) = match &class {
         Some(c) => (
             report::csv(c, Some(lesson)),

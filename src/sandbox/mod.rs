@@ -3,6 +3,7 @@
 //! the lab's prerequisites; a loopback web server stands in for the instance; a simulator
 //! delivers flow log records as AWS would. Nothing here talks to anything but 127.0.0.1.
 
+pub mod cache;
 pub mod deliver;
 mod front;
 mod iam_lag;

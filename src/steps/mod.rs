@@ -7,6 +7,7 @@
 //! rules decide what is wrong for `verify` and what to change for the wizard and re-runs.
 
 pub mod flow_log;
+pub mod instance;
 pub mod log_group;
 pub mod policy;
 pub mod removal;
@@ -21,6 +22,7 @@ use crate::i18n::Text;
 use crate::iam::{
     self, Decision, Effect, PolicyDocument, Request, RequestContext, Undecided, UndecidedReason,
 };
+use removal::Removal;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
@@ -247,6 +249,67 @@ impl StepSpec {
             StepSpec::SecurityGroupRule(p) => apply!(security_group_rule, p, consent),
         }
     }
+}
+
+impl StepSpec {
+    /// This step's resources that still exist, in the order they must go. Reads only.
+    pub async fn plan_removal(
+        &self,
+        aws: &Aws,
+        lesson: &Lab,
+        step: &str,
+    ) -> Result<Vec<Removal>, AwsError> {
+        match self {
+            StepSpec::Policy(p) => policy::plan_removal(aws, p, lesson, step).await,
+            StepSpec::Role(p) => role::plan_removal(aws, p, lesson, step).await,
+            StepSpec::LogGroup(p) => log_group::plan_removal(aws, p, lesson, step).await,
+            StepSpec::FlowLog(p) => flow_log::plan_removal(aws, p, lesson, step).await,
+            StepSpec::SecurityGroupRule(p) => {
+                security_group_rule::plan_removal(aws, p, lesson, step).await
+            }
+            // The trust policy goes with its role; the request leaves nothing behind.
+            StepSpec::Trust(_) | StepSpec::Traffic(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Deletes one planned resource, dependents first. Something already gone counts as removed,
+/// so running cleanup twice, or alongside the console, is harmless.
+pub async fn remove(aws: &Aws, removal: &Removal) -> Result<(), AwsError> {
+    let result = match &removal.target {
+        removal::Target::FlowLog { id } => flow_log::remove(aws, id).await,
+        removal::Target::LogGroup { name } => log_group::remove(aws, name).await,
+        removal::Target::Role { name, detach } => role::remove(aws, name, detach).await,
+        removal::Target::Policy { arn, versions } => policy::remove(aws, arn, versions).await,
+        removal::Target::RestoreRules { rules, lesson } => {
+            security_group_rule::restore_rules(aws, rules, lesson).await
+        }
+    };
+    match result {
+        Err(e)
+            if e.code
+                .as_deref()
+                .is_some_and(|c| removal::GONE.contains(&c)) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// Every step's removals, in the order they must go: the reverse of the lesson's order, so
+/// the flow log goes before the log group and the role, and the role before its policy.
+pub async fn cleanup_plan(aws: &Aws, lesson: &Lab) -> Result<Vec<Removal>, AwsError> {
+    let mut out: Vec<Removal> = Vec::new();
+    for step in lesson.steps.iter().rev() {
+        for mut r in step.spec.plan_removal(aws, lesson, &step.id).await? {
+            r.cli = r.cli.iter().map(|c| regional(c, &aws.region)).collect();
+            if !out.iter().any(|o| o.key() == r.key()) {
+                out.push(r);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// What a kind's `apply` starts from: the account read afresh and what the kind's own check

@@ -477,7 +477,8 @@ pub async fn plan_removal(
     lesson: &Lab,
     step: &str,
 ) -> Result<Vec<super::removal::Removal>, AwsError> {
-    use super::removal::{Removal, Target, flow_logs_split, has_lesson_tag, key, tag_text};
+    use super::flow_log::flow_logs_split;
+    use super::removal::{Removal, Target, has_lesson_tag, key, tag_text};
     let Some(role) = aws.role(&p.name).await? else {
         return Ok(Vec::new());
     };

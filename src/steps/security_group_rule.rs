@@ -80,7 +80,7 @@ pub async fn observe_instance(aws: &Aws, vpc: &str) -> Result<Observed, AwsError
         return Ok(Observed::default());
     };
     let instances = aws.instances_in(&first.id).await?;
-    let Some(instance) = super::traffic::lab_instance(&instances).cloned() else {
+    let Some(instance) = super::instance::lab_instance(&instances).cloned() else {
         return Ok(Observed {
             vpc_found: true,
             ..Observed::default()

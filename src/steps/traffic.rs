@@ -3,6 +3,7 @@
 
 use super::Lab;
 use super::flow_log::{self, Wanted, pick};
+use super::instance::lab_instance;
 use super::{Env, sh};
 use crate::aws::{Aws, AwsError, FlowLog, Instance, LogEvent};
 use crate::finding::Finding;
@@ -237,16 +238,6 @@ pub fn captured(feeds: &[FlowLog], action: Action) -> bool {
         Some(t) => t == action.as_str(),
         None => false,
     })
-}
-
-/// The instance the lab's request goes to: a running one with a public IP if there is one.
-pub fn lab_instance(instances: &[Instance]) -> Option<&Instance> {
-    instances
-        .iter()
-        .filter(|i| i.state.as_deref() != Some("terminated"))
-        .max_by_key(|i| {
-            (i.state.as_deref() == Some("running")) as u8 * 2 + i.public_ip.is_some() as u8
-        })
 }
 
 /// What the records of the lab's requests look like.
