@@ -73,6 +73,16 @@ impl StepSpec {
         })
     }
 
+    /// The VPC the step works in, for the kinds that work in one.
+    pub fn vpc(&self) -> Option<&str> {
+        match self {
+            StepSpec::FlowLog(p) => Some(&p.vpc),
+            StepSpec::Traffic(p) => Some(&p.vpc),
+            StepSpec::SecurityGroupRule(p) => Some(&p.vpc),
+            _ => None,
+        }
+    }
+
     /// Asset files the step hands out, loaded and validated with the lesson.
     pub fn assets(&self) -> Vec<&str> {
         match self {
