@@ -35,12 +35,12 @@ pub enum LessonError {
     Ambiguous(Vec<String>),
 }
 
+/// Each problem on its own line, under the sentence that says the lesson could not be loaded.
 fn problems_list(problems: &[Problem], lang: Lang) -> String {
     problems
         .iter()
-        .map(|p| p.render(lang))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .map(|p| format!("\n  {}", p.render(lang)))
+        .collect()
 }
 
 impl LessonError {

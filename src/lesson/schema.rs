@@ -372,7 +372,7 @@ impl Reader<'_> {
             .collect();
         let permissions = self.permissions(table, &values);
         let raw_steps = self.tables(table, "steps");
-        if raw_steps.is_empty() {
+        if raw_steps.is_empty() && table.get("steps").is_none_or(|s| s.is_array()) {
             self.say("steps", Text::new("lesson-file.no-steps"));
         }
         self.step_order(&raw_steps);
