@@ -23,6 +23,11 @@ pub struct Params {
     pub max_aggregation_interval: Option<i32>,
 }
 
+/// The step's parameters from its `with` table.
+pub fn params(with: toml::Table) -> Result<Params, String> {
+    super::params(with)
+}
+
 #[derive(Debug)]
 pub struct Observed {
     pub vpcs: Vec<Vpc>,

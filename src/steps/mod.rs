@@ -24,55 +24,129 @@ use crate::iam::{
 };
 use removal::Removal;
 use std::collections::BTreeMap;
-
-#[derive(Debug, Clone)]
-pub enum StepSpec {
-    Policy(policy::Params),
-    Role(role::Params),
-    Trust(trust::Params),
-    LogGroup(log_group::Params),
-    FlowLog(flow_log::Params),
-    Traffic(traffic::Params),
-    SecurityGroupRule(security_group_rule::Params),
+/// A step's observation judged by its kind's pure `check`, with `--region` in every fix.
+macro_rules! judged {
+    ($kind:ident, $aws:expr, $p:expr, $lesson:expr) => {{
+        let (identity, observed) = tokio::join!($aws.identity(), $kind::observe($aws, $p, $lesson));
+        match (identity, observed) {
+            (Ok(identity), Ok(observed)) => {
+                let env = Env::new($lesson, $aws, &identity);
+                regional_fixes($kind::check(&observed, $p, &env), &$aws.region)
+            }
+            (Err(e), _) | (_, Err(e)) => vec![read_error(&e)],
+        }
+    }};
 }
 
-pub const KINDS: &[&str] = &[
-    "iam-policy",
-    "iam-role",
-    "trust-policy",
-    "log-group",
-    "flow-log",
-    "traffic",
-    "security-group-rule",
-];
+/// The same start for every kind's `apply`: read afresh (earlier steps may just have written),
+/// judge with the kind's own check, then let the kind write what its findings ask for.
+macro_rules! applied {
+    ($kind:ident, $aws:expr, $p:expr, $lesson:expr, $consent:expr) => {{
+        let aws = $aws.fresh();
+        let (identity, observed) =
+            tokio::try_join!(aws.identity(), $kind::observe(&aws, $p, $lesson))?;
+        let findings = $kind::check(&observed, $p, &Env::new($lesson, &aws, &identity));
+        let region = aws.region.clone();
+        let seen = Seen {
+            aws,
+            identity,
+            observed,
+            findings,
+        };
+        let changes = $kind::apply(seen, $p, $lesson, $consent).await?;
+        Ok(changes
+            .into_iter()
+            .map(|mut c| {
+                c.cli = regional(&c.cli, &region);
+                c
+            })
+            .collect())
+    }};
+}
+
+/// The registry of step kinds: each one's variant, its module and its name in lesson files.
+/// Adding a kind is its module and one line in the list below it: this builds [`StepSpec`],
+/// [`KINDS`] and the dispatch of `from_kind`, `judge`, `apply` and `plan_removal` to the
+/// module's `params`, `observe`, `check`, `apply` and `plan_removal`.
+macro_rules! kinds {
+    ($($variant:ident($kind:ident) = $name:literal,)*) => {
+        #[derive(Debug, Clone)]
+        pub enum StepSpec {
+            $($variant($kind::Params),)*
+        }
+
+        pub const KINDS: &[&str] = &[$($name,)*];
+
+        impl StepSpec {
+            /// Builds a step from its kind and its `with` table (variables already filled in).
+            pub fn from_kind(kind: &str, with: toml::Table) -> Result<StepSpec, String> {
+                match kind {
+                    $($name => $kind::params(with).map(StepSpec::$variant),)*
+                    other => Err(format!(
+                        "unknown step kind '{other}' (known kinds: {})",
+                        KINDS.join(", ")
+                    )),
+                }
+            }
+
+            /// Observes what this step needs and judges it. Findings carry short check ids;
+            /// the engine prefixes them with the step id.
+            pub async fn judge(&self, aws: &Aws, lesson: &Lab) -> Vec<Finding> {
+                match self {
+                    $(StepSpec::$variant(p) => judged!($kind, aws, p, lesson),)*
+                }
+            }
+
+            /// Creates or fixes this step's piece of the lab, idempotently: observes the live
+            /// state afresh, judges it with the kind's `check`, and writes only what its
+            /// failing findings ask for. Returns the changes made, none when the step was
+            /// already right. See [`Change`] and [`Consent`] for destructive changes. Sending
+            /// the test request is the front end's (`traffic` changes nothing but a port its
+            /// expected records need open again).
+            pub async fn apply(
+                &self,
+                aws: &Aws,
+                lesson: &Lab,
+                consent: &Consent,
+            ) -> Result<Vec<Change>, AwsError> {
+                match self {
+                    $(StepSpec::$variant(p) => applied!($kind, aws, p, lesson, consent),)*
+                }
+            }
+
+            /// This step's resources that still exist, in the order they must go. Reads only.
+            pub async fn plan_removal(
+                &self,
+                aws: &Aws,
+                lesson: &Lab,
+                step: &str,
+            ) -> Result<Vec<Removal>, AwsError> {
+                match self {
+                    $(StepSpec::$variant(p) => $kind::plan_removal(aws, p, lesson, step).await,)*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    Policy(policy) = "iam-policy",
+    Role(role) = "iam-role",
+    Trust(trust) = "trust-policy",
+    LogGroup(log_group) = "log-group",
+    FlowLog(flow_log) = "flow-log",
+    Traffic(traffic) = "traffic",
+    SecurityGroupRule(security_group_rule) = "security-group-rule",
+}
+
+/// A kind's parameters from its `with` table, as serde reads them.
+pub(crate) fn params<T: serde::de::DeserializeOwned>(with: toml::Table) -> Result<T, String> {
+    toml::Value::Table(with)
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())
+}
 
 impl StepSpec {
-    /// Builds a step from its kind and its `with` table (variables already filled in).
-    pub fn from_kind(kind: &str, with: toml::Table) -> Result<StepSpec, String> {
-        fn params<T: serde::de::DeserializeOwned>(with: toml::Table) -> Result<T, String> {
-            toml::Value::Table(with)
-                .try_into()
-                .map_err(|e: toml::de::Error| e.message().to_string())
-        }
-        Ok(match kind {
-            "iam-policy" => StepSpec::Policy(params(with)?),
-            "iam-role" => StepSpec::Role(params(with)?),
-            "trust-policy" => StepSpec::Trust(params(with)?),
-            "log-group" => StepSpec::LogGroup(params(with)?),
-            "flow-log" => StepSpec::FlowLog(params(with)?),
-            "traffic" => StepSpec::Traffic(params::<traffic::RawParams>(with)?.validate()?),
-            "security-group-rule" => StepSpec::SecurityGroupRule(
-                params::<security_group_rule::RawParams>(with)?.validate()?,
-            ),
-            other => {
-                return Err(format!(
-                    "unknown step kind '{other}' (known kinds: {})",
-                    KINDS.join(", ")
-                ));
-            }
-        })
-    }
-
     /// The VPC the step works in, for the kinds that work in one.
     pub fn vpc(&self) -> Option<&str> {
         match self {
@@ -99,33 +173,6 @@ impl StepSpec {
         match self {
             StepSpec::Role(p) => role::trust_document_name(p, lab).into_iter().collect(),
             _ => self.assets(),
-        }
-    }
-
-    /// Observes what this step needs and judges it. Findings carry short check ids; the engine
-    /// prefixes them with the step id.
-    pub async fn judge(&self, aws: &Aws, lesson: &Lab) -> Vec<Finding> {
-        macro_rules! run {
-            ($kind:ident, $p:expr) => {{
-                let (identity, observed) =
-                    tokio::join!(aws.identity(), $kind::observe(aws, $p, lesson));
-                match (identity, observed) {
-                    (Ok(identity), Ok(observed)) => {
-                        let env = Env::new(lesson, aws, &identity);
-                        regional_fixes($kind::check(&observed, $p, &env), &aws.region)
-                    }
-                    (Err(e), _) | (_, Err(e)) => vec![read_error(&e)],
-                }
-            }};
-        }
-        match self {
-            StepSpec::Policy(p) => run!(policy, p),
-            StepSpec::Role(p) => run!(role, p),
-            StepSpec::Trust(p) => run!(trust, p),
-            StepSpec::LogGroup(p) => run!(log_group, p),
-            StepSpec::FlowLog(p) => run!(flow_log, p),
-            StepSpec::Traffic(p) => run!(traffic, p),
-            StepSpec::SecurityGroupRule(p) => run!(security_group_rule, p),
         }
     }
 }
@@ -206,80 +253,6 @@ impl Consent {
 
     pub fn covers(&self, resource: &str) -> bool {
         self.0.iter().any(|r| r == resource)
-    }
-}
-
-impl StepSpec {
-    /// Creates or fixes this step's piece of the lab, idempotently: observes the live state
-    /// afresh, judges it with the kind's `check`, and writes only what its failing findings
-    /// ask for. Returns the changes made, none when the step was already right. See [`Change`]
-    /// and [`Consent`] for destructive changes. Sending the test request is the front end's
-    /// (`traffic` changes nothing but a port its expected records need open again).
-    pub async fn apply(
-        &self,
-        aws: &Aws,
-        lesson: &Lab,
-        consent: &Consent,
-    ) -> Result<Vec<Change>, AwsError> {
-        // The same start for every kind: read afresh (earlier steps may just have written),
-        // judge with the kind's own check, then let the kind write what its findings ask for.
-        macro_rules! apply {
-            ($kind:ident, $p:expr $(, $extra:expr)*) => {{
-                let aws = aws.fresh();
-                let (identity, observed) =
-                    tokio::try_join!(aws.identity(), $kind::observe(&aws, $p, lesson))?;
-                let findings = $kind::check(&observed, $p, &Env::new(lesson, &aws, &identity));
-                let seen = Seen {
-                    aws,
-                    identity,
-                    observed,
-                    findings,
-                };
-                let region = seen.aws.region.clone();
-                $kind::apply(seen, $p, lesson $(, $extra)*)
-                    .await
-                    .map(|changes| {
-                        changes
-                            .into_iter()
-                            .map(|mut c| {
-                                c.cli = regional(&c.cli, &region);
-                                c
-                            })
-                            .collect()
-                    })
-            }};
-        }
-        match self {
-            StepSpec::Policy(p) => apply!(policy, p, consent),
-            StepSpec::Role(p) => apply!(role, p, consent),
-            StepSpec::Trust(p) => apply!(trust, p, consent),
-            StepSpec::LogGroup(p) => apply!(log_group, p),
-            StepSpec::FlowLog(p) => apply!(flow_log, p, consent),
-            StepSpec::Traffic(p) => apply!(traffic, p),
-            StepSpec::SecurityGroupRule(p) => apply!(security_group_rule, p, consent),
-        }
-    }
-}
-
-impl StepSpec {
-    /// This step's resources that still exist, in the order they must go. Reads only.
-    pub async fn plan_removal(
-        &self,
-        aws: &Aws,
-        lesson: &Lab,
-        step: &str,
-    ) -> Result<Vec<Removal>, AwsError> {
-        match self {
-            StepSpec::Policy(p) => policy::plan_removal(aws, p, lesson, step).await,
-            StepSpec::Role(p) => role::plan_removal(aws, p, lesson, step).await,
-            StepSpec::LogGroup(p) => log_group::plan_removal(aws, p, lesson, step).await,
-            StepSpec::FlowLog(p) => flow_log::plan_removal(aws, p, lesson, step).await,
-            StepSpec::SecurityGroupRule(p) => {
-                security_group_rule::plan_removal(aws, p, lesson, step).await
-            }
-            // The trust policy goes with its role; the request leaves nothing behind.
-            StepSpec::Trust(_) | StepSpec::Traffic(_) => Ok(Vec::new()),
-        }
     }
 }
 

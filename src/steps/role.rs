@@ -19,6 +19,11 @@ pub struct Params {
     pub policy: String,
 }
 
+/// The step's parameters from its `with` table.
+pub fn params(with: toml::Table) -> Result<Params, String> {
+    super::params(with)
+}
+
 #[derive(Debug)]
 pub struct Observed {
     pub role: Option<Role>,

@@ -53,6 +53,11 @@ impl RawParams {
     }
 }
 
+/// The step's parameters from its `with` table (the port may come from a variable).
+pub fn params(with: toml::Table) -> Result<Params, String> {
+    super::params::<RawParams>(with)?.validate()
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Observed {
     pub vpc_found: bool,

@@ -82,6 +82,11 @@ impl RawParams {
     }
 }
 
+/// The step's parameters from its `with` table (the port may come from a variable).
+pub fn params(with: toml::Table) -> Result<Params, String> {
+    super::params::<RawParams>(with)?.validate()
+}
+
 /// The longest sequence of records a step may expect.
 const MAX_SEQUENCE: usize = 4;
 
@@ -681,6 +686,7 @@ pub async fn apply(
     seen: super::Seen<Observed>,
     p: &Params,
     lesson: &Lab,
+    _consent: &super::Consent,
 ) -> Result<Vec<super::Change>, AwsError> {
     use crate::finding::Status;
     match &seen.observed.reach {
@@ -689,6 +695,16 @@ pub async fn apply(
         }
         _ => Ok(Vec::new()),
     }
+}
+
+/// The request leaves nothing behind to clean up.
+pub async fn plan_removal(
+    _aws: &Aws,
+    _p: &Params,
+    _lesson: &Lab,
+    _step: &str,
+) -> Result<Vec<super::removal::Removal>, AwsError> {
+    Ok(Vec::new())
 }
 
 #[cfg(test)]
