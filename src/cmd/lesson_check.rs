@@ -29,9 +29,7 @@ const RECORD_WAIT: Duration = Duration::from_secs(30);
 /// A problem as the check lists it: `  ✗ file: field: message`.
 fn problem_line(p: &Problem, lang: Lang) -> String {
     Text::new("lesson-check.problem")
-        .arg("file", &p.file)
-        .arg("field", &p.field)
-        .arg("message", p.text.render(lang))
+        .arg("problem", p.render(lang))
         .render(lang)
 }
 
@@ -120,7 +118,7 @@ fn check_file(
 }
 
 /// The file's problems, every one, as the loader finds them; the lesson when there are none.
-pub fn check_static(
+fn check_static(
     source: &Source,
     id: &str,
     file: &str,

@@ -7,6 +7,9 @@ use crate::i18n::{Lang, Text};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub file: String,
+    /// The line of the file the field is on, or the nearest line above it that the file has
+    /// (the table a missing field belongs in).
+    pub line: Option<usize>,
     pub field: String,
     pub text: Text,
 }
@@ -15,9 +18,16 @@ impl Problem {
     pub fn new(file: &str, field: impl Into<String>, text: Text) -> Problem {
         Problem {
             file: file.to_string(),
+            line: None,
             field: field.into(),
             text,
         }
+    }
+
+    /// The same problem, on `line` of its file.
+    pub fn on_line(mut self, line: Option<usize>) -> Problem {
+        self.line = line;
+        self
     }
 
     /// What is wrong, in English (what tests and logs read).
@@ -25,10 +35,15 @@ impl Problem {
         self.text.render(Lang::En)
     }
 
-    /// `file: field: message`, in `lang`.
+    /// `file, line n: field: message`, in `lang`.
     pub fn render(&self, lang: Lang) -> String {
-        Text::new("lesson-file.problem")
+        let key = match self.line {
+            Some(_) => "lesson-file.problem-at",
+            None => "lesson-file.problem",
+        };
+        Text::new(key)
             .arg("file", &self.file)
+            .arg("line", self.line.unwrap_or(0))
             .arg("field", &self.field)
             .arg("message", self.text.render(lang))
             .render(lang)

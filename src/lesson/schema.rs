@@ -69,6 +69,8 @@ pub fn read(
     };
     let mut reader = Reader {
         file,
+        text,
+        spans: toml::de::DeTable::parse(text).ok(),
         problems: Vec::new(),
     };
     let lesson = reader.lesson(source, id, text, &table, overrides)?;
@@ -236,12 +238,21 @@ struct Header {
 
 struct Reader<'a> {
     file: &'a str,
+    /// The file's text and its fields' places in it, to find the line of a field.
+    text: &'a str,
+    spans: Option<toml::Spanned<toml::de::DeTable<'a>>>,
     problems: Vec<Problem>,
 }
 
 impl Reader<'_> {
     fn say(&mut self, field: impl Into<String>, text: Text) {
-        self.problems.push(Problem::new(self.file, field, text));
+        let field = field.into();
+        let line = self
+            .spans
+            .as_ref()
+            .and_then(|spans| line_of(self.text, spans, &field));
+        let problem = Problem::new(self.file, field, text).on_line(line);
+        self.problems.push(problem);
     }
 
     /// A problem for every key of `table` that is not one of `known`.
@@ -806,6 +817,45 @@ impl Reader<'_> {
     }
 }
 
+/// The line `field` (`steps[3] (traffic).with.port`) is on in `text`, or that of the nearest
+/// table above it that the file has.
+fn line_of(text: &str, root: &toml::Spanned<toml::de::DeTable>, field: &str) -> Option<usize> {
+    use std::borrow::Borrow;
+    use toml::de::{DeTable, DeValue};
+    let mut span = None;
+    let mut here: Option<&DeValue> = None;
+    let mut table: &DeTable = root.get_ref();
+    for segment in field.split('.') {
+        // `steps[3] (traffic)`: the key, then the index.
+        let segment = segment.split(" (").next().unwrap_or(segment);
+        let (key, index) = match segment.split_once('[') {
+            Some((key, rest)) => (key, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (segment, None),
+        };
+        if let Some(DeValue::Table(t)) = here {
+            table = t;
+        } else if here.is_some() {
+            break;
+        }
+        let Some((_, value)) = table.iter().find(|(k, _)| {
+            let k: &str = k.get_ref().borrow();
+            k == key
+        }) else {
+            break;
+        };
+        span = Some(value.span());
+        here = Some(value.get_ref());
+        if let (Some(i), DeValue::Array(items)) = (index, value.get_ref()) {
+            let items: &[toml::Spanned<DeValue>] = items.borrow();
+            let Some(item) = items.get(i) else { break };
+            span = Some(item.span());
+            here = Some(item.get_ref());
+        }
+    }
+    let start = span?.start;
+    Some(text.get(..start)?.matches('\n').count() + 1)
+}
+
 /// The field of a step that names the asset `name` (`steps[0] (policy).with.document`).
 fn asset_field(step: &Table, path: &str, name: &str) -> String {
     let with = step.get("with").and_then(Value::as_table);
@@ -940,9 +990,37 @@ vpc = { default = "lab-vpc", ko = "VPC 이름", en = "The VPC's name" }
         assert!(p[4].message().contains("not a port number"), "{p:?}");
         let korean = p[1].render(Lang::Ko);
         assert!(
-            korean.starts_with("lesson.toml: schema: 스키마 2는 지원하지"),
+            korean.starts_with("lesson.toml 3번째 줄: schema: 스키마 2는 지원하지"),
             "{korean}"
         );
+    }
+
+    #[test]
+    fn a_problem_names_the_line_of_its_field_or_of_the_table_it_belongs_in() {
+        let text = format!(
+            "{HEAD}{}{}",
+            step("a", 50, ""),
+            step("b", 50, "").replace("g-b", "{nope}")
+        );
+        let p = problems(&text);
+        assert_eq!(fields(&p), ["steps[1] (b).with.name"]);
+        let line = text
+            .lines()
+            .position(|l| l.contains("{nope}"))
+            .map(|n| n + 1);
+        assert_eq!(p[0].line, line);
+        assert!(
+            p[0].render(Lang::En).starts_with(&format!(
+                "lesson.toml, line {}: steps[1]",
+                line.unwrap_or(0)
+            )),
+            "{p:?}"
+        );
+        // A field that is not there: the line of the table it belongs in.
+        let without = HEAD.replace("vpc = {", "other = {");
+        let p = problems(&format!("{without}{}", step("a", 100, "")));
+        let variables = without.lines().position(|l| l == "[variables]");
+        assert_eq!(p[0].line, variables.map(|n| n + 1), "{p:?}");
     }
 
     #[test]

@@ -149,7 +149,7 @@ fn a_lesson_that_names_no_vpc_for_the_sandbox_is_refused() {
     assert_eq!(run.code(), 2, "{out}\n{}", run.stderr());
     let line = out
         .lines()
-        .find(|l| l.contains('✗') && l.contains("no-vpc/lesson.toml: variables.vpc:"))
+        .find(|l| l.contains('✗') && l.contains("no-vpc/lesson.toml, line 7: variables.vpc:"))
         .unwrap_or_else(|| panic!("no problem about variables.vpc:\n{out}"));
     assert!(line.contains("names no VPC"), "{line}");
     assert!(
