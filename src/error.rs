@@ -47,7 +47,7 @@ impl AppError {
                 .arg("detail", e.to_string())
                 .render(lang),
             AppError::Lesson(e) => Text::new("error.lesson")
-                .arg("detail", e.to_string())
+                .arg("detail", e.render(lang))
                 .render(lang),
             AppError::Interrupted if crate::sandbox::private_sandbox_used() => {
                 Text::new("wizard.interrupted-private").render(lang)

@@ -1,5 +1,5 @@
-//! The lab's prerequisites, as an instructor prepares them before class: the VPC `MyVpc22`
-//! (or the lesson's name) with a subnet, an internet gateway and route, a security group open
+//! The lab's prerequisites, as an instructor prepares them before class: the VPC under the name
+//! the lesson gives it, with a subnet, an internet gateway and route, a security group open
 //! on the probe port, and a running instance with a public IP. The sandbox seeds an emulator
 //! with this, and the integration tests use the very same code.
 

@@ -343,6 +343,11 @@ impl Context {
         }
     }
 
+    /// Writes a message to stdout, in the user's language, on its own line.
+    pub fn say(&self, text: crate::i18n::Text) -> Result<(), AppError> {
+        self.print(&format!("{}\n", text.render(self.lang)))
+    }
+
     /// Writes to stdout. A closed pipe (`awslab verify | head -1`) is not an error.
     pub fn print(&self, text: &str) -> Result<(), AppError> {
         let mut stdout = std::io::stdout().lock();

@@ -317,7 +317,7 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
                 .render(ctx.lang)
         );
     }
-    let class: Option<grade::html::Class> = serde_json::from_value(document.clone()).ok();
+    let class: Option<grade::class::Class> = serde_json::from_value(document.clone()).ok();
     let out = match (args.format, &class) {
         (GradeFormat::Text, _) => report::table(&outcome),
         (GradeFormat::Json, _) => report::to_text(&document),

@@ -9,206 +9,19 @@
 //! the Content-Security-Policy allows that script and the page's own style by their hashes and
 //! nothing else.
 
+pub use super::class::{
+    Check, Class, ClassView, Group, LateStep, RosterError, Score, Skipped, Step, Student, Summary,
+    Undatable, Verify, common_failures, incomplete_banner,
+};
 use crate::finding::Status;
 use crate::i18n::{Lang, Text};
 use crate::lesson::Lesson;
 use crate::report::escape_markup;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use serde::Deserialize;
 use sha2::Digest;
-use std::collections::BTreeMap;
 
 const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/sort.js");
-
-/// grades.json, as far as the page needs it.
-#[derive(Debug, Deserialize)]
-pub struct Class {
-    pub lesson: String,
-    #[serde(default)]
-    pub lesson_version: Option<String>,
-    #[serde(default)]
-    pub graded_at: Option<String>,
-    #[serde(default)]
-    pub regions: Vec<String>,
-    #[serde(default)]
-    pub awslab_version: Option<String>,
-    #[serde(default)]
-    pub roster: Option<String>,
-    /// Whether these are the grades of everyone asked for (an interrupted run, or one that read
-    /// no account, is not).
-    #[serde(default = "yes")]
-    pub complete: bool,
-    /// Why not, in a sentence.
-    #[serde(default)]
-    pub incomplete: Option<String>,
-    #[serde(default)]
-    pub deadline: Option<String>,
-    pub students: Vec<Student>,
-    #[serde(default)]
-    pub roster_errors: Vec<RosterError>,
-    #[serde(default)]
-    pub skipped: Vec<Skipped>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Student {
-    pub student: String,
-    /// The roster's key (`student_id` or `email`), when it has one.
-    #[serde(default)]
-    pub key: Option<String>,
-    /// The roster's other columns, as written.
-    #[serde(default)]
-    pub columns: Vec<(String, String)>,
-    pub account: Option<String>,
-    #[serde(default)]
-    pub region: Option<String>,
-    #[serde(default)]
-    pub graded_at: Option<String>,
-    /// `pass`, `fail`, `pending` or `not graded` (older files: the verdict's).
-    #[serde(default)]
-    pub status: Option<String>,
-    /// None when the account could not be read: not graded is not zero.
-    pub score: Option<u32>,
-    pub late: bool,
-    #[serde(default)]
-    pub late_steps: Vec<String>,
-    #[serde(default)]
-    pub late_detail: Vec<LateStep>,
-    #[serde(default)]
-    pub undatable: Vec<Undatable>,
-    pub error: Option<String>,
-    pub verify: Verify,
-}
-
-impl Student {
-    pub fn status(&self) -> &str {
-        match (&self.status, &self.error) {
-            (Some(s), _) => s,
-            (None, Some(_)) => super::NOT_GRADED,
-            (None, None) => self.verify.status.as_str(),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LateStep {
-    pub step: String,
-    pub at: String,
-    #[serde(default)]
-    pub no_credit: bool,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Undatable {
-    pub step: String,
-    pub what: String,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Verify {
-    pub status: Status,
-    pub score: Score,
-    pub steps: Vec<Step>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Score {
-    pub earned: u32,
-    pub possible: u32,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Step {
-    pub id: String,
-    pub status: Status,
-    pub points: u32,
-    pub earned: u32,
-    pub checks: Vec<Check>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Check {
-    pub id: String,
-    pub status: Status,
-    pub message: String,
-    pub remediation: Option<String>,
-    /// The check as the class summary shows it: its cause, message and fix without the
-    /// student's ids (older files: none, and the message stands for the cause).
-    #[serde(default)]
-    pub class: Option<ClassView>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ClassView {
-    pub cause: String,
-    pub message: String,
-    pub fix: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct RosterError {
-    pub line: usize,
-    pub message: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Skipped {
-    pub account: String,
-    pub name: String,
-    pub reason: String,
-}
-
-/// The numbers the page shows at the top, the same ones as the terminal's summary line.
-pub struct Summary {
-    pub total: usize,
-    pub graded: usize,
-    pub mean: f64,
-    pub passed: usize,
-    pub late: usize,
-    pub unreadable: usize,
-}
-
-impl Class {
-    pub fn summary(&self) -> Summary {
-        let readable: Vec<&Student> = self.readable().collect();
-        let mean = if readable.is_empty() {
-            0.0
-        } else {
-            readable
-                .iter()
-                .map(|s| f64::from(s.score.unwrap_or(0)))
-                .sum::<f64>()
-                / readable.len() as f64
-        };
-        Summary {
-            total: self.students.len(),
-            graded: readable.len(),
-            mean,
-            passed: self.readable().filter(|s| s.status() == "pass").count(),
-            late: self.students.iter().filter(|s| s.late).count(),
-            unreadable: self.students.len() - readable.len(),
-        }
-    }
-
-    fn readable(&self) -> impl Iterator<Item = &Student> {
-        self.students
-            .iter()
-            .filter(|s| s.error.is_none() && s.score.is_some())
-    }
-
-    fn possible(&self) -> u32 {
-        self.students
-            .iter()
-            .map(|s| s.verify.score.possible)
-            .max()
-            .unwrap_or(0)
-    }
-}
 
 /// The page for `grades_json` (the text `report::json` wrote). `lesson` gives the steps'
 /// titles; without it the step ids stand in.
@@ -248,7 +61,7 @@ fn page(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
                         p.incomplete role="alert" { (banner) }
                     }
                     dl.about {
-                        @for (field, label, value) in super::report::about(class, lang) {
+                        @for (field, label, value) in super::class::about(class, lang) {
                             div { dt { (label) } dd data-field=(field) { (value) } }
                         }
                     }
@@ -442,55 +255,6 @@ fn completion(class: &Class, steps: &[StepColumn], lang: Lang) -> Markup {
     }
 }
 
-/// Students failing one check for one cause.
-pub struct Group<'a> {
-    pub check: String,
-    /// The cause: the message's key and the values that decide it, without any student's ids.
-    pub cause: String,
-    pub message: String,
-    /// The fix with placeholders where each student's ids go.
-    pub fix: Option<String>,
-    pub who: Vec<&'a str>,
-}
-
-/// Checks of readable accounts that are failing or waiting (the record not there yet), grouped
-/// by check and cause, most common first; every student in a group has that same cause.
-pub fn common_failures(class: &Class) -> Vec<Group<'_>> {
-    let mut groups: BTreeMap<(&str, String), Group> = BTreeMap::new();
-    for s in class.readable() {
-        for c in s.verify.steps.iter().flat_map(|v| &v.checks) {
-            if !matches!(c.status, Status::Fail | Status::Pending) {
-                continue;
-            }
-            let (cause, message, fix) = match &c.class {
-                Some(v) => (v.cause.clone(), v.message.clone(), v.fix.clone()),
-                None => (c.message.clone(), c.message.clone(), c.remediation.clone()),
-            };
-            let entry = groups
-                .entry((c.id.as_str(), cause.clone()))
-                .or_insert_with(|| Group {
-                    check: c.id.clone(),
-                    cause,
-                    message,
-                    fix,
-                    who: Vec::new(),
-                });
-            if !entry.who.contains(&s.student.as_str()) {
-                entry.who.push(&s.student);
-            }
-        }
-    }
-    let mut list: Vec<Group> = groups.into_values().collect();
-    list.sort_by(|a, b| {
-        b.who
-            .len()
-            .cmp(&a.who.len())
-            .then_with(|| a.check.cmp(&b.check))
-            .then_with(|| a.cause.cmp(&b.cause))
-    });
-    list
-}
-
 fn failing(class: &Class, lang: Lang) -> Markup {
     let list = common_failures(class);
     html! {
@@ -630,7 +394,7 @@ fn student_row(s: &Student, steps: &[StepColumn], yes: &str, lang: Lang) -> Mark
             }
             td.num data-sort=(u8::from(s.late)) data-field="late" {
                 @if s.late {
-                    span.late title=(super::report::late_text(s)) { (yes) }
+                    span.late title=(super::class::late_text(s)) { (yes) }
                 }
             }
             td.error-text data-sort=(error) title=(error) { (shortened(error, 60)) }
@@ -702,13 +466,13 @@ fn left_out(class: &Class, lang: Lang) -> Markup {
         .students
         .iter()
         .filter(|s| s.late)
-        .map(|s| named(&s.student, &super::report::late_text(s)))
+        .map(|s| named(&s.student, &super::class::late_text(s)))
         .collect();
     let undatable: Vec<Markup> = class
         .students
         .iter()
         .filter(|s| !s.undatable.is_empty())
-        .map(|s| named(&s.student, &super::report::undatable_text(s)))
+        .map(|s| named(&s.student, &super::class::undatable_text(s)))
         .collect();
     html! {
         @for (id, key, items) in [
@@ -725,15 +489,6 @@ fn left_out(class: &Class, lang: Lang) -> Markup {
             }
         }
     }
-}
-
-/// What the reports say at the top of an incomplete run, in `lang`: why it is incomplete.
-pub fn incomplete_banner(class: &Class, lang: Lang) -> Option<String> {
-    (!class.complete).then(|| {
-        Text::new("grade.incomplete-banner")
-            .arg("reason", class.incomplete.as_deref().unwrap_or(""))
-            .render(lang)
-    })
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod cause;
+pub mod class;
 pub mod html;
 pub mod organization;
 pub mod report;

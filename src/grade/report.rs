@@ -6,7 +6,9 @@
 //! HTML, report.html escapes HTML.
 
 use super::Graded;
-use super::html::Class;
+use super::class::{
+    Class, Student, about, common_failures, incomplete_banner, late_text, undatable_text,
+};
 use super::organization::Skipped;
 use super::roster::RowError;
 use crate::finding::Status;
@@ -231,57 +233,6 @@ pub fn about_line(class: &Class, lang: Lang) -> String {
         .join(" · ")
 }
 
-/// The facts every output carries, as (field, label, value).
-pub fn about(class: &Class, lang: Lang) -> Vec<(&'static str, String, String)> {
-    let t = |key: &'static str| Text::new(key).render(lang);
-    let none = t("grade.about-none");
-    let complete = match &class.incomplete {
-        Some(why) if !class.complete => format!("{} ({why})", t("grade.about-incomplete")),
-        _ if !class.complete => t("grade.about-incomplete"),
-        _ => t("grade.about-complete"),
-    };
-    vec![
-        (
-            "graded_at",
-            t("grade.about-graded-at"),
-            class.graded_at.clone().unwrap_or_else(|| none.clone()),
-        ),
-        (
-            "regions",
-            t("grade.about-regions"),
-            if class.regions.is_empty() {
-                none.clone()
-            } else {
-                class.regions.join(", ")
-            },
-        ),
-        (
-            "lesson",
-            t("grade.about-lesson"),
-            match &class.lesson_version {
-                Some(v) => format!("{} ({v})", class.lesson),
-                None => class.lesson.clone(),
-            },
-        ),
-        (
-            "awslab_version",
-            t("grade.about-awslab"),
-            class.awslab_version.clone().unwrap_or_else(|| none.clone()),
-        ),
-        (
-            "deadline",
-            t("grade.about-deadline"),
-            class.deadline.clone().unwrap_or_else(|| none.clone()),
-        ),
-        (
-            "roster",
-            t("grade.about-roster"),
-            class.roster.clone().unwrap_or_else(|| none.clone()),
-        ),
-        ("complete", t("grade.about-state"), complete),
-    ]
-}
-
 /// report.html, drawn from the same document as grades.json.
 pub fn html(class_json: &str, lesson: &Lesson, lang: Lang) -> String {
     // `json` wrote it a moment ago; it parses unless serde_json contradicts itself.
@@ -295,7 +246,7 @@ pub fn junit(class: &Class) -> String {
     let mut body = String::new();
     let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
     for s in &class.students {
-        let checks: Vec<&super::html::Check> =
+        let checks: Vec<&super::class::Check> =
             s.verify.steps.iter().flat_map(|st| &st.checks).collect();
         let count = |f: &dyn Fn(Status) -> bool| checks.iter().filter(|c| f(c.status)).count();
         let (t, f, e, k) = (
@@ -598,7 +549,7 @@ pub fn markdown(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
         md(lesson.map_or(class.lesson.as_str(), |l| l.title.get(lang))),
         t("grade.md-title")
     );
-    if let Some(banner) = super::html::incomplete_banner(class, lang) {
+    if let Some(banner) = incomplete_banner(class, lang) {
         let _ = writeln!(out, "> **{}**\n", md(&banner));
     }
     for (_, label, value) in about(class, lang) {
@@ -624,7 +575,7 @@ pub fn markdown(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
         t("grade.md-head-range"),
         t("grade.md-head-students")
     );
-    let readable: Vec<&super::html::Student> = class
+    let readable: Vec<&Student> = class
         .students
         .iter()
         .filter(|s| s.score.is_some())
@@ -673,7 +624,7 @@ pub fn markdown(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
         let _ = writeln!(out, "| {} | {done} | {} |", md(title), readable.len());
     }
 
-    let failing = super::html::common_failures(class);
+    let failing = common_failures(class);
     let _ = writeln!(out, "\n## {}\n", t("grade.md-failing"));
     if failing.is_empty() {
         let _ = writeln!(out, "-");
@@ -695,7 +646,7 @@ pub fn markdown(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
         let _ = writeln!(out, "{}: {}\n", t("grade.html-who"), names.join(", "));
     }
 
-    let unreadable: Vec<&super::html::Student> = class
+    let unreadable: Vec<&Student> = class
         .students
         .iter()
         .filter(|s| s.error.is_some())
@@ -732,14 +683,14 @@ pub fn markdown(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
             );
         }
     }
-    let late: Vec<&super::html::Student> = class.students.iter().filter(|s| s.late).collect();
+    let late: Vec<&Student> = class.students.iter().filter(|s| s.late).collect();
     if !late.is_empty() {
         let _ = writeln!(out, "\n## {}\n", t("grade.md-late"));
         for g in late {
             let _ = writeln!(out, "- {}: {}", md(&g.student), md(&late_text(g)));
         }
     }
-    let undatable: Vec<&super::html::Student> = class
+    let undatable: Vec<&Student> = class
         .students
         .iter()
         .filter(|s| !s.undatable.is_empty())
@@ -752,27 +703,6 @@ pub fn markdown(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
         }
     }
     out
-}
-
-/// A student's late steps with their dates: `policy (2026-12-03T13:25:00Z)`.
-pub fn late_text(s: &super::html::Student) -> String {
-    if s.late_detail.is_empty() {
-        return s.late_steps.join(", ");
-    }
-    s.late_detail
-        .iter()
-        .map(|l| format!("{} ({})", l.step, l.at))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// What could not be dated in a student's done steps: `role: a policy attached to the role`.
-pub fn undatable_text(s: &super::html::Student) -> String {
-    s.undatable
-        .iter()
-        .map(|u| format!("{}: {}", u.step, u.what))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub fn files(
     csv_bom: bool,
 ) -> Vec<(&'static str, String)> {
     let json = to_text(document);
-    let class: Option<super::html::Class> = serde_json::from_value(document.clone()).ok();
+    let class: Option<super::class::Class> = serde_json::from_value(document.clone()).ok();
     let (csv, junit, md) = match &class {
         Some(c) => (
             report::with_bom(report::csv(c, Some(lesson)), csv_bom),

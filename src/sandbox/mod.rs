@@ -3,6 +3,7 @@
 //! the lab's prerequisites; a loopback web server stands in for the instance; a simulator
 //! delivers flow log records as AWS would. Nothing here talks to anything but 127.0.0.1.
 
+pub mod cache;
 pub mod deliver;
 mod front;
 mod iam_lag;
@@ -68,6 +69,11 @@ pub enum SandboxError {
     /// A state file naming an address off this machine: awslab did not write it.
     #[error("sandbox state {path}: {address} is not a loopback address")]
     StateNotLoopback { path: String, address: String },
+    /// Neither the lesson nor those it starts from name the VPC the lab works in.
+    #[error(
+        "lesson {0} names no VPC for the sandbox to seed: give a step its `vpc`, or the lesson a variable `vpc`"
+    )]
+    NoVpc(String),
 }
 
 /// What a running sandbox is: where to reach it and what it runs. Saved as the state file.
@@ -263,25 +269,24 @@ async fn note_requests(
     }
 }
 
-/// The lesson values the sandbox needs: the VPC's name and the instance's port.
-fn lab_shape(lesson: &Lesson) -> (String, u16) {
-    let mut vpc = lesson
-        .variables
-        .get("vpc")
-        .map(|v| v.value.clone())
-        .unwrap_or_else(|| "MyVpc22".into());
-    let mut port = 80;
-    for step in &lesson.steps {
-        match &step.spec {
-            StepSpec::Traffic(p) => {
-                vpc = p.vpc.clone();
-                port = p.port;
-            }
-            StepSpec::FlowLog(p) => vpc = p.vpc.clone(),
-            _ => {}
-        }
-    }
-    (vpc, port)
+/// The lesson values the sandbox needs: the VPC's name (the lesson's, else the one of a lesson
+/// it starts from) and the instance's port (its last request's, else HTTP's, where the
+/// stand-in answers).
+fn lab_shape(lesson: &Lesson, before: &[Lesson]) -> Result<(String, u16), SandboxError> {
+    let vpc = std::iter::once(lesson)
+        .chain(before.iter().rev())
+        .find_map(Lesson::vpc)
+        .ok_or_else(|| SandboxError::NoVpc(lesson.id.clone()))?;
+    let port = lesson
+        .steps
+        .iter()
+        .rev()
+        .find_map(|s| match &s.spec {
+            StepSpec::Traffic(p) => Some(p.port),
+            _ => None,
+        })
+        .unwrap_or(80);
+    Ok((vpc.to_string(), port))
 }
 
 pub fn sdk_config(endpoint: &str, region: &str, key: &str, secret: &str) -> aws_types::SdkConfig {
@@ -315,7 +320,7 @@ pub async fn start(
     .await
     .map_err(|e| SandboxError::Start(format!("front door: {e}")))?;
     let sdk = sdk_config(&endpoint, region, &key, &secret);
-    let (vpc_name, port) = lab_shape(lesson);
+    let (vpc_name, port) = lab_shape(lesson, before)?;
     let pre: Prerequisites = seed::prerequisites(&sdk, &vpc_name, port).await?;
     let account = crate::aws::Aws::from_sdk(sdk.clone())
         .identity()

@@ -9,32 +9,8 @@ use std::time::{Duration, Instant};
 /// The moto release awslab is tested with.
 pub const MOTO_VERSION: &str = "5.2.1";
 
-/// awslab's cache directory: AWSLAB_CACHE_DIR, else $XDG_CACHE_HOME/awslab, else
-/// $HOME/.cache/awslab. Without any of them there is no place that is the user's own: a shared
-/// directory such as /tmp would let another user plant a state file or an emulator, so awslab
-/// says so and stops.
-pub fn cache_dir() -> Result<PathBuf, SandboxError> {
-    cache_dir_from(|name| std::env::var_os(name))
-}
-
-fn cache_dir_from(
-    var: impl Fn(&str) -> Option<std::ffi::OsString>,
-) -> Result<PathBuf, SandboxError> {
-    let set = |name: &str| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    if let Some(dir) = set("AWSLAB_CACHE_DIR") {
-        return Ok(dir);
-    }
-    if let Some(dir) = set("XDG_CACHE_HOME") {
-        return Ok(dir.join("awslab"));
-    }
-    match set("HOME") {
-        Some(home) => Ok(home.join(".cache").join("awslab")),
-        None => Err(SandboxError::NoCacheDir),
-    }
-}
-
 fn venv_dir() -> Result<PathBuf, SandboxError> {
-    Ok(cache_dir()?.join("moto-venv"))
+    Ok(super::cache::cache_dir()?.join("moto-venv"))
 }
 
 /// moto_server from AWSLAB_MOTO_SERVER, PATH, or awslab's cache; None if it must be installed.
@@ -155,10 +131,10 @@ static SOCKETS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new
 fn socket_folder() -> Result<PathBuf, SandboxError> {
     let n = SOCKETS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = format!("moto-{}-{n}", std::process::id());
-    let in_cache = super::state::dir()?.join(&name);
+    let in_cache = super::cache::sandbox_dir()?.join(&name);
     let short_enough = in_cache.join("moto.sock").as_os_str().len() < 100;
     let folder = if short_enough {
-        std::fs::create_dir_all(super::state::dir()?)
+        std::fs::create_dir_all(super::cache::sandbox_dir()?)
             .map_err(|e| SandboxError::Start(format!("sandbox folder: {e}")))?;
         // A leftover of a crashed sandbox with this PID is this user's own.
         let _ = std::fs::remove_dir_all(&in_cache);
@@ -254,49 +230,4 @@ fn die_with_parent(cmd: &mut Command) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = cmd;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::ffi::OsString;
-
-    fn from(vars: &[(&str, &str)]) -> Result<PathBuf, SandboxError> {
-        let vars: Vec<(String, OsString)> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), OsString::from(v)))
-            .collect();
-        cache_dir_from(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
-    }
-
-    #[test]
-    fn the_cache_directory_is_the_users_own_or_none() {
-        let dir = |v: &[(&str, &str)]| from(v).ok();
-        assert_eq!(
-            dir(&[("AWSLAB_CACHE_DIR", "/c"), ("HOME", "/h")]),
-            Some(PathBuf::from("/c"))
-        );
-        assert_eq!(
-            dir(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")]),
-            Some(PathBuf::from("/x/awslab"))
-        );
-        assert_eq!(
-            dir(&[("HOME", "/h")]),
-            Some(PathBuf::from("/h/.cache/awslab"))
-        );
-        // Empty counts as unset; nothing falls back to a shared directory such as /tmp.
-        for vars in [
-            &[][..],
-            &[
-                ("HOME", ""),
-                ("XDG_CACHE_HOME", ""),
-                ("AWSLAB_CACHE_DIR", ""),
-            ][..],
-        ] {
-            assert!(
-                matches!(from(vars), Err(SandboxError::NoCacheDir)),
-                "{vars:?}"
-            );
-        }
-    }
 }

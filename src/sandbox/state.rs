@@ -10,9 +10,7 @@ use super::{SandboxError, SandboxInfo};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-pub fn dir() -> Result<PathBuf, SandboxError> {
-    Ok(super::moto::cache_dir()?.join("sandbox"))
-}
+pub use super::cache::sandbox_dir as dir;
 
 pub fn path() -> Result<PathBuf, SandboxError> {
     Ok(dir()?.join("state.json"))

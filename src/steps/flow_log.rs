@@ -2,7 +2,7 @@
 
 use super::Lab;
 use super::removal::has_lesson_tag;
-use super::{Change, Consent, Env, Seen, found, lesson_tag, sh};
+use super::{Change, Consent, Env, Seen, StepSpec, found, lesson_tag, sh};
 use crate::aws::{Aws, AwsError, FlowLog, NewFlowLog, Vpc};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
@@ -21,6 +21,11 @@ pub struct Params {
     pub traffic_type: String,
     /// Suggested to shorten the wait for records.
     pub max_aggregation_interval: Option<i32>,
+}
+
+/// The step's parameters from its `with` table.
+pub fn params(with: toml::Table) -> Result<Params, String> {
+    super::params(with)
 }
 
 #[derive(Debug)]
@@ -659,6 +664,33 @@ pub async fn plan_removal(
             })
         })
         .collect())
+}
+
+/// The flow logs in the region that cleanup counts as the lab's (on the lab's VPC, with its
+/// name or its lesson tag), and every other flow log there: what else may deliver through the
+/// lab's role or into its log group.
+pub async fn flow_logs_split(
+    aws: &Aws,
+    lesson: &Lab,
+) -> Result<(Vec<FlowLog>, Vec<FlowLog>), AwsError> {
+    let mut lab: Vec<FlowLog> = Vec::new();
+    for step in &lesson.steps {
+        if let StepSpec::FlowLog(p) = &step.spec {
+            let observed = observe_vpc(aws, &p.vpc).await?;
+            lab.extend(
+                observed.flow_logs.into_iter().filter(|f| {
+                    f.name() == Some(p.name.as_str()) || has_lesson_tag(&f.tags, lesson)
+                }),
+            );
+        }
+    }
+    let others = aws
+        .region_flow_logs()
+        .await?
+        .into_iter()
+        .filter(|f| !lab.iter().any(|l| l.id == f.id))
+        .collect();
+    Ok((lab, others))
 }
 
 pub async fn remove(aws: &Aws, id: &str) -> Result<(), AwsError> {

@@ -1,7 +1,7 @@
 //! Step kind `log-group`: the log group exists in the region being checked.
 
 use super::Lab;
-use super::{Change, Env, Seen, found, lesson_tag, sh, similar_names};
+use super::{Change, Consent, Env, Seen, found, lesson_tag, sh, similar_names};
 use crate::aws::{Aws, AwsError, LESSON_TAG, LogGroup};
 use crate::finding::{Finding, Status};
 use crate::i18n::Text;
@@ -12,6 +12,11 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct Params {
     pub name: String,
+}
+
+/// The step's parameters from its `with` table.
+pub fn params(with: toml::Table) -> Result<Params, String> {
+    super::params(with)
 }
 
 #[derive(Debug)]
@@ -65,6 +70,7 @@ pub async fn apply(
     seen: Seen<Observed>,
     p: &Params,
     lesson: &Lab,
+    _consent: &Consent,
 ) -> Result<Vec<Change>, AwsError> {
     let Seen {
         aws,
@@ -145,7 +151,8 @@ pub async fn plan_removal(
     lesson: &Lab,
     step: &str,
 ) -> Result<Vec<super::removal::Removal>, AwsError> {
-    use super::removal::{Removal, Target, flow_logs_split, has_lesson_tag, key, tag_text};
+    use super::flow_log::flow_logs_split;
+    use super::removal::{Removal, Target, has_lesson_tag, key, tag_text};
     use crate::aws::FlowLog;
     let Some(group) = aws.log_group(&aws.region, &p.name).await? else {
         return Ok(Vec::new());

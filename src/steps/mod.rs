@@ -9,6 +9,7 @@
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod flow_log;
+pub mod instance;
 pub mod log_group;
 pub mod policy;
 pub mod removal;
@@ -23,54 +24,139 @@ use crate::i18n::Text;
 use crate::iam::{
     self, Decision, Effect, PolicyDocument, Request, RequestContext, Undecided, UndecidedReason,
 };
+use removal::Removal;
 use std::collections::BTreeMap;
-
-#[derive(Debug, Clone)]
-pub enum StepSpec {
-    Policy(policy::Params),
-    Role(role::Params),
-    Trust(trust::Params),
-    LogGroup(log_group::Params),
-    FlowLog(flow_log::Params),
-    Traffic(traffic::Params),
-    SecurityGroupRule(security_group_rule::Params),
+/// A step's observation judged by its kind's pure `check`, with `--region` in every fix.
+macro_rules! judged {
+    ($kind:ident, $aws:expr, $p:expr, $lesson:expr) => {{
+        let (identity, observed) = tokio::join!($aws.identity(), $kind::observe($aws, $p, $lesson));
+        match (identity, observed) {
+            (Ok(identity), Ok(observed)) => {
+                let env = Env::new($lesson, $aws, &identity);
+                regional_fixes($kind::check(&observed, $p, &env), &$aws.region)
+            }
+            (Err(e), _) | (_, Err(e)) => vec![read_error(&e)],
+        }
+    }};
 }
 
-pub const KINDS: &[&str] = &[
-    "iam-policy",
-    "iam-role",
-    "trust-policy",
-    "log-group",
-    "flow-log",
-    "traffic",
-    "security-group-rule",
-];
+/// The same start for every kind's `apply`: read afresh (earlier steps may just have written),
+/// judge with the kind's own check, then let the kind write what its findings ask for.
+macro_rules! applied {
+    ($kind:ident, $aws:expr, $p:expr, $lesson:expr, $consent:expr) => {{
+        let aws = $aws.fresh();
+        let (identity, observed) =
+            tokio::try_join!(aws.identity(), $kind::observe(&aws, $p, $lesson))?;
+        let findings = $kind::check(&observed, $p, &Env::new($lesson, &aws, &identity));
+        let region = aws.region.clone();
+        let seen = Seen {
+            aws,
+            identity,
+            observed,
+            findings,
+        };
+        let changes = $kind::apply(seen, $p, $lesson, $consent).await?;
+        Ok(changes
+            .into_iter()
+            .map(|mut c| {
+                c.cli = regional(&c.cli, &region);
+                c
+            })
+            .collect())
+    }};
+}
+
+/// The registry of step kinds: each one's variant, its module and its name in lesson files.
+/// Adding a kind is its module and one line in the list below it: this builds [`StepSpec`],
+/// [`KINDS`] and the dispatch of `from_kind`, `judge`, `apply` and `plan_removal` to the
+/// module's `params`, `observe`, `check`, `apply` and `plan_removal`.
+macro_rules! kinds {
+    ($($variant:ident($kind:ident) = $name:literal,)*) => {
+        #[derive(Debug, Clone)]
+        pub enum StepSpec {
+            $($variant($kind::Params),)*
+        }
+
+        pub const KINDS: &[&str] = &[$($name,)*];
+
+        impl StepSpec {
+            /// Builds a step from its kind and its `with` table (variables already filled in).
+            pub fn from_kind(kind: &str, with: toml::Table) -> Result<StepSpec, String> {
+                match kind {
+                    $($name => $kind::params(with).map(StepSpec::$variant),)*
+                    other => Err(format!(
+                        "unknown step kind '{other}' (known kinds: {})",
+                        KINDS.join(", ")
+                    )),
+                }
+            }
+
+            /// Observes what this step needs and judges it. Findings carry short check ids;
+            /// the engine prefixes them with the step id.
+            pub async fn judge(&self, aws: &Aws, lesson: &Lab) -> Vec<Finding> {
+                match self {
+                    $(StepSpec::$variant(p) => judged!($kind, aws, p, lesson),)*
+                }
+            }
+
+            /// Creates or fixes this step's piece of the lab, idempotently: observes the live
+            /// state afresh, judges it with the kind's `check`, and writes only what its
+            /// failing findings ask for. Returns the changes made, none when the step was
+            /// already right. See [`Change`] and [`Consent`] for destructive changes. Sending
+            /// the test request is the front end's (`traffic` changes nothing but a port its
+            /// expected records need open again).
+            pub async fn apply(
+                &self,
+                aws: &Aws,
+                lesson: &Lab,
+                consent: &Consent,
+            ) -> Result<Vec<Change>, AwsError> {
+                match self {
+                    $(StepSpec::$variant(p) => applied!($kind, aws, p, lesson, consent),)*
+                }
+            }
+
+            /// This step's resources that still exist, in the order they must go. Reads only.
+            pub async fn plan_removal(
+                &self,
+                aws: &Aws,
+                lesson: &Lab,
+                step: &str,
+            ) -> Result<Vec<Removal>, AwsError> {
+                match self {
+                    $(StepSpec::$variant(p) => $kind::plan_removal(aws, p, lesson, step).await,)*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    Policy(policy) = "iam-policy",
+    Role(role) = "iam-role",
+    Trust(trust) = "trust-policy",
+    LogGroup(log_group) = "log-group",
+    FlowLog(flow_log) = "flow-log",
+    Traffic(traffic) = "traffic",
+    SecurityGroupRule(security_group_rule) = "security-group-rule",
+}
+
+/// A kind's parameters from its `with` table, as serde reads them.
+pub(crate) fn params<T: serde::de::DeserializeOwned>(with: toml::Table) -> Result<T, String> {
+    toml::Value::Table(with)
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())
+}
 
 impl StepSpec {
-    /// Builds a step from its kind and its `with` table (variables already filled in).
-    pub fn from_kind(kind: &str, with: toml::Table) -> Result<StepSpec, String> {
-        fn params<T: serde::de::DeserializeOwned>(with: toml::Table) -> Result<T, String> {
-            toml::Value::Table(with)
-                .try_into()
-                .map_err(|e: toml::de::Error| e.message().to_string())
+    /// The VPC the step works in, for the kinds that work in one.
+    pub fn vpc(&self) -> Option<&str> {
+        match self {
+            StepSpec::FlowLog(p) => Some(&p.vpc),
+            StepSpec::Traffic(p) => Some(&p.vpc),
+            StepSpec::SecurityGroupRule(p) => Some(&p.vpc),
+            _ => None,
         }
-        Ok(match kind {
-            "iam-policy" => StepSpec::Policy(params(with)?),
-            "iam-role" => StepSpec::Role(params(with)?),
-            "trust-policy" => StepSpec::Trust(params(with)?),
-            "log-group" => StepSpec::LogGroup(params(with)?),
-            "flow-log" => StepSpec::FlowLog(params(with)?),
-            "traffic" => StepSpec::Traffic(params::<traffic::RawParams>(with)?.validate()?),
-            "security-group-rule" => StepSpec::SecurityGroupRule(
-                params::<security_group_rule::RawParams>(with)?.validate()?,
-            ),
-            other => {
-                return Err(format!(
-                    "unknown step kind '{other}' (known kinds: {})",
-                    KINDS.join(", ")
-                ));
-            }
-        })
     }
 
     /// Asset files the step hands out, loaded and validated with the lesson.
@@ -89,33 +175,6 @@ impl StepSpec {
         match self {
             StepSpec::Role(p) => role::trust_document_name(p, lab).into_iter().collect(),
             _ => self.assets(),
-        }
-    }
-
-    /// Observes what this step needs and judges it. Findings carry short check ids; the engine
-    /// prefixes them with the step id.
-    pub async fn judge(&self, aws: &Aws, lesson: &Lab) -> Vec<Finding> {
-        macro_rules! run {
-            ($kind:ident, $p:expr) => {{
-                let (identity, observed) =
-                    tokio::join!(aws.identity(), $kind::observe(aws, $p, lesson));
-                match (identity, observed) {
-                    (Ok(identity), Ok(observed)) => {
-                        let env = Env::new(lesson, aws, &identity);
-                        regional_fixes($kind::check(&observed, $p, &env), &aws.region)
-                    }
-                    (Err(e), _) | (_, Err(e)) => vec![read_error(&e)],
-                }
-            }};
-        }
-        match self {
-            StepSpec::Policy(p) => run!(policy, p),
-            StepSpec::Role(p) => run!(role, p),
-            StepSpec::Trust(p) => run!(trust, p),
-            StepSpec::LogGroup(p) => run!(log_group, p),
-            StepSpec::FlowLog(p) => run!(flow_log, p),
-            StepSpec::Traffic(p) => run!(traffic, p),
-            StepSpec::SecurityGroupRule(p) => run!(security_group_rule, p),
         }
     }
 }
@@ -199,56 +258,43 @@ impl Consent {
     }
 }
 
-impl StepSpec {
-    /// Creates or fixes this step's piece of the lab, idempotently: observes the live state
-    /// afresh, judges it with the kind's `check`, and writes only what its failing findings
-    /// ask for. Returns the changes made, none when the step was already right. See [`Change`]
-    /// and [`Consent`] for destructive changes. Sending the test request is the front end's
-    /// (`traffic` changes nothing but a port its expected records need open again).
-    pub async fn apply(
-        &self,
-        aws: &Aws,
-        lesson: &Lab,
-        consent: &Consent,
-    ) -> Result<Vec<Change>, AwsError> {
-        // The same start for every kind: read afresh (earlier steps may just have written),
-        // judge with the kind's own check, then let the kind write what its findings ask for.
-        macro_rules! apply {
-            ($kind:ident, $p:expr $(, $extra:expr)*) => {{
-                let aws = aws.fresh();
-                let (identity, observed) =
-                    tokio::try_join!(aws.identity(), $kind::observe(&aws, $p, lesson))?;
-                let findings = $kind::check(&observed, $p, &Env::new(lesson, &aws, &identity));
-                let seen = Seen {
-                    aws,
-                    identity,
-                    observed,
-                    findings,
-                };
-                let region = seen.aws.region.clone();
-                $kind::apply(seen, $p, lesson $(, $extra)*)
-                    .await
-                    .map(|changes| {
-                        changes
-                            .into_iter()
-                            .map(|mut c| {
-                                c.cli = regional(&c.cli, &region);
-                                c
-                            })
-                            .collect()
-                    })
-            }};
+/// Deletes one planned resource, dependents first. Something already gone counts as removed,
+/// so running cleanup twice, or alongside the console, is harmless.
+pub async fn remove(aws: &Aws, removal: &Removal) -> Result<(), AwsError> {
+    let result = match &removal.target {
+        removal::Target::FlowLog { id } => flow_log::remove(aws, id).await,
+        removal::Target::LogGroup { name } => log_group::remove(aws, name).await,
+        removal::Target::Role { name, detach } => role::remove(aws, name, detach).await,
+        removal::Target::Policy { arn, versions } => policy::remove(aws, arn, versions).await,
+        removal::Target::RestoreRules { rules, lesson } => {
+            security_group_rule::restore_rules(aws, rules, lesson).await
         }
-        match self {
-            StepSpec::Policy(p) => apply!(policy, p, consent),
-            StepSpec::Role(p) => apply!(role, p, consent),
-            StepSpec::Trust(p) => apply!(trust, p, consent),
-            StepSpec::LogGroup(p) => apply!(log_group, p),
-            StepSpec::FlowLog(p) => apply!(flow_log, p, consent),
-            StepSpec::Traffic(p) => apply!(traffic, p),
-            StepSpec::SecurityGroupRule(p) => apply!(security_group_rule, p, consent),
+    };
+    match result {
+        Err(e)
+            if e.code
+                .as_deref()
+                .is_some_and(|c| removal::GONE.contains(&c)) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// Every step's removals, in the order they must go: the reverse of the lesson's order, so
+/// the flow log goes before the log group and the role, and the role before its policy.
+pub async fn cleanup_plan(aws: &Aws, lesson: &Lab) -> Result<Vec<Removal>, AwsError> {
+    let mut out: Vec<Removal> = Vec::new();
+    for step in lesson.steps.iter().rev() {
+        for mut r in step.spec.plan_removal(aws, lesson, &step.id).await? {
+            r.cli = r.cli.iter().map(|c| regional(c, &aws.region)).collect();
+            if !out.iter().any(|o| o.key() == r.key()) {
+                out.push(r);
+            }
         }
     }
+    Ok(out)
 }
 
 /// What a kind's `apply` starts from: the account read afresh and what the kind's own check

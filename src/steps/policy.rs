@@ -22,6 +22,11 @@ pub struct Params {
     pub least_privilege_resource: Option<String>,
 }
 
+/// The step's parameters from its `with` table.
+pub fn params(with: toml::Table) -> Result<Params, String> {
+    super::params(with)
+}
+
 #[derive(Debug)]
 pub struct Observed {
     pub policy: Option<ManagedPolicy>,

@@ -1,14 +1,15 @@
-//! What `cleanup` removes: each step kind's `plan_removal` finds the lab's resources of that
-//! kind and says why they belong to the lab; its `remove` deletes one. The plan is data, so the
-//! front end can show it, ask about it, print it as JSON, and only then act on it.
+//! What `cleanup` removes, as data: each step kind's `plan_removal` finds the lab's resources of
+//! that kind and says why they belong to the lab as a [`Removal`]; its `remove` deletes one
+//! [`Target`]. (`steps::cleanup_plan` and `steps::remove` ask every kind.) The plan is data, so
+//! the front end can show it, ask about it, print it as JSON, and only then act on it. This
+//! module names no step kind: the kinds build removals from it.
 //!
 //! A resource counts as the lab's when it carries the lesson tag awslab puts on everything it
 //! creates; one that only has the lab's name (made by hand in the console, as the course
 //! teaches) is marked `tagged: false`, for the front end to delete only when asked to.
 
 use super::Lab;
-use super::{StepSpec, flow_log, log_group, policy, role, security_group_rule};
-use crate::aws::{Aws, AwsError, FlowLog, LESSON_TAG, SgRule};
+use crate::aws::{LESSON_TAG, SgRule};
 use crate::i18n::Text;
 
 /// One resource to remove, with everything needed to do it.
@@ -96,33 +97,6 @@ impl Removal {
     }
 }
 
-/// The flow logs in the region that cleanup counts as the lab's (on the lab's VPC, with its
-/// name or its lesson tag), and every other flow log there: what else may deliver through the
-/// lab's role or into its log group.
-pub async fn flow_logs_split(
-    aws: &Aws,
-    lesson: &Lab,
-) -> Result<(Vec<FlowLog>, Vec<FlowLog>), AwsError> {
-    let mut lab: Vec<FlowLog> = Vec::new();
-    for step in &lesson.steps {
-        if let StepSpec::FlowLog(p) = &step.spec {
-            let observed = flow_log::observe_vpc(aws, &p.vpc).await?;
-            lab.extend(
-                observed.flow_logs.into_iter().filter(|f| {
-                    f.name() == Some(p.name.as_str()) || has_lesson_tag(&f.tags, lesson)
-                }),
-            );
-        }
-    }
-    let others = aws
-        .region_flow_logs()
-        .await?
-        .into_iter()
-        .filter(|f| !lab.iter().any(|l| l.id == f.id))
-        .collect();
-    Ok((lab, others))
-}
-
 /// Whether `tags` hold the lesson tag of `lesson`.
 pub fn has_lesson_tag(tags: &[(String, String)], lesson: &Lab) -> bool {
     tags.iter().any(|(k, v)| k == LESSON_TAG && *v == lesson.id)
@@ -134,67 +108,8 @@ pub fn tag_text(lesson: &Lab) -> String {
 }
 
 /// Service answers meaning the thing is already gone, which is what a removal wants.
-const GONE: &[&str] = &[
+pub(super) const GONE: &[&str] = &[
     "NoSuchEntity",
     "ResourceNotFoundException",
     "InvalidFlowLogId.NotFound",
 ];
-
-impl StepSpec {
-    /// This step's resources that still exist, in the order they must go. Reads only.
-    pub async fn plan_removal(
-        &self,
-        aws: &Aws,
-        lesson: &Lab,
-        step: &str,
-    ) -> Result<Vec<Removal>, AwsError> {
-        match self {
-            StepSpec::Policy(p) => policy::plan_removal(aws, p, lesson, step).await,
-            StepSpec::Role(p) => role::plan_removal(aws, p, lesson, step).await,
-            StepSpec::LogGroup(p) => log_group::plan_removal(aws, p, lesson, step).await,
-            StepSpec::FlowLog(p) => flow_log::plan_removal(aws, p, lesson, step).await,
-            StepSpec::SecurityGroupRule(p) => {
-                security_group_rule::plan_removal(aws, p, lesson, step).await
-            }
-            // The trust policy goes with its role; the request leaves nothing behind.
-            StepSpec::Trust(_) | StepSpec::Traffic(_) => Ok(Vec::new()),
-        }
-    }
-}
-
-/// Deletes one planned resource, dependents first. Something already gone counts as removed,
-/// so running cleanup twice, or alongside the console, is harmless.
-pub async fn remove(aws: &Aws, removal: &Removal) -> Result<(), AwsError> {
-    let result = match &removal.target {
-        Target::FlowLog { id } => flow_log::remove(aws, id).await,
-        Target::LogGroup { name } => log_group::remove(aws, name).await,
-        Target::Role { name, detach } => role::remove(aws, name, detach).await,
-        Target::Policy { arn, versions } => policy::remove(aws, arn, versions).await,
-        Target::RestoreRules { rules, lesson } => {
-            security_group_rule::restore_rules(aws, rules, lesson).await
-        }
-    };
-    match result {
-        Err(e) if e.code.as_deref().is_some_and(|c| GONE.contains(&c)) => Ok(()),
-        other => other,
-    }
-}
-
-/// Every step's removals, in the order they must go: the reverse of the lesson's order, so
-/// the flow log goes before the log group and the role, and the role before its policy.
-pub async fn plan(aws: &Aws, lesson: &Lab) -> Result<Vec<Removal>, AwsError> {
-    let mut out: Vec<Removal> = Vec::new();
-    for step in lesson.steps.iter().rev() {
-        for mut r in step.spec.plan_removal(aws, lesson, &step.id).await? {
-            r.cli = r
-                .cli
-                .iter()
-                .map(|c| super::regional(c, &aws.region))
-                .collect();
-            if !out.iter().any(|o| o.key() == r.key()) {
-                out.push(r);
-            }
-        }
-    }
-    Ok(out)
-}

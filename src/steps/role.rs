@@ -19,6 +19,11 @@ pub struct Params {
     pub policy: String,
 }
 
+/// The step's parameters from its `with` table.
+pub fn params(with: toml::Table) -> Result<Params, String> {
+    super::params(with)
+}
+
 #[derive(Debug)]
 pub struct Observed {
     pub role: Option<Role>,
@@ -477,7 +482,8 @@ pub async fn plan_removal(
     lesson: &Lab,
     step: &str,
 ) -> Result<Vec<super::removal::Removal>, AwsError> {
-    use super::removal::{Removal, Target, flow_logs_split, has_lesson_tag, key, tag_text};
+    use super::flow_log::flow_logs_split;
+    use super::removal::{Removal, Target, has_lesson_tag, key, tag_text};
     let Some(role) = aws.role(&p.name).await? else {
         return Ok(Vec::new());
     };

@@ -53,6 +53,11 @@ impl RawParams {
     }
 }
 
+/// The step's parameters from its `with` table (the port may come from a variable).
+pub fn params(with: toml::Table) -> Result<Params, String> {
+    super::params::<RawParams>(with)?.validate()
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Observed {
     pub vpc_found: bool,
@@ -80,7 +85,7 @@ pub async fn observe_instance(aws: &Aws, vpc: &str) -> Result<Observed, AwsError
         return Ok(Observed::default());
     };
     let instances = aws.instances_in(&first.id).await?;
-    let Some(instance) = super::traffic::lab_instance(&instances).cloned() else {
+    let Some(instance) = super::instance::lab_instance(&instances).cloned() else {
         return Ok(Observed {
             vpc_found: true,
             ..Observed::default()

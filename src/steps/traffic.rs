@@ -3,6 +3,7 @@
 
 use super::Lab;
 use super::flow_log::{self, Wanted, pick};
+use super::instance::lab_instance;
 use super::{Env, sh};
 use crate::aws::{Aws, AwsError, FlowLog, Instance, LogEvent};
 use crate::finding::Finding;
@@ -79,6 +80,11 @@ impl RawParams {
             expect,
         })
     }
+}
+
+/// The step's parameters from its `with` table (the port may come from a variable).
+pub fn params(with: toml::Table) -> Result<Params, String> {
+    super::params::<RawParams>(with)?.validate()
 }
 
 /// The longest sequence of records a step may expect.
@@ -237,16 +243,6 @@ pub fn captured(feeds: &[FlowLog], action: Action) -> bool {
         Some(t) => t == action.as_str(),
         None => false,
     })
-}
-
-/// The instance the lab's request goes to: a running one with a public IP if there is one.
-pub fn lab_instance(instances: &[Instance]) -> Option<&Instance> {
-    instances
-        .iter()
-        .filter(|i| i.state.as_deref() != Some("terminated"))
-        .max_by_key(|i| {
-            (i.state.as_deref() == Some("running")) as u8 * 2 + i.public_ip.is_some() as u8
-        })
 }
 
 /// What the records of the lab's requests look like.
@@ -690,6 +686,7 @@ pub async fn apply(
     seen: super::Seen<Observed>,
     p: &Params,
     lesson: &Lab,
+    _consent: &super::Consent,
 ) -> Result<Vec<super::Change>, AwsError> {
     use crate::finding::Status;
     match &seen.observed.reach {
@@ -698,6 +695,16 @@ pub async fn apply(
         }
         _ => Ok(Vec::new()),
     }
+}
+
+/// The request leaves nothing behind to clean up.
+pub async fn plan_removal(
+    _aws: &Aws,
+    _p: &Params,
+    _lesson: &Lab,
+    _step: &str,
+) -> Result<Vec<super::removal::Removal>, AwsError> {
+    Ok(Vec::new())
 }
 
 #[cfg(test)]

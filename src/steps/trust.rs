@@ -25,6 +25,11 @@ pub struct Params {
     pub source_arn: Option<String>,
 }
 
+/// The step's parameters from its `with` table.
+pub fn params(with: toml::Table) -> Result<Params, String> {
+    super::params(with)
+}
+
 #[derive(Debug)]
 pub struct Observed {
     pub role: Option<Role>,
@@ -369,6 +374,16 @@ pub(crate) fn trusted_principals(document: &PolicyDocument) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The trust policy goes with its role: nothing of its own to clean up.
+pub async fn plan_removal(
+    _aws: &Aws,
+    _p: &Params,
+    _lesson: &Lab,
+    _step: &str,
+) -> Result<Vec<super::removal::Removal>, AwsError> {
+    Ok(Vec::new())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The rules ARCHITECTURE.md states about the source tree, checked on the source itself: no
-//! import cycle between top-level modules, every AWS SDK client built in `src/aws/`, no comment
-//! pointing outside the repository.
+//! import cycle between top-level modules nor between the modules inside any folder, every AWS
+//! SDK client built in `src/aws/`, no comment pointing outside the repository.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -38,34 +38,273 @@ fn module_of(root: &Path, file: &Path) -> String {
         .to_string()
 }
 
-/// Top-level module → the top-level modules it names as `crate::x`.
-fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
-    let (root, files) = src();
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for file in files {
-        let from = module_of(&root, &file);
-        if from == "main" || from == "lib" {
-            continue;
-        }
-        let text = std::fs::read_to_string(&file).unwrap_or_default();
-        let edges = graph.entry(from.clone()).or_default();
-        for (i, _) in text.match_indices("crate::") {
-            let name: String = text[i + "crate::".len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() && name != from {
-                edges.insert(name);
-            }
-        }
+/// Module → the modules it names, among the modules of one folder.
+type Graph = BTreeMap<String, BTreeSet<String>>;
+
+/// The module a file under `src/` defines: `steps/role.rs` → `[steps, role]`, `steps/mod.rs` →
+/// `[steps]`, `lib.rs` → `[]`.
+fn module_path(rel: &str) -> Vec<String> {
+    let rel = rel.trim_end_matches(".rs");
+    let mut path: Vec<String> = rel.split('/').map(str::to_string).collect();
+    if path.last().is_some_and(|l| l == "mod" || l == "lib") {
+        path.pop();
     }
-    graph
+    path
 }
 
-fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+/// `text` with comments, string and character literals blanked out, so that what is left of
+/// braces and paths is code.
+fn code_only(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let start = i;
+        if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && next == Some('*') {
+            let mut depth = 0;
+            while i < chars.len() {
+                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+                    depth += 1;
+                    i += 2;
+                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        } else if c == 'r'
+            && matches!(next, Some('"' | '#'))
+            && (i == 0 || !ident(chars[i - 1]) || chars[i - 1] == 'b')
+        {
+            let hashes = chars[i + 1..].iter().take_while(|c| **c == '#').count();
+            if chars.get(i + 1 + hashes) == Some(&'"') {
+                i += 2 + hashes;
+                let close: String = std::iter::once('"')
+                    .chain(std::iter::repeat_n('#', hashes))
+                    .collect();
+                while i < chars.len() && !chars[i..].iter().collect::<String>().starts_with(&close)
+                {
+                    i += 1;
+                }
+                i += close.chars().count();
+            } else {
+                i += 1;
+            }
+        } else if c == '"' {
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if c == '\'' && (next == Some('\\') || chars.get(i + 2) == Some(&'\'')) {
+            i += 1;
+            while i < chars.len() && chars[i] != '\'' {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let end = i.min(chars.len());
+        out.extend(
+            chars[start..end]
+                .iter()
+                .map(|c| if *c == '\n' { '\n' } else { ' ' }),
+        );
+    }
+    out
+}
+
+/// Identifiers, `::` and single punctuation characters.
+fn tokens(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = code.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            let mut word = c.to_string();
+            while let Some(&n) = chars.peek().filter(|n| n.is_alphanumeric() || **n == '_') {
+                word.push(n);
+                chars.next();
+            }
+            out.push(word);
+        } else if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            out.push("::".to_string());
+        } else if !c.is_whitespace() {
+            out.push(c.to_string());
+        }
+    }
+    out
+}
+
+/// The paths a `use` tree or an inline path starting at `tokens[*i]` names, each made absolute
+/// from `prefix`: `super::{a, b::{c, self}}` gives `a`, `b::c` and `b`. Leaves `*i` after it.
+fn path_tree(tokens: &[String], i: &mut usize, prefix: Vec<String>, out: &mut Vec<Vec<String>>) {
+    let mut path = prefix;
+    loop {
+        match tokens.get(*i).map(String::as_str) {
+            Some("{") => {
+                *i += 1;
+                while *i < tokens.len() && tokens[*i] != "}" {
+                    if tokens[*i] == "," {
+                        *i += 1;
+                    } else if tokens[*i] == "self" || tokens[*i] == "*" {
+                        out.push(path.clone());
+                        *i += 1;
+                    } else {
+                        path_tree(tokens, i, path.clone(), out);
+                        // Skip what follows an element (`as name`) up to its end.
+                        while *i < tokens.len() && tokens[*i] != "," && tokens[*i] != "}" {
+                            *i += 1;
+                        }
+                    }
+                }
+                *i += 1;
+                return;
+            }
+            Some("super") => {
+                path.pop();
+            }
+            Some("*") => {}
+            Some(word) if word.chars().all(|c| c.is_alphanumeric() || c == '_') => {
+                path.push(word.to_string());
+            }
+            _ => break,
+        }
+        *i += 1;
+        if tokens.get(*i).map(String::as_str) == Some("::") {
+            *i += 1;
+        } else {
+            break;
+        }
+    }
+    out.push(path);
+}
+
+/// Every module path a file names through `crate::`, `super::` or `self::`, each with the
+/// module it is named from (an inline `mod x { … }` is a module of its own).
+fn named_paths(module: &[String], text: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let tokens = tokens(&code_only(text));
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut inline: Vec<(String, usize)> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let here: Vec<String> = module
+            .iter()
+            .cloned()
+            .chain(inline.iter().map(|(m, _)| m.clone()))
+            .collect();
+        let token = tokens[i].as_str();
+        let after_path = i > 0 && tokens[i - 1] == "::";
+        let starts_path = tokens.get(i + 1).is_some_and(|t| t == "::");
+        match token {
+            "{" => depth += 1,
+            "}" => {
+                depth = depth.saturating_sub(1);
+                if inline.last().is_some_and(|(_, d)| *d > depth) {
+                    inline.pop();
+                }
+            }
+            "mod" if tokens.get(i + 2).is_some_and(|t| t == "{") => {
+                inline.push((tokens[i + 1].clone(), depth + 1));
+                depth += 1;
+                i += 3;
+                continue;
+            }
+            "crate" | "super" | "self" if starts_path && !after_path => {
+                let start = match token {
+                    "crate" => Vec::new(),
+                    "super" => here[..here.len().saturating_sub(1)].to_vec(),
+                    _ => here.clone(),
+                };
+                i += 2;
+                let mut paths = Vec::new();
+                path_tree(&tokens, &mut i, start, &mut paths);
+                out.extend(paths.into_iter().map(|p| (here.clone(), p)));
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Folder (`""` for `src/` itself, `steps`, `cmd/cleanup`) → the graph of the modules inside it
+/// that name each other, from `(path under src/, text)` of every file. A module naming its own
+/// parent or child is not an edge: only siblings can import each other in a circle. Below the
+/// top, a name counts only when a file defines it as a module (a type in `mod.rs` is no node).
+fn import_graphs(files: &[(String, String)]) -> BTreeMap<String, Graph> {
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|(f, _)| module_path(f)).collect();
+    let mut graphs: BTreeMap<String, Graph> = BTreeMap::new();
+    for (file, text) in files {
+        if file == "main.rs" {
+            continue;
+        }
+        let module = module_path(file);
+        if let Some((_, parent)) = module.split_last() {
+            graphs
+                .entry(parent.join("/"))
+                .or_default()
+                .entry(module[parent.len()].clone())
+                .or_default();
+        }
+        for (from, to) in named_paths(&module, text) {
+            let shared = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+            if shared >= from.len() || shared >= to.len() {
+                continue;
+            }
+            if shared > 0 && !modules.contains(&to[..=shared]) {
+                continue;
+            }
+            graphs
+                .entry(from[..shared].join("/"))
+                .or_default()
+                .entry(from[shared].clone())
+                .or_default()
+                .insert(to[shared].clone());
+        }
+    }
+    graphs
+}
+
+/// The import graphs of the crate's own source.
+fn module_graphs() -> BTreeMap<String, Graph> {
+    let (root, files) = src();
+    let files: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            let rel = f.strip_prefix(&root).unwrap_or(f);
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{rel}: {e}"));
+            (rel, text)
+        })
+        .collect();
+    import_graphs(&files)
+}
+
+fn cycle(graph: &Graph) -> Option<Vec<String>> {
     fn visit(
         node: &str,
-        graph: &BTreeMap<String, BTreeSet<String>>,
+        graph: &Graph,
         state: &mut BTreeMap<String, u8>,
         path: &mut Vec<String>,
     ) -> Option<Vec<String>> {
@@ -102,9 +341,33 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     None
 }
 
+/// The cycles of every folder, named as a person finds them: `src/steps: removal → flow_log →
+/// removal`. Once a cycle is found its closing edge is set aside, so that the next is found too.
+fn cycles(graphs: &BTreeMap<String, Graph>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (folder, graph) in graphs {
+        let folder = if folder.is_empty() {
+            "src".to_string()
+        } else {
+            format!("src/{folder}")
+        };
+        let mut graph = graph.clone();
+        while let Some(found) = cycle(&graph) {
+            out.push(format!("{folder}: {}", found.join(" → ")));
+            if let [.., from, to] = found.as_slice() {
+                if let Some(edges) = graph.get_mut(from) {
+                    edges.remove(to);
+                }
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn top_level_modules_import_each_other_without_cycles() {
-    let graph = module_graph();
+    let graphs = module_graphs();
+    let graph = &graphs[""];
     assert!(
         graph["steps"].contains("iam"),
         "the graph is read: {graph:?}"
@@ -114,18 +377,101 @@ fn top_level_modules_import_each_other_without_cycles() {
         "step kinds see a Lab, not the lesson"
     );
     assert!(!graph["aws"].contains("cmd"), "{:?}", graph["aws"]);
-    assert_eq!(cycle(&graph), None, "{graph:#?}");
+    assert_eq!(cycle(graph), None, "{graph:#?}");
+}
+
+#[test]
+fn modules_inside_a_folder_import_each_other_without_cycles() {
+    let graphs = module_graphs();
+    assert!(
+        graphs["steps"]["traffic"].contains("flow_log"),
+        "the folders' graphs are read: {:?}",
+        graphs["steps"]
+    );
+    assert!(
+        graphs.contains_key("cmd/cleanup"),
+        "nested folders are read"
+    );
+    let found = cycles(&graphs);
+    assert!(found.is_empty(), "import cycles: {found:#?}");
 }
 
 #[test]
 fn the_cycle_finder_finds_a_cycle() {
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut graph = Graph::new();
     graph.entry("a".into()).or_default().insert("b".into());
     graph.entry("b".into()).or_default().insert("c".into());
     graph.entry("c".into()).or_default().insert("a".into());
     assert_eq!(
         cycle(&graph),
         Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+    );
+}
+
+fn made_up(files: &[(&str, &str)]) -> BTreeMap<String, Graph> {
+    let files: Vec<(String, String)> = files
+        .iter()
+        .map(|(f, t)| (f.to_string(), t.to_string()))
+        .collect();
+    import_graphs(&files)
+}
+
+#[test]
+fn a_cycle_inside_a_folder_is_found_through_every_way_of_naming_a_module() {
+    // kinds → removal through a `use` group, removal → kinds through an inline path.
+    let graphs = made_up(&[
+        ("lib.rs", "pub mod steps;"),
+        (
+            "steps/mod.rs",
+            "pub mod kinds;\npub mod removal;\npub struct Lab;",
+        ),
+        (
+            "steps/kinds.rs",
+            "use super::{Lab, removal::{self, Target}};\nfn f() {}",
+        ),
+        (
+            "steps/removal.rs",
+            "pub enum Target {}\nfn plan() { super::kinds::f(); }",
+        ),
+    ]);
+    assert_eq!(
+        cycles(&graphs),
+        vec!["src/steps: kinds → removal → kinds".to_string()]
+    );
+    // The same through `crate::steps::x` and, from a nested folder, `super::super::x`.
+    let graphs = made_up(&[
+        ("steps/mod.rs", ""),
+        ("steps/a.rs", "use crate::steps::b::B;"),
+        ("steps/b/mod.rs", "pub struct B;"),
+        ("steps/b/inner.rs", "fn f() { super::super::a::g() }"),
+    ]);
+    assert_eq!(cycles(&graphs), vec!["src/steps: a → b → a".to_string()]);
+}
+
+#[test]
+fn parents_children_comments_strings_and_test_modules_make_no_cycle() {
+    let graphs = made_up(&[
+        (
+            "steps/mod.rs",
+            "pub mod a;\npub mod b;\npub struct Lab;\nfn f() { a::x(); self::b::y(); }",
+        ),
+        (
+            "steps/a.rs",
+            "use super::{Lab, b};\n// super::b uses super::a, says a comment\nfn x() {}",
+        ),
+        (
+            "steps/b.rs",
+            "use super::Lab;\nconst S: &str = \"super::a::x\";\nconst R: &str = r#\"crate::steps::a\"#;\n\
+             fn y() { let _c = '{'; }\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n",
+        ),
+    ]);
+    assert_eq!(cycles(&graphs), Vec::<String>::new(), "{graphs:#?}");
+    assert_eq!(
+        graphs["steps"],
+        Graph::from([
+            ("a".to_string(), BTreeSet::from(["b".to_string()])),
+            ("b".to_string(), BTreeSet::new()),
+        ])
     );
 }
 

@@ -143,6 +143,22 @@ fn a_dependency_on_an_unknown_step_is_refused() {
 }
 
 #[test]
+fn a_lesson_that_names_no_vpc_for_the_sandbox_is_refused() {
+    let run = check_fixture("no-vpc");
+    let out = run.stdout();
+    assert_eq!(run.code(), 2, "{out}\n{}", run.stderr());
+    let line = out
+        .lines()
+        .find(|l| l.contains('✗') && l.contains("no-vpc/lesson.toml, line 7: variables.vpc:"))
+        .unwrap_or_else(|| panic!("no problem about variables.vpc:\n{out}"));
+    assert!(line.contains("names no VPC"), "{line}");
+    assert!(
+        !out.contains("private sandbox"),
+        "it never reaches one:\n{out}"
+    );
+}
+
+#[test]
 fn a_missing_asset_is_refused() {
     assert_refused(
         "missing-asset",
@@ -204,6 +220,7 @@ fn a_directory_of_lessons_reports_every_broken_one() {
         "missing-asset",
         "invalid-json",
         "overreaching",
+        "no-vpc",
     ] {
         assert!(
             out.lines()

@@ -9,7 +9,7 @@ use awslab::aws::Aws;
 use awslab::aws::record::is_read;
 use awslab::lesson::{Lesson, Source};
 use awslab::steps::Consent;
-use awslab::steps::removal::{self, Target};
+use awslab::steps::removal::Target;
 use awslab::wizard::prompt::{Answer, Choice, Scripted};
 use serde_json::Value;
 use std::time::Duration;
@@ -305,7 +305,7 @@ async fn a_policy_attached_after_the_plan_keeps_its_versions() {
     lab.new_default_version(POLICY, &flow_policy()).await;
     let lesson = lesson();
     let aws = Aws::from_sdk(lab.account.sdk.clone());
-    let plan = removal::plan(&aws.fresh(), &lesson.lab)
+    let plan = awslab::steps::cleanup_plan(&aws.fresh(), &lesson.lab)
         .await
         .unwrap_or_else(|e| panic!("plan: {e}"));
     let policy = plan
@@ -317,7 +317,7 @@ async fn a_policy_attached_after_the_plan_keeps_its_versions() {
     // Between the plan and the deletion, someone attaches it to another role.
     lab.create_role("someone-elses-role", &trust_policy()).await;
     lab.attach("someone-elses-role", POLICY).await;
-    let result = removal::remove(&aws.fresh(), policy).await;
+    let result = awslab::steps::remove(&aws.fresh(), policy).await;
     let err = result.expect_err("the deletion is refused");
     assert!(err.to_string().contains("someone-elses-role"), "{err}");
     let versions = lab

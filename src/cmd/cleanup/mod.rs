@@ -5,7 +5,7 @@
 //! something else relies on is left alone with a note; the prerequisites are never touched.
 //! A failed deletion does not stop the others: the summary says what is left and how to go on.
 //!
-//! The plan is the step kinds' (`steps::removal`); here it is decided on (`plan`), carried out
+//! The plan is the step kinds' (`steps::cleanup_plan`, of `steps::removal`); here it is decided on (`plan`), carried out
 //! (`execute`) and shown (`render`).
 
 mod execute;
@@ -17,7 +17,7 @@ use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::i18n::Text;
-use crate::steps::removal::{self, tag_text};
+use crate::steps::{self, removal::tag_text};
 use colored::Colorize;
 use execute::execute;
 use plan::{Decision, Outcome};
@@ -46,7 +46,7 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
     let connection = ctx.connect_student(&lesson).await?;
     let aws = connection.aws.fresh();
     let identity = aws.identity().await?;
-    let plan = removal::plan(&aws, &lesson.lab).await?;
+    let plan = steps::cleanup_plan(&aws, &lesson.lab).await?;
     let mut items = plan::decide(plan, args.include_untagged);
     let header = Header {
         lesson: &lesson,
@@ -139,7 +139,7 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
         };
     }
 
-    execute(&mut items, |r| removal::remove(&aws, r)).await;
+    execute(&mut items, |r| steps::remove(&aws, r)).await;
     let mut log = String::new();
     for item in &items {
         let line = match &item.outcome {
