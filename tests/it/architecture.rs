@@ -194,8 +194,37 @@ fn path_tree(tokens: &[String], i: &mut usize, prefix: Vec<String>, out: &mut Ve
     out.push(path);
 }
 
+/// Whether `tokens[..at]` ends with `#[cfg(test)]` and an optional `pub`/`pub(crate)`: the item
+/// at `at` is test code.
+fn test_only(tokens: &[String], at: usize) -> bool {
+    let mut end = at;
+    if end >= 4 && tokens[end - 4..end] == ["pub", "(", "crate", ")"] {
+        end -= 4;
+    } else if end >= 1 && tokens[end - 1] == "pub" {
+        end -= 1;
+    }
+    end >= 7 && tokens[end - 7..end] == ["#", "[", "cfg", "(", "test", ")", "]"]
+}
+
+/// The modules a file declares as test code (`#[cfg(test)] mod fixtures;`), as module paths.
+/// Tests share helpers with the code they test and may name each other's modules: only the
+/// code that ships is held to the rule of no circles.
+fn test_modules(module: &[String], text: &str) -> Vec<Vec<String>> {
+    let tokens = tokens(&code_only(text));
+    (0..tokens.len())
+        .filter(|&i| tokens[i] == "mod" && tokens.get(i + 2).is_some_and(|t| t == ";"))
+        .filter(|&i| test_only(&tokens, i))
+        .map(|i| {
+            let mut path = module.to_vec();
+            path.push(tokens[i + 1].clone());
+            path
+        })
+        .collect()
+}
+
 /// Every module path a file names through `crate::`, `super::` or `self::`, each with the
-/// module it is named from (an inline `mod x { … }` is a module of its own).
+/// module it is named from (an inline `mod x { … }` is a module of its own; an inline
+/// `#[cfg(test)] mod tests { … }` is test code, and left out).
 fn named_paths(module: &[String], text: &str) -> Vec<(Vec<String>, Vec<String>)> {
     let tokens = tokens(&code_only(text));
     let mut out = Vec::new();
@@ -218,6 +247,26 @@ fn named_paths(module: &[String], text: &str) -> Vec<(Vec<String>, Vec<String>)>
                 if inline.last().is_some_and(|(_, d)| *d > depth) {
                     inline.pop();
                 }
+            }
+            "mod" if tokens.get(i + 2).is_some_and(|t| t == "{") && test_only(&tokens, i) => {
+                // Skip the test module to its closing brace.
+                let mut open = 0usize;
+                i += 2;
+                while i < tokens.len() {
+                    match tokens[i].as_str() {
+                        "{" => open += 1,
+                        "}" => {
+                            open -= 1;
+                            if open == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i += 1;
+                continue;
             }
             "mod" if tokens.get(i + 2).is_some_and(|t| t == "{") => {
                 inline.push((tokens[i + 1].clone(), depth + 1));
@@ -250,12 +299,16 @@ fn named_paths(module: &[String], text: &str) -> Vec<(Vec<String>, Vec<String>)>
 /// top, a name counts only when a file defines it as a module (a type in `mod.rs` is no node).
 fn import_graphs(files: &[(String, String)]) -> BTreeMap<String, Graph> {
     let modules: BTreeSet<Vec<String>> = files.iter().map(|(f, _)| module_path(f)).collect();
+    let tests: Vec<Vec<String>> = files
+        .iter()
+        .flat_map(|(f, text)| test_modules(&module_path(f), text))
+        .collect();
     let mut graphs: BTreeMap<String, Graph> = BTreeMap::new();
     for (file, text) in files {
-        if file == "main.rs" {
+        let module = module_path(file);
+        if file == "main.rs" || tests.iter().any(|t| module.starts_with(t)) {
             continue;
         }
-        let module = module_path(file);
         if let Some((_, parent)) = module.split_last() {
             graphs
                 .entry(parent.join("/"))
@@ -414,6 +467,36 @@ fn made_up(files: &[(&str, &str)]) -> BTreeMap<String, Graph> {
         .map(|(f, t)| (f.to_string(), t.to_string()))
         .collect();
     import_graphs(&files)
+}
+
+#[test]
+fn test_code_may_share_helpers_with_the_modules_it_tests() {
+    // fixtures (test code) names kinds; kinds' tests, inline and in a file, name fixtures.
+    let graphs = made_up(&[
+        ("lib.rs", "pub mod steps;"),
+        (
+            "steps/mod.rs",
+            "pub mod kinds;\npub mod other;\n#[cfg(test)]\npub(crate) mod fixtures;",
+        ),
+        (
+            "steps/kinds.rs",
+            "pub struct Observed;\n#[cfg(test)]\nmod check_tests;\n\
+             #[cfg(test)]\nmod tests { use crate::steps::fixtures::lab; }",
+        ),
+        (
+            "steps/kinds/check_tests.rs",
+            "use crate::steps::fixtures::*;",
+        ),
+        (
+            "steps/fixtures.rs",
+            "use super::kinds::Observed;\npub fn lab() {}",
+        ),
+        // Not test code: this one still counts.
+        ("steps/other.rs", "use super::kinds::Observed;"),
+    ]);
+    assert_eq!(cycles(&graphs), Vec::<String>::new());
+    assert!(graphs["steps"]["other"].contains("kinds"), "{graphs:?}");
+    assert!(!graphs["steps"].contains_key("fixtures"), "{graphs:?}");
 }
 
 #[test]
