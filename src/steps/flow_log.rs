@@ -179,18 +179,17 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     }
     let vpc_id = o.vpcs[0].id.clone();
     let role_arn = lab_role_arn(o, p, env.account);
-    let create_cli = format!(
-        "aws ec2 create-flow-logs --resource-type VPC --resource-ids {vpc} --traffic-type {tt} \
-         --log-destination-type cloud-watch-logs --log-group-name {group} \
-         --deliver-logs-permission-arn {role} --max-aggregation-interval {agg} \
-         --tag-specifications 'ResourceType=vpc-flow-log,Tags=[{{Key=Name,Value={name}}}]'",
-        vpc = sh(&vpc_id),
-        tt = sh(&p.traffic_type),
-        group = sh(&p.log_group),
-        role = sh(&role_arn),
-        agg = p.max_aggregation_interval.unwrap_or(600),
-        name = p.name.replace('\'', ""),
-    );
+    // The lesson tag rides along, so that cleanup knows a flow log made by hand with this
+    // command as the lab's.
+    let (tag_key, tag_value) = lesson_tag(env.lesson);
+    let create_cli = create_cli(&NewFlowLog {
+        vpc_id: &vpc_id,
+        traffic_type: &p.traffic_type,
+        log_group: &p.log_group,
+        role_arn: &role_arn,
+        max_aggregation_interval: Some(p.max_aggregation_interval.unwrap_or(600)),
+        tags: &[("Name", p.name.as_str()), (tag_key, tag_value)],
+    });
     let create = Text::new("flow-log.fix-create")
         .arg("vpc", &p.vpc)
         .arg("cli", &create_cli);

@@ -290,6 +290,23 @@ async fn a_lab_done_by_hand_in_korean_with_every_printed_command_passes() {
         !transcript.contains("을(를)") && !transcript.contains("(으)로"),
         "{transcript}"
     );
+    // Every create command carries the lesson tag, so cleanup knows the by-hand work as the
+    // lab's: one yes (here --yes) deletes all of it, and nothing is asked about on its own.
+    for create in student.ran.iter().filter(|c| c.contains(" create-")) {
+        if !create.contains("create-tags") && !create.contains("create-policy-version") {
+            assert!(create.contains("awslab:lesson"), "untagged: {create}");
+        }
+    }
+    let cleanup = sandbox
+        .cmd()
+        .args(["--sandbox", "cleanup", "--yes", "--lang", "ko"])
+        .run();
+    assert_eq!(cleanup.code(), 0, "{}{}", cleanup.stdout(), cleanup.stderr());
+    assert!(
+        !cleanup.stdout().contains("확인 필요") && cleanup.stdout().contains("모두 지웠습니다"),
+        "{}",
+        cleanup.stdout()
+    );
 }
 
 /// A sandbox with the lab not started, and the command `verify` prints to create the log group.

@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::i18n::Text;
 use crate::steps::removal::{self, tag_text};
+use crate::steps::security_group_rule;
 use colored::Colorize;
 use execute::execute;
 use plan::{Decision, Outcome};
@@ -112,25 +113,34 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
         if item.decision != Decision::Ask {
             continue;
         }
-        let renamed = !item.removal.named;
-        item.decision = if !interactive {
-            Decision::Keep(
-                Text::new(if renamed {
-                    "cleanup.kept-renamed"
-                } else {
-                    "cleanup.kept-untagged"
-                })
-                .arg("tag", tag_text(&lesson.lab)),
+        // What it would take to go ahead: a restore waits on the note awslab leaves when it
+        // closes a port; a deletion on the lesson tag and the lab's name.
+        let (kept, question, tag) = if item.removal.target.restores() {
+            (
+                "cleanup.kept-restore-untagged",
+                "cleanup.confirm-restore-untagged",
+                security_group_rule::REMOVED_TAG.to_string(),
+            )
+        } else if !item.removal.named {
+            (
+                "cleanup.kept-renamed",
+                "cleanup.confirm-renamed",
+                tag_text(&lesson.lab),
             )
         } else {
-            let question = Text::new(if renamed {
-                "cleanup.confirm-renamed"
-            } else {
-                "cleanup.confirm-untagged"
-            })
-            .arg("resource", describe(&item.removal, lang))
-            .arg("tag", tag_text(&lesson.lab))
-            .render(lang);
+            (
+                "cleanup.kept-untagged",
+                "cleanup.confirm-untagged",
+                tag_text(&lesson.lab),
+            )
+        };
+        item.decision = if !interactive {
+            Decision::Keep(Text::new(kept).arg("tag", tag))
+        } else {
+            let question = Text::new(question)
+                .arg("resource", describe(&item.removal, lang))
+                .arg("tag", tag)
+                .render(lang);
             if confirm(&question)? {
                 Decision::Delete
             } else {
