@@ -34,6 +34,7 @@ impl Wizard<'_> {
     ) -> Result<StepEnd, AppError> {
         let mut hint = 0;
         let mut attempts = 0;
+        let mut cursor = Choice::DoIt;
         loop {
             let question = self.r(self.t("wizard.what-now"));
             // "Send it for me" says what it changes first, if anything.
@@ -46,7 +47,8 @@ impl Wizard<'_> {
                     .arg("rules", &r.rules)
                     .arg("group", &r.group));
             }
-            let choice = self.prompt.choose(&question, &choices)?;
+            let choice = self.prompt.choose(&question, &choices, cursor)?;
+            cursor = choice;
             // Hint, skip and quit need nothing from the account: answer them before reading it.
             match choice {
                 Choice::Hint => {

@@ -16,7 +16,7 @@ use crate::finding::Status;
 use crate::i18n::{Lang, Text};
 use crate::lesson::{Lesson, Step};
 use crate::report::text::{mark, status_word};
-use crate::report::{text_columns, wrap};
+use crate::report::{fit, text_columns, wrap};
 use crate::sandbox::SandboxInfo;
 use crate::steps::{Change, Consent, StepSpec};
 use colored::Colorize;
@@ -78,8 +78,13 @@ pub struct Wizard<'a> {
 }
 
 impl Wizard<'_> {
+    /// Every line the wizard prints goes through here: fitted to the terminal's width (commands
+    /// never broken), after the watch's ticker line is cleared, so nothing lands on it.
     fn say(&mut self, text: impl AsRef<str>) {
-        let _ = writeln!(self.out, "{}", text.as_ref());
+        if self.opts.spinner {
+            let _ = write!(self.out, "\r\x1b[2K");
+        }
+        let _ = writeln!(self.out, "{}", fit(text.as_ref(), text_columns()));
     }
 
     /// What quitting says: in a private sandbox (started for this run, gone when it ends)
@@ -255,9 +260,15 @@ impl Wizard<'_> {
         }
         let mut hint = 0;
         let mut attempts = 0;
+        // The menu comes back with the cursor where the student left it (after a hint, on
+        // the hint).
+        let mut cursor = Choice::DoIt;
         loop {
             let question = self.r(self.t("wizard.what-now"));
-            let choice = self.prompt.choose(&question, &self.choices(false))?;
+            let choice = self
+                .prompt
+                .choose(&question, &self.choices(false), cursor)?;
+            cursor = choice;
             match choice {
                 Choice::DoIt => {
                     // A step whose prerequisites are not done cannot be done for the student:

@@ -19,28 +19,13 @@ use crate::exit::ExitCode;
 use crate::i18n::Text;
 use crate::steps::removal::{self, tag_text};
 use crate::steps::security_group_rule;
+use crate::wizard::prompt::ask_yes_no;
 use colored::Colorize;
 use execute::execute;
 use plan::{Decision, Outcome};
 use render::{Header, describe, plan_text, summary_text, to_json};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
-
-/// Asks a yes/no question on the terminal (default no). The answer needs Enter: a single key
-/// would let the Enter that follows it answer the next question unseen.
-fn confirm(question: &str) -> Result<bool, AppError> {
-    dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .wait_for_newline(true)
-        // The question stays on screen as asked; re-printing it with the answer doubled a
-        // question long enough to wrap.
-        .report(false)
-        .interact()
-        .map_err(|e| match e {
-            dialoguer::Error::IO(e) => AppError::from(e),
-        })
-}
 
 pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError> {
     let lesson = ctx.lesson(args.lesson.as_deref())?;
@@ -99,7 +84,7 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
         })
         .arg("count", deleting)
         .render(lang);
-        if !confirm(&question)? {
+        if !ask_yes_no(&question, lang)? {
             // No to the plan is no to all of it: no question about each look-alike follows.
             for item in items
                 .iter_mut()
@@ -141,7 +126,7 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
                 .arg("resource", describe(&item.removal, lang))
                 .arg("tag", tag)
                 .render(lang);
-            if confirm(&question)? {
+            if ask_yes_no(&question, lang)? {
                 Decision::Delete
             } else {
                 Decision::Keep(Text::new("cleanup.kept-declined"))

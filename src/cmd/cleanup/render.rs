@@ -57,11 +57,11 @@ pub fn plan_text(h: &Header, items: &[Item], lang: Lang) -> String {
         } else {
             "cleanup.plan-head"
         })
-            .arg("lesson", &h.lesson.id)
-            .arg("account", h.account)
-            .arg("region", h.region)
-            .render(lang)
-            .bold()
+        .arg("lesson", &h.lesson.id)
+        .arg("account", h.account)
+        .arg("region", h.region)
+        .render(lang)
+        .bold()
     );
     for (n, item) in items.iter().enumerate() {
         let r = &item.removal;
