@@ -9,7 +9,7 @@ use crate::exit::ExitCode;
 use crate::finding::Status;
 use crate::i18n::Text;
 use crate::lesson::Lesson;
-use crate::report::{fit, text_columns};
+use crate::report::fit_terminal;
 use crate::sandbox;
 use crate::steps::Lab;
 use crate::wizard::prompt::{Auto, Prompter, Terminal};
@@ -90,17 +90,14 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
                     limit,
                 } => eprintln!(
                     "{}",
-                    fit(
-                        &format!(
-                            "⏳ {}",
-                            Text::new("wizard.iam-propagation")
-                                .arg("operation", operation)
-                                .arg("waited", waited.as_secs())
-                                .arg("limit", limit.as_secs())
-                                .render(lang)
-                        ),
-                        text_columns()
-                    )
+                    fit_terminal(&format!(
+                        "⏳ {}",
+                        Text::new("wizard.iam-propagation")
+                            .arg("operation", operation)
+                            .arg("waited", waited.as_secs())
+                            .arg("limit", limit.as_secs())
+                            .render(lang)
+                    ))
                 ),
             }));
     let mut terminal = Terminal { lang: ctx.lang };
@@ -294,5 +291,5 @@ fn check_probe_url(
 
 /// A line of the wizard's own, fitted to the terminal like the wizard's (`report::fit`).
 fn say(text: &str) {
-    println!("{}", fit(text, text_columns()));
+    println!("{}", fit_terminal(text));
 }

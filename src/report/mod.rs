@@ -107,11 +107,25 @@ pub fn fit(text: &str, columns: usize) -> String {
 
 /// The width to wrap prose at: the terminal's (or `COLUMNS`), within reason.
 pub fn text_columns() -> usize {
+    terminal_columns().unwrap_or(80)
+}
+
+/// The terminal's width (or `COLUMNS`), within reason; `None` when the text goes to a file or
+/// a pipe, where lines are left for the reader's tool to wrap.
+pub fn terminal_columns() -> Option<usize> {
     let terminal = console::Term::stdout()
         .size_checked()
         .map(|(_, c)| c as usize);
     let env = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
-    terminal.or(env).unwrap_or(80).clamp(20, 100)
+    terminal.or(env).map(|c: usize| c.clamp(20, 100))
+}
+
+/// `text` fitted to the terminal it is shown on ([`fit`]), as it is anywhere else.
+pub fn fit_terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    match terminal_columns() {
+        Some(columns) => fit(text, columns).into(),
+        None => text.into(),
+    }
 }
 
 #[cfg(test)]

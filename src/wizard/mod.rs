@@ -16,7 +16,7 @@ use crate::finding::Status;
 use crate::i18n::{Lang, Text};
 use crate::lesson::{Lesson, Step};
 use crate::report::text::{mark, status_word};
-use crate::report::{fit, text_columns, wrap};
+use crate::report::{fit_terminal, text_columns, wrap};
 use crate::sandbox::SandboxInfo;
 use crate::steps::{Change, Consent, StepSpec};
 use colored::Colorize;
@@ -84,7 +84,7 @@ impl Wizard<'_> {
         if self.opts.spinner {
             let _ = write!(self.out, "\r\x1b[2K");
         }
-        let _ = writeln!(self.out, "{}", fit(text.as_ref(), text_columns()));
+        let _ = writeln!(self.out, "{}", fit_terminal(text.as_ref()));
     }
 
     /// What quitting says: in a private sandbox (started for this run, gone when it ends)

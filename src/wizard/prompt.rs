@@ -83,11 +83,8 @@ impl dialoguer::theme::Theme for Plain {
 /// is said back in `lang`. Yes is y, yes, 예, 네, or ㅛ (y on a Korean keyboard layout).
 pub fn ask_yes_no(question: &str, lang: Lang) -> io::Result<bool> {
     let mut out = io::stdout();
-    write!(
-        out,
-        "{question} {} ",
-        Text::new("prompt.yes-no").render(lang)
-    )?;
+    let asked = format!("{question} {}", Text::new("prompt.yes-no").render(lang));
+    write!(out, "{} ", crate::report::fit_terminal(&asked))?;
     out.flush()?;
     let mut line = String::new();
     io::stdin().lock().read_line(&mut line)?;

@@ -17,6 +17,7 @@ use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::i18n::Text;
+use crate::report::fit_terminal;
 use crate::steps::removal::{self, tag_text};
 use crate::steps::security_group_rule;
 use crate::wizard::prompt::ask_yes_no;
@@ -56,14 +57,14 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
                 };
                 let _ = writeln!(s, "\n{}", Text::new(dry_run).render(lang));
             }
-            s
+            fit_terminal(&s).into_owned()
         };
         ctx.print(&out)?;
         return Ok(ExitCode::Pass);
     }
 
     if !json {
-        ctx.print(&plan_text(&header, &items, lang))?;
+        ctx.print(&fit_terminal(&plan_text(&header, &items, lang)))?;
     }
     let interactive = std::io::stdin().is_terminal();
     let deleting = items
@@ -169,7 +170,7 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
     let out = if json {
         to_json(&header, &items, lang)
     } else {
-        format!("\n{log}{}", summary_text(&items, lang))
+        fit_terminal(&format!("\n{log}{}", summary_text(&items, lang))).into_owned()
     };
     ctx.print(&out)?;
     Ok(if left == 0 {
