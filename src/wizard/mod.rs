@@ -278,7 +278,7 @@ impl Wizard<'_> {
                         self.say(
                             self.r(self
                                 .t("wizard.do-first")
-                                .arg("steps", missing.join(", "))
+                                .arg("titles", missing.join(", "))
                                 .arg("command", self.run_command())),
                         );
                         attempts += 1;
@@ -321,10 +321,17 @@ impl Wizard<'_> {
             return Vec::new();
         }
         let v = self.verify().await;
-        v.steps
+        // Named by title, as a sentence reads: "「IAM 역할 만들기」 단계".
+        let (open, close) = match self.lang {
+            Lang::Ko => ("「", "」"),
+            Lang::En => ("\u{201c}", "\u{201d}"),
+        };
+        self.lesson
+            .steps
             .iter()
-            .filter(|s| step.depends.contains(&s.id) && !s.status.is_done())
-            .map(|s| s.id.clone())
+            .zip(&v.steps)
+            .filter(|(_, s)| step.depends.contains(&s.id) && !s.status.is_done())
+            .map(|(s, _)| format!("{open}{}{close}", s.title.get(self.lang)))
             .collect()
     }
 
@@ -481,12 +488,20 @@ impl Wizard<'_> {
 
     fn summary(&mut self, v: &Verdict, took: Duration) {
         self.say("");
+        // The scores in one column, whatever the titles' widths (Hangul counts two).
+        let widest = self
+            .lesson
+            .steps
+            .iter()
+            .map(|s| crate::report::width(s.title.get(self.lang)))
+            .max()
+            .unwrap_or(0);
         for (step, sv) in self.lesson.steps.iter().zip(&v.steps) {
             self.say(format!(
                 " {} {}  {}",
                 mark(sv.status),
-                step.title.get(self.lang),
-                format!("{}/{}", sv.earned, sv.points).dimmed()
+                crate::report::pad(step.title.get(self.lang), widest),
+                format!("{:>3}/{}", sv.earned, sv.points).dimmed()
             ));
         }
         self.say(
