@@ -43,7 +43,7 @@ impl Lang {
 
 /// The arguments of a message that are shell commands (a fix's `cli`, then `follow`), in the
 /// order a student runs them. Each stands alone on its line after `$ ` (a test checks).
-pub const COMMAND_ARGS: &[&str] = &["cli", "follow"];
+pub const COMMAND_ARGS: &[&str] = &["cli", "follow", "follow_v1"];
 
 /// A message to be rendered later: a catalogue key and named arguments.
 #[derive(Debug, Clone, PartialEq)]

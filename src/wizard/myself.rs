@@ -79,7 +79,7 @@ impl Wizard<'_> {
             } else {
                 every = (every * 2).min(most);
             }
-            let checked = crate::time::clock(crate::time::now_unix(), self.lang);
+            let checked = crate::time::clock(crate::time::now_unix());
             let deadline = Instant::now() + every;
             let mut key = None;
             while key.is_none() {

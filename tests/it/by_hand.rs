@@ -286,6 +286,20 @@ async fn a_lab_done_by_hand_in_korean_with_every_printed_command_passes() {
         "{follow}\n{:#?}",
         student.v2_only
     );
+    // And its AWS CLI v1 form, run like every other command.
+    let read = format!(
+        "aws logs filter-log-events --log-group-name MyVpc22-Log --log-stream-name-prefix {} --region {}",
+        info.eni_id, info.region
+    );
+    assert!(student.ran.contains(&read), "{read}\n{:#?}", student.ran);
+    assert!(
+        student
+            .ran
+            .iter()
+            .any(|c| c.starts_with("curl --max-time ")),
+        "{:#?}",
+        student.ran
+    );
     assert!(
         !transcript.contains("을(를)") && !transcript.contains("(으)로"),
         "{transcript}"
