@@ -190,8 +190,15 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         max_aggregation_interval: Some(p.max_aggregation_interval.unwrap_or(600)),
         tags: &[("Name", p.name.as_str()), (tag_key, tag_value)],
     });
-    let create = Text::new("flow-log.fix-create")
-        .arg("vpc", &p.vpc)
+    // The console's path names every field the check judges, with the lab's values.
+    let fields = |text: Text| {
+        text.arg("vpc", &p.vpc)
+            .arg("name", &p.name)
+            .arg("group", &p.log_group)
+            .arg("role", &p.role)
+            .arg("interval", p.max_aggregation_interval.unwrap_or(600) / 60)
+    };
+    let create = fields(Text::new("flow-log.fix-create"))
         .arg("cli", &create_cli);
     let (found, others) = lab_flow_log(&o.flow_logs, p, env.lesson);
     let Some((fl, provisional)) = found else {
@@ -206,10 +213,8 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             .on(vpc_id),
         ];
     };
-    let recreate = Text::new("flow-log.fix-recreate")
+    let recreate = fields(Text::new("flow-log.fix-recreate"))
         .arg("id", &fl.id)
-        .arg("vpc", &p.vpc)
-        .arg("name", &p.name)
         .arg("cli", recreate_cli(&fl.id, &create_cli));
     let on = |f: Finding| f.on(&fl.id);
     let mut out = vec![if provisional {
@@ -223,7 +228,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             .arg("group", &p.log_group)
             .arg("name", &p.name),
         )
-        .fix(name_fix(&fl.id, &p.name)))
+        .fix(name_fix(&fl.id, &p.name, &p.vpc)))
     } else {
         on(Finding::pass(
             "exists",
@@ -316,12 +321,12 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     .arg("name", n)
                     .arg("wanted", &p.name),
             )
-            .fix(name_fix(&fl.id, &p.name)),
+            .fix(name_fix(&fl.id, &p.name, &p.vpc)),
             None => Finding::warn(
                 "name",
                 Text::new("flow-log.name-missing").arg("wanted", &p.name),
             )
-            .fix(name_fix(&fl.id, &p.name)),
+            .fix(name_fix(&fl.id, &p.name, &p.vpc)),
         })
     }));
 
@@ -440,8 +445,12 @@ fn name_cli(id: &str, name: &str) -> String {
     )
 }
 
-fn name_fix(id: &str, name: &str) -> Text {
-    Text::new("flow-log.fix-name").arg("cli", name_cli(id, name))
+fn name_fix(id: &str, name: &str, vpc: &str) -> Text {
+    Text::new("flow-log.fix-name")
+        .arg("id", id)
+        .arg("name", name)
+        .arg("vpc", vpc)
+        .arg("cli", name_cli(id, name))
 }
 
 /// What the check finds wrong with a flow log that only deleting it and creating it again can
