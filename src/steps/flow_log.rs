@@ -198,8 +198,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             .arg("role", &p.role)
             .arg("interval", p.max_aggregation_interval.unwrap_or(600) / 60)
     };
-    let create = fields(Text::new("flow-log.fix-create"))
-        .arg("cli", &create_cli);
+    let create = fields(Text::new("flow-log.fix-create")).arg("cli", &create_cli);
     let (found, others) = lab_flow_log(&o.flow_logs, p, env.lesson);
     let Some((fl, provisional)) = found else {
         return vec![

@@ -443,3 +443,20 @@ fn explain_rejects_a_line_that_does_not_fit_the_format() {
     assert!(run.stderr().contains("expected 14"), "{}", run.stderr());
     assert!(!run.stderr().contains("panicked"));
 }
+
+/// A line copied from the CloudWatch console starts with the event's timestamp; explain reads
+/// it, and says what is wrong with a bad line in Korean for a Korean reader.
+#[test]
+fn explain_takes_a_line_copied_from_the_console_and_answers_in_korean() {
+    let copied = "2014-12-14T13:06:50.000+09:00\t2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+    let run = Awslab::bare()
+        .args(["--lang", "ko", "explain", "--format", "json", copied])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.json()["version"]["value"], "2");
+    let run = Awslab::bare()
+        .args(["--lang", "ko", "explain", "2 123 eni-1 not-an-ip"])
+        .run();
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("14개"), "{}", run.stderr());
+}
