@@ -16,6 +16,9 @@ pub struct Known {
     /// The record is the one of the lab's own test request: its fields can be told in the
     /// lab's words ("the web server you sent curl to"); any other record is told as it is.
     pub lab_request: bool,
+    /// The record is the sandbox's: the request went from this computer to its stand-in web
+    /// server, so nothing is said that only AWS's network does (the internet, its gateway).
+    pub sandbox: bool,
 }
 
 /// One explained field: name, value (`-` when empty) and the sentence about it.
@@ -43,9 +46,14 @@ fn meaning(field: &str, value: Option<&str>, known: &Known, lang: Lang) -> Text 
     };
     match field {
         "dstaddr" | "pkt-dstaddr" if known.private_ip.as_deref() == Some(v) => {
-            Text::new("explain.dstaddr-private")
-                .arg("public_ip", known.public_ip.as_deref().unwrap_or("?"))
+            Text::new(if known.sandbox {
+                "explain.dstaddr-private-sandbox"
+            } else {
+                "explain.dstaddr-private"
+            })
+            .arg("public_ip", known.public_ip.as_deref().unwrap_or("?"))
         }
+        "srcaddr" if known.lab_request && known.sandbox => Text::new("explain.srcaddr-lab-sandbox"),
         "srcaddr" if known.lab_request => Text::new("explain.srcaddr-lab"),
         "dstport" if known.lab_request => Text::new("explain.dstport-lab").arg("port", v),
         "dstport" | "srcport" => match v.parse::<u16>().ok().and_then(service) {
@@ -265,6 +273,7 @@ mod tests {
             private_ip: Some("172.31.16.21".into()),
             public_ip: Some("203.0.113.9".into()),
             lab_request: false,
+            sandbox: false,
         };
         for lang in [Lang::En, Lang::Ko] {
             let rows = explain(&r, &known, lang);
@@ -314,6 +323,18 @@ mod tests {
         };
         assert!(meaning(&line(80, 6), &lab, "dstport", Lang::En).contains("curl"));
         assert!(meaning(&line(80, 6), &lab, "srcaddr", Lang::En).contains("your own"));
+        // In the sandbox nothing crossed the internet: no claim that only AWS makes true.
+        let sandbox = Known {
+            sandbox: true,
+            ..lab.clone()
+        };
+        for lang in [Lang::En, Lang::Ko] {
+            let said = meaning(&line(80, 6), &sandbox, "srcaddr", lang);
+            assert!(
+                said.contains("this computer") || said.contains("이 컴퓨터"),
+                "{said}"
+            );
+        }
         // Korean readers get Korea's time beside UTC.
         let start = meaning(&line(80, 6), &stranger, "start", Lang::Ko);
         assert!(

@@ -269,6 +269,7 @@ impl Wizard<'_> {
                         private_ip: eni.and_then(|e| e.private_ip.clone()),
                         public_ip: Some(public_ip.clone()),
                         lab_request: true,
+                        sandbox: self.sandbox.is_some(),
                     };
                     let rows = explain::explain(record, &known, self.lang);
                     self.say(explain::table(&rows, self.lang, text_columns()));
@@ -360,7 +361,14 @@ impl Wizard<'_> {
         };
         if resend_to.is_some() && p.expect == [Action::Accept] {
             self.say(
-                self.r(self.t("wizard.resending").arg("seconds", every.as_secs()))
+                // A new flow log's quiet first minutes are AWS's; the sandbox has none.
+                self.r(self
+                    .t(if self.sandbox.is_some() {
+                        "wizard.resending-sandbox"
+                    } else {
+                        "wizard.resending"
+                    })
+                    .arg("seconds", every.as_secs()))
                     .dimmed()
                     .to_string(),
             );
