@@ -361,9 +361,10 @@ impl Wizard<'_> {
         };
         if resend_to.is_some() && p.expect == [Action::Accept] {
             self.say(
-                // A new flow log's quiet first minutes are AWS's; the sandbox has none.
+                // A new flow log's quiet first minutes are AWS's; a sandbox has them only when
+                // started with a warm-up.
                 self.r(self
-                    .t(if self.sandbox.is_some() {
+                    .t(if self.sandbox.is_some_and(|s| s.warmup_seconds == 0) {
                         "wizard.resending-sandbox"
                     } else {
                         "wizard.resending"
