@@ -193,6 +193,11 @@ pub fn neutralised_lesson_text(value: &str) -> String {
     neutralised(&value.replace("\r\n", "\n").replace('\t', "    "))
 }
 
+/// The message of `key` in `lang`'s catalogue, as written (no placeholders filled).
+pub fn message(lang: Lang, key: &str) -> Option<&'static str> {
+    catalog(lang).get(key).map(String::as_str)
+}
+
 /// Whether the catalogue of `lang` has a message for `key`.
 pub fn has_key(lang: Lang, key: &str) -> bool {
     catalog(lang).contains_key(key)
