@@ -78,7 +78,10 @@ fn local_zone(secs: i64) -> Option<(i64, String)> {
             .to_string_lossy()
             .into_owned()
     };
-    Some((i64::from(tm.tm_gmtoff), zone))
+    // c_long: i64 here, i32 on 32-bit targets.
+    #[allow(clippy::useless_conversion)]
+    let offset = i64::from(tm.tm_gmtoff);
+    Some((offset, zone))
 }
 
 #[cfg(not(unix))]
