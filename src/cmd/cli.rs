@@ -22,16 +22,18 @@ impl Cli {
     /// (`help.cmd-<path>`, `help.opt-<path>-<option>`), where it has one.
     pub fn localized() -> clap::Command {
         use clap::CommandFactory;
-        let mut args = std::env::args().skip(1);
+        // Read as the OS gives them: an argument that is not UTF-8 is clap's to report.
+        let mut args = std::env::args_os().skip(1);
         let mut lang = None;
         while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "--lang" => lang = args.next(),
-                _ => {
+            match arg.to_str() {
+                Some("--lang") => lang = args.next().and_then(|v| v.into_string().ok()),
+                Some(arg) => {
                     if let Some(value) = arg.strip_prefix("--lang=") {
                         lang = Some(value.to_string());
                     }
                 }
+                None => {}
             }
         }
         let lang = match lang.as_deref() {

@@ -29,11 +29,20 @@ pub struct Observed {
     pub flow_logs: Vec<FlowLog>,
     /// The lab role's ARN, path included, when the role exists (the one to deliver through).
     pub role_arn: Option<String>,
+    /// When no VPC has the lab's name: the names of those that are close to it.
+    pub similar_vpcs: Vec<String>,
 }
 
 /// The lab's VPCs and every flow log on them; shared with the `traffic` kind.
 pub async fn observe_vpc(aws: &Aws, vpc_name: &str) -> Result<Observed, AwsError> {
     let vpcs = aws.vpcs_named(vpc_name).await?;
+    let similar_vpcs = match vpcs.is_empty() {
+        true => {
+            let names = aws.vpc_names().await?;
+            super::similar_names(vpc_name, names.iter().map(String::as_str))
+        }
+        false => Vec::new(),
+    };
     let per_vpc = join_all(vpcs.iter().map(|v| aws.flow_logs_of(&v.id))).await;
     let mut flow_logs = Vec::new();
     for logs in per_vpc {
@@ -43,6 +52,7 @@ pub async fn observe_vpc(aws: &Aws, vpc_name: &str) -> Result<Observed, AwsError
         vpcs,
         flow_logs,
         role_arn: None,
+        similar_vpcs,
     })
 }
 
@@ -170,9 +180,13 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         return vec![
             Finding::fail(
                 "vpc",
-                Text::new("flow-log.no-vpc")
-                    .arg("vpc", &p.vpc)
-                    .arg("region", env.region),
+                match o.similar_vpcs.is_empty() {
+                    true => Text::new("flow-log.no-vpc"),
+                    false => Text::new("flow-log.no-vpc-similar")
+                        .arg("similar", o.similar_vpcs.join(", ")),
+                }
+                .arg("vpc", &p.vpc)
+                .arg("region", env.region),
             )
             .fix(Text::new("flow-log.fix-vpc").arg("vpc", &p.vpc)),
         ];
@@ -672,6 +686,46 @@ pub async fn remove(aws: &Aws, id: &str) -> Result<(), AwsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vpc_name_close_to_the_labs_is_offered() {
+        let lab = Lab {
+            id: "l".into(),
+            assets: Default::default(),
+            permissions: Vec::new(),
+            steps: Vec::new(),
+            files: Lab::default_files("l"),
+        };
+        let env = Env {
+            lesson: &lab,
+            region: "ap-northeast-2",
+            account: "123456789012",
+            stand_in: None,
+            now: 0,
+        };
+        let p = Params {
+            vpc: "MyVpc22".into(),
+            name: "my-flowlog".into(),
+            log_group: "MyVpc22-Log".into(),
+            role: "my-flowlog-role".into(),
+            traffic_type: "ALL".into(),
+            max_aggregation_interval: None,
+        };
+        let o = Observed {
+            vpcs: Vec::new(),
+            flow_logs: Vec::new(),
+            role_arn: None,
+            similar_vpcs: vec!["MyVPC22".into()],
+        };
+        let found = check(&o, &p, &env);
+        assert_eq!(found[0].message.key, "flow-log.no-vpc-similar");
+        assert!(
+            found[0]
+                .message
+                .render(crate::i18n::Lang::Ko)
+                .contains("MyVPC22")
+        );
+    }
 
     #[test]
     fn the_create_command_carries_every_tag_in_one_quoted_argument() {
