@@ -97,12 +97,15 @@ pub fn assemble(lesson: &Lesson, findings: Vec<Vec<Finding>>) -> Vec<StepVerdict
             });
             found.push(Finding::skip(
                 &format!("{}.blocked", step.id),
-                Text::new(if waiting {
-                    "engine.after-pending"
-                } else {
-                    "engine.blocked"
-                })
-                .arg("steps", blocked.join(", ")),
+                titled(
+                    Text::new(if waiting {
+                        "engine.after-pending"
+                    } else {
+                        "engine.blocked"
+                    }),
+                    lesson,
+                    &blocked,
+                ),
             ));
             status = Status::Skip;
         }
@@ -116,6 +119,29 @@ pub fn assemble(lesson: &Lesson, findings: Vec<Vec<Finding>>) -> Vec<StepVerdict
         });
     }
     steps
+}
+
+/// `text` naming the steps `ids`: by id (`steps`, for tools) and by title (`titles`, for
+/// people: a sentence reads "「IAM 역할 만들기」 단계", not "role 단계").
+fn titled(text: Text, lesson: &Lesson, ids: &[String]) -> Text {
+    let titles = |lang: crate::i18n::Lang, open: &str, close: &str| -> String {
+        ids.iter()
+            .map(|id| {
+                let title = lesson
+                    .steps
+                    .iter()
+                    .find(|s| &s.id == id)
+                    .map_or(id.as_str(), |s| s.title.get(lang));
+                format!("{open}{title}{close}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    text.arg("steps", ids.join(", ")).arg_localized(
+        "titles",
+        titles(crate::i18n::Lang::Ko, "「", "」"),
+        titles(crate::i18n::Lang::En, "\u{201c}", "\u{201d}"),
+    )
 }
 
 /// A step that is not done now but that a later step proves was done (its `proved_by`) counts
@@ -144,7 +170,7 @@ fn prove(lesson: &Lesson, own: &mut [(Status, Vec<Finding>)]) {
         }
         found.push(Finding::pass(
             &format!("{}.proved", step.id),
-            Text::new("engine.proved").arg("steps", proofs.join(", ")),
+            titled(Text::new("engine.proved"), lesson, &proofs),
         ));
         *status = Status::Pass;
     }

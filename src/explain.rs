@@ -1,7 +1,7 @@
 //! A flow log record, field by field, in words: what `awslab explain` prints and what the
 //! wizard shows when the access record arrives.
 
-use crate::flow_record::{FlowRecord, LogFormat, protocol_name};
+use crate::flow_record::{FlowRecord, LogFormat, RecordError, protocol_name};
 use crate::i18n::{Lang, Text};
 use colored::Colorize;
 use std::fmt::Write;
@@ -16,6 +16,9 @@ pub struct Known {
     /// The record is the one of the lab's own test request: its fields can be told in the
     /// lab's words ("the web server you sent curl to"); any other record is told as it is.
     pub lab_request: bool,
+    /// The record is the sandbox's: the request went from this computer to its stand-in web
+    /// server, so nothing is said that only AWS's network does (the internet, its gateway).
+    pub sandbox: bool,
 }
 
 /// One explained field: name, value (`-` when empty) and the sentence about it.
@@ -43,9 +46,14 @@ fn meaning(field: &str, value: Option<&str>, known: &Known, lang: Lang) -> Text 
     };
     match field {
         "dstaddr" | "pkt-dstaddr" if known.private_ip.as_deref() == Some(v) => {
-            Text::new("explain.dstaddr-private")
-                .arg("public_ip", known.public_ip.as_deref().unwrap_or("?"))
+            Text::new(if known.sandbox {
+                "explain.dstaddr-private-sandbox"
+            } else {
+                "explain.dstaddr-private"
+            })
+            .arg("public_ip", known.public_ip.as_deref().unwrap_or("?"))
         }
+        "srcaddr" if known.lab_request && known.sandbox => Text::new("explain.srcaddr-lab-sandbox"),
         "srcaddr" if known.lab_request => Text::new("explain.srcaddr-lab"),
         "dstport" if known.lab_request => Text::new("explain.dstport-lab").arg("port", v),
         "dstport" | "srcport" => match v.parse::<u16>().ok().and_then(service) {
@@ -177,18 +185,82 @@ pub fn table(rows: &[Explained], lang: Lang, columns: usize) -> String {
     out
 }
 
-/// Parses a record line with a format given as text (default: version 2).
-pub fn parse(line: &str, format: Option<&str>) -> Result<FlowRecord, String> {
+/// Parses a record line with a format given as text (default: version 2). A line copied from
+/// the CloudWatch console starts with the event's timestamp, which is not a field: it is
+/// dropped. What is wrong is said in the reader's language.
+pub fn parse(line: &str, format: Option<&str>) -> Result<FlowRecord, Text> {
     let format = match format {
-        Some(f) => LogFormat::parse(f).map_err(|e| e.to_string())?,
+        Some(f) => {
+            LogFormat::parse(f).map_err(|e| Text::new("explain.bad-format").arg("detail", e))?
+        }
         None => LogFormat::default_v2(),
     };
-    FlowRecord::parse(&format, line).map_err(|e| e.to_string())
+    let line = without_timestamp(line, format.fields().len());
+    FlowRecord::parse(&format, &line).map_err(|e| match e {
+        RecordError::Empty => Text::new("explain.bad-empty"),
+        RecordError::FieldCount { expected, got, .. } => Text::new("explain.bad-count")
+            .arg("expected", expected)
+            .arg("got", got),
+        RecordError::InvalidValue {
+            field,
+            position,
+            value,
+            expected,
+        } => Text::new("explain.bad-value")
+            .arg("field", field)
+            .arg("position", position)
+            .arg("value", value)
+            .arg("expected", expected),
+    })
+}
+
+/// `line` without the timestamp the CloudWatch console puts before a record when it is copied
+/// (`2026-12-03T16:20:22.000+09:00`, or a date and a time), when there are more tokens than
+/// the format has fields.
+fn without_timestamp(line: &str, fields: usize) -> String {
+    let mut tokens: Vec<&str> = line.split_ascii_whitespace().collect();
+    let stamp = |t: &str| {
+        let digits = t.chars().filter(char::is_ascii_digit).count();
+        digits >= 4
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || "-:.TZ+".contains(c))
+            && (t.contains(':') || t.matches('-').count() == 2)
+    };
+    while tokens.len() > fields && tokens.first().is_some_and(|t| stamp(t)) {
+        tokens.remove(0);
+    }
+    tokens.join(" ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_copied_from_the_console_with_its_timestamp_is_read() {
+        let record = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+        for copied in [
+            format!("2014-12-14T13:06:50.000+09:00 {record}"),
+            format!("2014-12-14T04:06:50.000Z\t{record}"),
+            format!("2014-12-14 13:06:50.000 {record}"),
+        ] {
+            let parsed = parse(&copied, None).expect("parses");
+            assert_eq!(parsed, parse(record, None).expect("parses"), "{copied}");
+        }
+        // A record that is short a field is not made to fit by dropping its first one.
+        assert!(parse(&record.replacen("2 ", "", 1), None).is_err());
+    }
+
+    #[test]
+    fn a_bad_record_is_told_in_the_readers_language() {
+        let e = parse("2 123 eni-1 not-an-ip", None).expect_err("too short");
+        assert!(e.render(Lang::En).contains("expected 14"), "{e:?}");
+        assert!(
+            e.render(Lang::Ko).contains("14개"),
+            "{}",
+            e.render(Lang::Ko)
+        );
+    }
 
     #[test]
     fn the_guides_record_is_explained_in_both_languages() {
@@ -201,6 +273,7 @@ mod tests {
             private_ip: Some("172.31.16.21".into()),
             public_ip: Some("203.0.113.9".into()),
             lab_request: false,
+            sandbox: false,
         };
         for lang in [Lang::En, Lang::Ko] {
             let rows = explain(&r, &known, lang);
@@ -250,6 +323,18 @@ mod tests {
         };
         assert!(meaning(&line(80, 6), &lab, "dstport", Lang::En).contains("curl"));
         assert!(meaning(&line(80, 6), &lab, "srcaddr", Lang::En).contains("your own"));
+        // In the sandbox nothing crossed the internet: no claim that only AWS makes true.
+        let sandbox = Known {
+            sandbox: true,
+            ..lab.clone()
+        };
+        for lang in [Lang::En, Lang::Ko] {
+            let said = meaning(&line(80, 6), &sandbox, "srcaddr", lang);
+            assert!(
+                said.contains("this computer") || said.contains("이 컴퓨터"),
+                "{said}"
+            );
+        }
         // Korean readers get Korea's time beside UTC.
         let start = meaning(&line(80, 6), &stranger, "start", Lang::Ko);
         assert!(

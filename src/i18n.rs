@@ -43,13 +43,15 @@ impl Lang {
 
 /// The arguments of a message that are shell commands (a fix's `cli`, then `follow`), in the
 /// order a student runs them. Each stands alone on its line after `$ ` (a test checks).
-pub const COMMAND_ARGS: &[&str] = &["cli", "follow"];
+pub const COMMAND_ARGS: &[&str] = &["cli", "follow", "follow_v1"];
 
 /// A message to be rendered later: a catalogue key and named arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Text {
     pub key: &'static str,
     pub args: Vec<(&'static str, String)>,
+    /// Arguments that differ by language (a step's title), Korean first.
+    pub localized: Vec<(&'static str, [String; 2])>,
 }
 
 impl Text {
@@ -57,7 +59,30 @@ impl Text {
         Text {
             key,
             args: Vec::new(),
+            localized: Vec::new(),
         }
+    }
+
+    /// An argument with a value for each language: `ko`, `en`.
+    pub fn arg_localized(mut self, name: &'static str, ko: String, en: String) -> Text {
+        self.localized.push((name, [ko, en]));
+        self
+    }
+
+    fn value(&self, name: &str, lang: Lang) -> Option<&str> {
+        self.args
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .or_else(|| {
+                self.localized
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, [ko, en])| match lang {
+                        Lang::Ko => ko.as_str(),
+                        Lang::En => en.as_str(),
+                    })
+            })
     }
 
     pub fn arg(mut self, name: &'static str, value: impl ToString) -> Text {
@@ -86,22 +111,17 @@ impl Text {
         debug_assert!(
             placeholders(template)
                 .iter()
-                .all(|p| self.args.iter().any(|(n, _)| n == p)),
+                .all(|p| self.value(p, lang).is_some()),
             "message {} rendered without {:?}",
             self.key,
             placeholders(template)
                 .into_iter()
-                .filter(|p| !self.args.iter().any(|(n, _)| n == p))
+                .filter(|p| self.value(p, lang).is_none())
                 .collect::<Vec<_>>()
         );
         fill_with(
             template,
-            |name| {
-                self.args
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, v)| neutralised(v))
-            },
+            |name| self.value(name, lang).map(neutralised),
             lang == Lang::Ko,
         )
     }
@@ -171,6 +191,11 @@ pub fn unhide(value: &str) -> String {
 /// (a Windows line end is a line break).
 pub fn neutralised_lesson_text(value: &str) -> String {
     neutralised(&value.replace("\r\n", "\n").replace('\t', "    "))
+}
+
+/// The message of `key` in `lang`'s catalogue, as written (no placeholders filled).
+pub fn message(lang: Lang, key: &str) -> Option<&'static str> {
+    catalog(lang).get(key).map(String::as_str)
 }
 
 /// Whether the catalogue of `lang` has a message for `key`.
@@ -321,6 +346,61 @@ mod tests {
             b.dedup();
             assert_eq!(a, b, "placeholders differ for {key}");
         }
+    }
+
+    /// One term per concept (the glossary at the top of locales/ko.toml), and steps named by
+    /// their titles: a Korean sentence never reads "flow-log 단계".
+    #[test]
+    fn no_korean_message_uses_a_drifted_term_or_a_step_id() {
+        const DRIFTED: &[&str] = &[
+            "Flow Log",
+            "플로우 로그",
+            "집계 구간",
+            "시험 실행",
+            "\"유지",
+            "유지:",
+            "공인 IP",
+            "사설 IP",
+            "사설 주소",
+            "도움말",
+            "최선형",
+            "유리하게 세지",
+            "file://이",
+            "문에 추가",
+            "과정에서 쓰는 방식",
+            "일부러 되돌렸기 때문에",
+            "먼저 지울, 기본",
+            "플래그의 OR",
+        ];
+        const STEP_IDS: &[&str] = &[
+            "policy",
+            "role",
+            "trust",
+            "log-group",
+            "flow-log",
+            "traffic",
+            "close-port",
+            "rejected",
+            "reopened",
+        ];
+        let ko = include_str!("../locales/ko.toml");
+        // The glossary names the drifted terms on purpose; the messages come after it.
+        for (key, text) in catalog(Lang::Ko) {
+            for term in DRIFTED {
+                assert!(!text.contains(term), "ko {key}: {term:?} in {text:?}");
+            }
+            assert!(
+                !text.contains("{steps} 단계"),
+                "ko {key}: a step id as a step"
+            );
+            for id in STEP_IDS {
+                assert!(
+                    !text.contains(&format!("{id} 단계")),
+                    "ko {key}: the step id {id} in a sentence: {text:?}"
+                );
+            }
+        }
+        assert!(ko.contains("용어집"), "the glossary is in locales/ko.toml");
     }
 
     /// A command is pasted whole: it stands alone on its line after `$ `, where a student (and

@@ -4,13 +4,17 @@
 
 use awslab::cmd::{self, cli};
 use awslab::exit;
-use clap::Parser;
+use clap::FromArgMatches;
 use cli::{Cli, Command, SandboxCommand};
 use exit::ExitCode;
 use std::io::IsTerminal;
 
 fn main() {
-    let cli = Cli::parse();
+    // The help in the user's language: the catalogue's texts, then clap's parsing as usual.
+    let cli = Cli::localized()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+        .unwrap_or_else(|e| e.exit());
     setup_color(cli.global.no_color);
     setup_logging(cli.global.verbose);
     awslab::aws::set_verbose(cli.global.verbose > 0);

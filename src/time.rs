@@ -32,16 +32,61 @@ pub fn for_reader(secs: i64, lang: crate::i18n::Lang) -> String {
     }
 }
 
-/// The time of day a reader goes by, for "checked at": KST for a Korean reader, else UTC.
-pub fn clock(secs: i64, lang: crate::i18n::Lang) -> String {
-    let (shifted, zone) = match lang {
-        crate::i18n::Lang::Ko => (secs + 9 * 3600, "KST"),
-        crate::i18n::Lang::En => (secs, "UTC"),
+/// The time of day on the machine's clock, in its own time zone, named: `13:06:50 KST`.
+pub fn clock(secs: i64) -> String {
+    let (offset, zone) = local_zone(secs).unwrap_or((0, "UTC".to_string()));
+    clock_in(secs, offset, &zone)
+}
+
+/// `secs` as a time of day `offset` seconds east of UTC, in the zone named `zone` (a name
+/// that is only an offset, or none, is written `UTC+09:00`).
+fn clock_in(secs: i64, offset: i64, zone: &str) -> String {
+    let named = if zone.chars().any(|c| c.is_ascii_alphabetic()) {
+        zone.to_string()
+    } else {
+        let sign = if offset < 0 { '-' } else { '+' };
+        let minutes = offset.abs() / 60;
+        format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
     };
-    match OffsetDateTime::from_unix_timestamp(shifted) {
-        Ok(t) => format!("{:02}:{:02}:{:02} {zone}", t.hour(), t.minute(), t.second()),
+    match OffsetDateTime::from_unix_timestamp(secs + offset) {
+        Ok(t) => format!(
+            "{:02}:{:02}:{:02} {named}",
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
         Err(_) => utc(secs),
     }
+}
+
+/// The machine's time zone at `secs` (the TZ variable, else /etc/localtime): its offset from
+/// UTC in seconds and its abbreviation.
+#[cfg(unix)]
+fn local_zone(secs: i64) -> Option<(i64, String)> {
+    let t = libc::time_t::try_from(secs).ok()?;
+    // SAFETY: a zeroed `tm` is a valid value to be written over; localtime_r writes only into
+    // it, and tm_zone then points at a static string of the C library (or is null).
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+        return None;
+    }
+    let zone = if tm.tm_zone.is_null() {
+        String::new()
+    } else {
+        // SAFETY: non-null, and a NUL-terminated string the C library keeps.
+        unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    // c_long: i64 here, i32 on 32-bit targets.
+    #[allow(clippy::useless_conversion)]
+    let offset = i64::from(tm.tm_gmtoff);
+    Some((offset, zone))
+}
+
+#[cfg(not(unix))]
+fn local_zone(_: i64) -> Option<(i64, String)> {
+    None
 }
 
 /// Now, in unix seconds.
@@ -62,10 +107,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_clock_is_korean_time_for_a_korean_reader() {
+    fn the_clock_is_the_machines_zone_and_names_it() {
         // 2014-12-14 04:06:50 UTC
-        assert_eq!(clock(1418530010, crate::i18n::Lang::En), "04:06:50 UTC");
-        assert_eq!(clock(1418530010, crate::i18n::Lang::Ko), "13:06:50 KST");
+        assert_eq!(clock_in(1418530010, 0, "UTC"), "04:06:50 UTC");
+        assert_eq!(clock_in(1418530010, 9 * 3600, "KST"), "13:06:50 KST");
+        assert_eq!(clock_in(1418530010, 9 * 3600, "+09"), "13:06:50 UTC+09:00");
+        assert_eq!(
+            clock_in(1418530010, -(5 * 3600 + 1800), ""),
+            "22:36:50 UTC-05:30"
+        );
+        assert!(clock(1418530010).ends_with(|c: char| c.is_ascii_alphanumeric()));
     }
 
     #[test]

@@ -115,6 +115,27 @@ impl Aws {
             .await
     }
 
+    /// The Name tags of every VPC in the region: what a VPC name that matches none may have
+    /// meant.
+    pub async fn vpc_names(&self) -> Result<Vec<String>, AwsError> {
+        self.vpc_names
+            .get("", || async {
+                let mut pages = self.ec2.describe_vpcs().into_paginator().items().send();
+                let mut out = Vec::new();
+                while let Some(item) = pages.next().await {
+                    let v = item.map_err(|e| classify("ec2:DescribeVpcs", e))?;
+                    out.extend(
+                        v.tags()
+                            .iter()
+                            .filter(|t| t.key() == Some("Name"))
+                            .filter_map(|t| t.value().map(str::to_string)),
+                    );
+                }
+                Ok(out)
+            })
+            .await
+    }
+
     pub async fn flow_logs_of(&self, resource_id: &str) -> Result<Vec<FlowLog>, AwsError> {
         self.flow_logs
             .get(resource_id, || {

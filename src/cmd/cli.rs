@@ -16,6 +16,72 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The command line as the user reads its help, in the language asked for on it (`--lang`)
+    /// or by the locale: each command's description and each option's help from the catalogue
+    /// (`help.cmd-<path>`, `help.opt-<path>-<option>`), where it has one.
+    pub fn localized() -> clap::Command {
+        use clap::CommandFactory;
+        // Read as the OS gives them: an argument that is not UTF-8 is clap's to report.
+        let mut args = std::env::args_os().skip(1);
+        let mut lang = None;
+        while let Some(arg) = args.next() {
+            match arg.to_str() {
+                Some("--lang") => lang = args.next().and_then(|v| v.into_string().ok()),
+                Some(arg) => {
+                    if let Some(value) = arg.strip_prefix("--lang=") {
+                        lang = Some(value.to_string());
+                    }
+                }
+                None => {}
+            }
+        }
+        let lang = match lang.as_deref() {
+            Some("ko") => Lang::Ko,
+            Some(_) => Lang::En,
+            None => Lang::from_env(),
+        };
+        localize(Cli::command(), "awslab", lang)
+    }
+}
+
+fn localize(mut cmd: clap::Command, path: &str, lang: Lang) -> clap::Command {
+    let text = |key: String| crate::i18n::message(lang, &key);
+    if let Some(about) = text(format!("help.cmd-{path}")) {
+        cmd = cmd.about(about).long_about(None);
+    }
+    let ids: Vec<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in ids {
+        if let Some(help) = text(format!("help.opt-{path}-{id}")) {
+            cmd = cmd.mut_arg(id, |a| a.help(help).long_help(None));
+        }
+    }
+    let subcommands: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in subcommands {
+        let inner = format!("{path}-{name}");
+        cmd = cmd.mut_subcommand(name, |s| localize(s, &inner, lang));
+    }
+    if lang == Lang::Ko {
+        // clap's own headings, in Korean.
+        let mut template = String::from("{about-with-newline}\n사용법: {usage}\n");
+        if cmd.has_subcommands() {
+            template.push_str("\n명령:\n{subcommands}\n");
+        }
+        if cmd.get_positionals().next().is_some() {
+            template.push_str("\n인자:\n{positionals}\n");
+        }
+        template.push_str("\n옵션:\n{options}\n");
+        cmd = cmd.help_template(template);
+    }
+    cmd
+}
+
 #[derive(Debug, Args)]
 pub struct Global {
     /// AWS profile to use (from ~/.aws/config)
@@ -447,6 +513,38 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    /// `--help` in Korean: the descriptions and option help from the catalogue, clap's headings
+    /// in Korean; in English, the same texts as the doc comments.
+    #[test]
+    fn help_is_in_the_users_language() {
+        let mut ko = localize(Cli::command(), "awslab", Lang::Ko);
+        ko.build();
+        let help = ko.render_help().to_string();
+        for said in [
+            "사용법:",
+            "명령:",
+            "옵션:",
+            "실습을 단계별로 진행합니다",
+            "메시지 언어",
+        ] {
+            assert!(help.contains(said), "{said}: {help}");
+        }
+        assert!(!help.contains("Do the lab step by step"), "{help}");
+        let sandbox = ko
+            .find_subcommand_mut("sandbox")
+            .expect("sandbox")
+            .render_help()
+            .to_string();
+        assert!(sandbox.contains("샌드박스를 시작합니다"), "{sandbox}");
+        let en = localize(Cli::command(), "awslab", Lang::En)
+            .render_help()
+            .to_string();
+        assert!(
+            en.contains("Do the lab step by step") && en.contains("Usage:"),
+            "{en}"
+        );
+    }
 
     #[test]
     fn cli_is_well_formed() {

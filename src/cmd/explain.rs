@@ -9,7 +9,8 @@ use crate::explain::{self, Known};
 
 pub fn run(ctx: &Context, args: &ExplainArgs) -> Result<ExitCode, AppError> {
     let line = args.record.join(" ");
-    let record = explain::parse(&line, args.log_format.as_deref()).map_err(AppError::Usage)?;
+    let record = explain::parse(&line, args.log_format.as_deref())
+        .map_err(|e| AppError::Usage(e.render(ctx.lang)))?;
     let rows = explain::explain(&record, &Known::default(), ctx.lang);
     let out = match args.format {
         Output::Json => {

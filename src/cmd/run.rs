@@ -9,6 +9,7 @@ use crate::exit::ExitCode;
 use crate::finding::Status;
 use crate::i18n::Text;
 use crate::lesson::Lesson;
+use crate::report::fit_terminal;
 use crate::sandbox;
 use crate::steps::Lab;
 use crate::wizard::prompt::{Auto, Prompter, Terminal};
@@ -63,14 +64,11 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
     if args.lesson.is_none() && args.from.is_none() {
         if let Some(next) = first_not_done(&connection.aws, &course).await? {
             if next.id != lesson.id {
-                println!(
-                    "{}",
-                    Text::new("wizard.course-next")
-                        .arg("done", lesson.title.get(ctx.lang))
-                        .arg("lesson", next.title.get(ctx.lang))
-                        .arg("id", &next.id)
-                        .render(ctx.lang)
-                );
+                say(&Text::new("wizard.course-next")
+                    .arg("done", lesson.title.get(ctx.lang))
+                    .arg("lesson", next.title.get(ctx.lang))
+                    .arg("id", &next.id)
+                    .render(ctx.lang));
                 lesson = Lesson::load(&ctx.source, &next.id, &[])?;
             }
         }
@@ -91,15 +89,18 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
                     waited,
                     limit,
                 } => eprintln!(
-                    "⏳ {}",
-                    Text::new("wizard.iam-propagation")
-                        .arg("operation", operation)
-                        .arg("waited", waited.as_secs())
-                        .arg("limit", limit.as_secs())
-                        .render(lang)
+                    "{}",
+                    fit_terminal(&format!(
+                        "⏳ {}",
+                        Text::new("wizard.iam-propagation")
+                            .arg("operation", operation)
+                            .arg("waited", waited.as_secs())
+                            .arg("limit", limit.as_secs())
+                            .render(lang)
+                    ))
                 ),
             }));
-    let mut terminal = Terminal;
+    let mut terminal = Terminal { lang: ctx.lang };
     let mut auto = Auto;
     let prompt: &mut dyn Prompter = if args.auto { &mut auto } else { &mut terminal };
     let mut stdout = std::io::stdout();
@@ -128,12 +129,9 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
             return Err(e.into());
         }
         if verdict.status == Status::Pass {
-            println!(
-                "{}",
-                Text::new("wizard.prerequisite-done")
-                    .arg("lesson", before.title.get(ctx.lang))
-                    .render(ctx.lang)
-            );
+            say(&Text::new("wizard.prerequisite-done")
+                .arg("lesson", before.title.get(ctx.lang))
+                .render(ctx.lang));
             continue;
         }
         let question = Text::new("wizard.prerequisite-first")
@@ -142,16 +140,13 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
             .arg("earned", verdict.earned)
             .arg("possible", verdict.possible)
             .render(ctx.lang);
-        println!("{question}");
+        say(&question);
         let go = prompt.automatic()
             || prompt.confirm(&Text::new("wizard.prerequisite-confirm").render(ctx.lang))?;
         if !go {
-            println!(
-                "{}",
-                Text::new("wizard.prerequisite-declined")
-                    .arg("id", &before.id)
-                    .render(ctx.lang)
-            );
+            say(&Text::new("wizard.prerequisite-declined")
+                .arg("id", &before.id)
+                .render(ctx.lang));
             return Ok(ExitCode::from_status(verdict.status));
         }
         // Its own lab folder, beside this lesson's.
@@ -173,13 +168,10 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
         .run()
         .await?;
         if !matches!(&outcome, Outcome::Finished(v) if v.status == Status::Pass) {
-            println!(
-                "{}",
-                Text::new("wizard.prerequisite-unfinished")
-                    .arg("id", &before.id)
-                    .arg("next", &lesson.id)
-                    .render(ctx.lang)
-            );
+            say(&Text::new("wizard.prerequisite-unfinished")
+                .arg("id", &before.id)
+                .arg("next", &lesson.id)
+                .render(ctx.lang));
             return Ok(ExitCode::from_status(outcome.verdict().status));
         }
     }
@@ -295,4 +287,9 @@ fn check_probe_url(
                     .render(ctx.lang),
             )
         })
+}
+
+/// A line of the wizard's own, fitted to the terminal like the wizard's (`report::fit`).
+fn say(text: &str) {
+    println!("{}", fit_terminal(text));
 }

@@ -73,13 +73,59 @@ pub fn wrap(text: &str, columns: usize) -> String {
     out.join("\n\n")
 }
 
+/// Every line of terminal text that is wider than `columns` display columns (Hangul and emoji
+/// count two, colour none) broken between words, its continuation lines under its own indent.
+/// A command (`$ …`, `export …`) stays whole on its line, to be pasted as it is; a line that
+/// fits is left alone, so text wrapped before passes through unchanged.
+pub fn fit(text: &str, columns: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (n, line) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let plain = console::strip_ansi_codes(line);
+        let body = plain.trim_start();
+        if width(line) <= columns || body.starts_with("$ ") || body.starts_with("export ") {
+            out.push_str(line);
+            continue;
+        }
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let wrapped = wrap(
+            line.trim_start(),
+            columns.saturating_sub(indent.len()).max(20),
+        );
+        for (i, part) in wrapped.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(indent);
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// The width to wrap prose at: the terminal's (or `COLUMNS`), within reason.
 pub fn text_columns() -> usize {
+    terminal_columns().unwrap_or(80)
+}
+
+/// The terminal's width (or `COLUMNS`), within reason; `None` when the text goes to a file or
+/// a pipe, where lines are left for the reader's tool to wrap.
+pub fn terminal_columns() -> Option<usize> {
     let terminal = console::Term::stdout()
         .size_checked()
         .map(|(_, c)| c as usize);
     let env = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
-    terminal.or(env).unwrap_or(80).clamp(20, 100)
+    terminal.or(env).map(|c: usize| c.clamp(20, 100))
+}
+
+/// `text` fitted to the terminal it is shown on ([`fit`]), as it is anywhere else.
+pub fn fit_terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    match terminal_columns() {
+        Some(columns) => fit(text, columns).into(),
+        None => text.into(),
+    }
 }
 
 #[cfg(test)]
@@ -101,6 +147,28 @@ mod tests {
                 wrapped.matches("\n\n").count(),
                 1,
                 "the paragraph break stays"
+            );
+        }
+    }
+
+    #[test]
+    fn fitting_breaks_only_long_prose_under_its_indent_and_never_a_command() {
+        let long = "    💡 로그 그룹은 CloudWatch Logs에서 로그를 모아 두는 단위이고 플로우 로그가 기록을 쌓을 곳입니다.";
+        let command = "      $ aws logs create-log-group --log-group-name MyVpc22-Log --tags awslab:lesson=vpc-flow-logs --region ap-northeast-2";
+        let short = "  ✓ 짧은 줄";
+        let text = format!("{long}\n{command}\n{short}");
+        for columns in [40, 60, 80] {
+            let fitted = fit(&text, columns);
+            assert!(fitted.contains(command), "{fitted}");
+            assert!(fitted.ends_with(short), "{fitted}");
+            for line in fitted.lines().filter(|l| !l.contains("$ ")) {
+                assert!(width(line) <= columns, "{columns}: {line:?}");
+                assert!(line.starts_with("  "), "{line:?}");
+            }
+            assert_eq!(
+                fit(&fitted, columns),
+                fitted,
+                "fitting twice changes nothing"
             );
         }
     }

@@ -300,6 +300,7 @@ pub fn flow_log_observed(flow_logs: Vec<FlowLog>) -> flow_log::Observed {
         }],
         flow_logs,
         role_arn: Some(role_arn()),
+        similar_vpcs: Vec::new(),
     }
 }
 

@@ -34,11 +34,20 @@ pub struct Observed {
     pub flow_logs: Vec<FlowLog>,
     /// The lab role's ARN, path included, when the role exists (the one to deliver through).
     pub role_arn: Option<String>,
+    /// When no VPC has the lab's name: the names of those that are close to it.
+    pub similar_vpcs: Vec<String>,
 }
 
 /// The lab's VPCs and every flow log on them; shared with the `traffic` kind.
 pub async fn observe_vpc(aws: &Aws, vpc_name: &str) -> Result<Observed, AwsError> {
     let vpcs = aws.vpcs_named(vpc_name).await?;
+    let similar_vpcs = match vpcs.is_empty() {
+        true => {
+            let names = aws.vpc_names().await?;
+            super::similar_names(vpc_name, names.iter().map(String::as_str))
+        }
+        false => Vec::new(),
+    };
     let per_vpc = join_all(vpcs.iter().map(|v| aws.flow_logs_of(&v.id))).await;
     let mut flow_logs = Vec::new();
     for logs in per_vpc {
@@ -48,6 +57,7 @@ pub async fn observe_vpc(aws: &Aws, vpc_name: &str) -> Result<Observed, AwsError
         vpcs,
         flow_logs,
         role_arn: None,
+        similar_vpcs,
     })
 }
 
@@ -175,30 +185,39 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
         return vec![
             Finding::fail(
                 "vpc",
-                Text::new("flow-log.no-vpc")
-                    .arg("vpc", &p.vpc)
-                    .arg("region", env.region),
+                match o.similar_vpcs.is_empty() {
+                    true => Text::new("flow-log.no-vpc"),
+                    false => Text::new("flow-log.no-vpc-similar")
+                        .arg("similar", o.similar_vpcs.join(", ")),
+                }
+                .arg("vpc", &p.vpc)
+                .arg("region", env.region),
             )
             .fix(Text::new("flow-log.fix-vpc").arg("vpc", &p.vpc)),
         ];
     }
     let vpc_id = o.vpcs[0].id.clone();
     let role_arn = lab_role_arn(o, p, env.account);
-    let create_cli = format!(
-        "aws ec2 create-flow-logs --resource-type VPC --resource-ids {vpc} --traffic-type {tt} \
-         --log-destination-type cloud-watch-logs --log-group-name {group} \
-         --deliver-logs-permission-arn {role} --max-aggregation-interval {agg} \
-         --tag-specifications 'ResourceType=vpc-flow-log,Tags=[{{Key=Name,Value={name}}}]'",
-        vpc = sh(&vpc_id),
-        tt = sh(&p.traffic_type),
-        group = sh(&p.log_group),
-        role = sh(&role_arn),
-        agg = p.max_aggregation_interval.unwrap_or(600),
-        name = p.name.replace('\'', ""),
-    );
-    let create = Text::new("flow-log.fix-create")
-        .arg("vpc", &p.vpc)
-        .arg("cli", &create_cli);
+    // The lesson tag rides along, so that cleanup knows a flow log made by hand with this
+    // command as the lab's.
+    let (tag_key, tag_value) = lesson_tag(env.lesson);
+    let create_cli = create_cli(&NewFlowLog {
+        vpc_id: &vpc_id,
+        traffic_type: &p.traffic_type,
+        log_group: &p.log_group,
+        role_arn: &role_arn,
+        max_aggregation_interval: Some(p.max_aggregation_interval.unwrap_or(600)),
+        tags: &[("Name", p.name.as_str()), (tag_key, tag_value)],
+    });
+    // The console's path names every field the check judges, with the lab's values.
+    let fields = |text: Text| {
+        text.arg("vpc", &p.vpc)
+            .arg("name", &p.name)
+            .arg("group", &p.log_group)
+            .arg("role", &p.role)
+            .arg("interval", p.max_aggregation_interval.unwrap_or(600) / 60)
+    };
+    let create = fields(Text::new("flow-log.fix-create")).arg("cli", &create_cli);
     let (found, others) = lab_flow_log(&o.flow_logs, p, env.lesson);
     let Some((fl, provisional)) = found else {
         return vec![
@@ -212,10 +231,8 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             .on(vpc_id),
         ];
     };
-    let recreate = Text::new("flow-log.fix-recreate")
+    let recreate = fields(Text::new("flow-log.fix-recreate"))
         .arg("id", &fl.id)
-        .arg("vpc", &p.vpc)
-        .arg("name", &p.name)
         .arg("cli", recreate_cli(&fl.id, &create_cli));
     let on = |f: Finding| f.on(&fl.id);
     let mut out = vec![if provisional {
@@ -229,7 +246,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             .arg("group", &p.log_group)
             .arg("name", &p.name),
         )
-        .fix(name_fix(&fl.id, &p.name)))
+        .fix(name_fix(&fl.id, &p.name, &p.vpc)))
     } else {
         on(Finding::pass(
             "exists",
@@ -322,12 +339,12 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     .arg("name", n)
                     .arg("wanted", &p.name),
             )
-            .fix(name_fix(&fl.id, &p.name)),
+            .fix(name_fix(&fl.id, &p.name, &p.vpc)),
             None => Finding::warn(
                 "name",
                 Text::new("flow-log.name-missing").arg("wanted", &p.name),
             )
-            .fix(name_fix(&fl.id, &p.name)),
+            .fix(name_fix(&fl.id, &p.name, &p.vpc)),
         })
     }));
 
@@ -449,8 +466,12 @@ fn name_cli(id: &str, name: &str) -> String {
     )
 }
 
-fn name_fix(id: &str, name: &str) -> Text {
-    Text::new("flow-log.fix-name").arg("cli", name_cli(id, name))
+fn name_fix(id: &str, name: &str, vpc: &str) -> Text {
+    Text::new("flow-log.fix-name")
+        .arg("id", id)
+        .arg("name", name)
+        .arg("vpc", vpc)
+        .arg("cli", name_cli(id, name))
 }
 
 /// What the check finds wrong with a flow log that only deleting it and creating it again can
@@ -700,6 +721,46 @@ pub async fn remove(aws: &Aws, id: &str) -> Result<(), AwsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vpc_name_close_to_the_labs_is_offered() {
+        let lab = Lab {
+            id: "l".into(),
+            assets: Default::default(),
+            permissions: Vec::new(),
+            steps: Vec::new(),
+            files: Lab::default_files("l"),
+        };
+        let env = Env {
+            lesson: &lab,
+            region: "ap-northeast-2",
+            account: "123456789012",
+            stand_in: None,
+            now: 0,
+        };
+        let p = Params {
+            vpc: "MyVpc22".into(),
+            name: "my-flowlog".into(),
+            log_group: "MyVpc22-Log".into(),
+            role: "my-flowlog-role".into(),
+            traffic_type: "ALL".into(),
+            max_aggregation_interval: None,
+        };
+        let o = Observed {
+            vpcs: Vec::new(),
+            flow_logs: Vec::new(),
+            role_arn: None,
+            similar_vpcs: vec!["MyVPC22".into()],
+        };
+        let found = check(&o, &p, &env);
+        assert_eq!(found[0].message.key, "flow-log.no-vpc-similar");
+        assert!(
+            found[0]
+                .message
+                .render(crate::i18n::Lang::Ko)
+                .contains("MyVPC22")
+        );
+    }
 
     #[test]
     fn the_create_command_carries_every_tag_in_one_quoted_argument() {

@@ -86,18 +86,16 @@ pub async fn apply(
         Text::new("apply.log-group-created")
             .arg("name", &p.name)
             .arg("region", &aws.region),
-        format!(
-            "{} --tags {}",
-            create_cli(&p.name, &aws.region),
-            sh(&format!("{LESSON_TAG}={}", lesson.id))
-        ),
+        create_cli(&p.name, &aws.region, lesson),
     )])
 }
 
-fn create_cli(name: &str, region: &str) -> String {
+/// With the lesson tag, so that cleanup knows a log group made by hand with it as the lab's.
+fn create_cli(name: &str, region: &str, lesson: &Lab) -> String {
     format!(
-        "aws logs create-log-group --log-group-name {} --region {}",
+        "aws logs create-log-group --log-group-name {} --tags {} --region {}",
         sh(name),
+        sh(&format!("{LESSON_TAG}={}", lesson.id)),
         sh(region)
     )
 }
@@ -135,7 +133,7 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             Text::new("log-group.fix-create")
                 .arg("name", &p.name)
                 .arg("region", env.region)
-                .arg("cli", create_cli(&p.name, env.region)),
+                .arg("cli", create_cli(&p.name, env.region, env.lesson)),
         ),
     ]
 }

@@ -261,7 +261,7 @@ pub async fn apply(
                 Text::new("apply.policy-created")
                     .arg("name", &p.name)
                     .arg("document", &p.document),
-                format!("{} --tags {}", create_cli(p, lesson), iam_tags_cli(lesson)),
+                create_cli(p, lesson),
             ));
         }
         return Ok(changes);
@@ -389,11 +389,13 @@ fn lab_role_arn(p: &Params, env: &Env) -> String {
     format!("arn:aws:iam::{}:role/{role}", env.account)
 }
 
+/// With the lesson tag, so that cleanup knows a policy made by hand with it as the lab's.
 fn create_cli(p: &Params, lab: &Lab) -> String {
     format!(
-        "aws iam create-policy --policy-name {} --policy-document {}",
+        "aws iam create-policy --policy-name {} --policy-document {} --tags {}",
         sh(&p.name),
-        lab.file_arg(&p.document)
+        lab.file_arg(&p.document),
+        iam_tags_cli(lab)
     )
 }
 

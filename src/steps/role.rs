@@ -98,9 +98,10 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                     .arg(
                         "cli",
                         format!(
-                            "aws iam create-role --role-name {name} --assume-role-policy-document {doc} && aws iam attach-role-policy --role-name {name} --policy-arn {arn}",
+                            "aws iam create-role --role-name {name} --assume-role-policy-document {doc} --tags {tags} && aws iam attach-role-policy --role-name {name} --policy-arn {arn}",
                             name = sh(&p.name),
                             doc = env.lesson.file_arg(document),
+                            tags = iam_tags_cli(env.lesson),
                             arn = sh(&policy_arn),
                         ),
                     )

@@ -605,8 +605,9 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
             .fix(
                 Text::new(fix)
                     .arg("port", p.port)
-                    .arg("cli", format!("curl {}", sh(&target)))
-                    .arg("follow", follow_cli(group, &eni.id, env.region)),
+                    .arg("cli", request_cli(&target))
+                    .arg("follow", follow_cli(group, &eni.id, env.region))
+                    .arg("follow_v1", read_cli(group, &eni.id, env.region)),
             )
             .on(format!("{}/{}", group, eni.id)),
         );
@@ -650,8 +651,9 @@ pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
                 .arg("ip", private_ip),
         )
         .fix(
-            fix.arg("cli", format!("curl {}", sh(&url)))
-                .arg("follow", follow_cli(group, &eni.id, env.region)),
+            fix.arg("cli", request_cli(&url))
+                .arg("follow", follow_cli(group, &eni.id, env.region))
+                .arg("follow_v1", read_cli(group, &eni.id, env.region)),
         )
         .on(format!("{}/{}", group, eni.id)),
     );
@@ -665,6 +667,22 @@ pub fn instance_url(public_ip: &str, port: u16) -> String {
     } else {
         format!("http://{public_ip}:{port}/")
     }
+}
+
+/// The test request as a student sends it: it gives up after 10 seconds, so a blocked port
+/// ends in a timeout rather than minutes of waiting.
+pub fn request_cli(url: &str) -> String {
+    format!("curl --max-time 10 {}", sh(url))
+}
+
+/// What [`follow_cli`] shows, read once, for the AWS CLI v1, which has no `logs tail`.
+pub fn read_cli(group: &str, eni: &str, region: &str) -> String {
+    format!(
+        "aws logs filter-log-events --log-group-name {} --log-stream-name-prefix {} --region {}",
+        sh(group),
+        sh(eni),
+        sh(region)
+    )
 }
 
 /// The command that shows the instance's stream as records arrive (AWS CLI v2): what the

@@ -14,7 +14,7 @@ use crate::lesson::Step;
 use crate::probe;
 use crate::report::text::mark;
 use crate::report::{text_columns, wrap};
-use crate::steps::{Consent, security_group_rule, sh, traffic};
+use crate::steps::{Consent, security_group_rule, traffic};
 use colored::Colorize;
 use std::time::Duration;
 
@@ -34,6 +34,7 @@ impl Wizard<'_> {
     ) -> Result<StepEnd, AppError> {
         let mut hint = 0;
         let mut attempts = 0;
+        let mut cursor = Choice::DoIt;
         loop {
             let question = self.r(self.t("wizard.what-now"));
             // "Send it for me" says what it changes first, if anything.
@@ -46,7 +47,8 @@ impl Wizard<'_> {
                     .arg("rules", &r.rules)
                     .arg("group", &r.group));
             }
-            let choice = self.prompt.choose(&question, &choices)?;
+            let choice = self.prompt.choose(&question, &choices, cursor)?;
+            cursor = choice;
             // Hint, skip and quit need nothing from the account: answer them before reading it.
             match choice {
                 Choice::Hint => {
@@ -109,7 +111,11 @@ impl Wizard<'_> {
                 }
                 // In the sandbox the command shown is the one that works: the stand-in's.
                 let command = if self.sandbox.is_some() { &url } else { &shown };
-                self.say(format!("$ curl {command}").bold().to_string());
+                self.say(
+                    format!("$ {}", traffic::request_cli(command))
+                        .bold()
+                        .to_string(),
+                );
                 if self.sandbox.is_some() {
                     self.say(
                         self.r(self.t("wizard.sandbox-probe").arg("url", &url))
@@ -191,10 +197,21 @@ impl Wizard<'_> {
                 } else {
                     shown.clone()
                 };
-                self.say(format!("$ curl {}", sh(&target)).bold().to_string());
+                // What to do and what to expect, then the command.
+                let request = if p.expect.last() == Some(&Action::Reject) {
+                    "wizard.request-blocked"
+                } else {
+                    "wizard.request"
+                };
+                self.say(self.r(self.t(request).arg("port", p.port)));
+                self.say(
+                    format!("$ {}", traffic::request_cli(&target))
+                        .bold()
+                        .to_string(),
+                );
                 if let Some(follow) = follow_cli(o.flow_log.as_ref(), &instance, &self.aws.region) {
                     self.say(self.r(self.t("wizard.follow")));
-                    self.say(format!("$ {follow}"));
+                    self.say_follow(follow);
                 }
                 let msg = self.r(self.t("wizard.press-enter-sent"));
                 self.prompt.pause(&msg)?;
@@ -204,7 +221,11 @@ impl Wizard<'_> {
                     if reached_since(info, request_ms).await == Some(false) {
                         let said = self.r(self.t("wizard.no-request").arg("url", &url));
                         self.say(wrap(&said, text_columns()));
-                        self.say(format!("$ curl {}", sh(&url)).bold().to_string());
+                        self.say(
+                            format!("$ {}", traffic::request_cli(&url))
+                                .bold()
+                                .to_string(),
+                        );
                         continue;
                     }
                 }
@@ -248,6 +269,7 @@ impl Wizard<'_> {
                         private_ip: eni.and_then(|e| e.private_ip.clone()),
                         public_ip: Some(public_ip.clone()),
                         lab_request: true,
+                        sandbox: self.sandbox.is_some(),
                     };
                     let rows = explain::explain(record, &known, self.lang);
                     self.say(explain::table(&rows, self.lang, text_columns()));
@@ -266,7 +288,7 @@ impl Wizard<'_> {
                     if let Some(follow) =
                         follow_cli(o.flow_log.as_ref(), &instance, &self.aws.region)
                     {
-                        self.say(format!("$ {follow}"));
+                        self.say_follow(follow);
                     }
                     return Ok(StepEnd::Done);
                 }
@@ -339,7 +361,15 @@ impl Wizard<'_> {
         };
         if resend_to.is_some() && p.expect == [Action::Accept] {
             self.say(
-                self.r(self.t("wizard.resending").arg("seconds", every.as_secs()))
+                // A new flow log's quiet first minutes are AWS's; a sandbox has them only when
+                // started with a warm-up.
+                self.r(self
+                    .t(if self.sandbox.is_some_and(|s| s.warmup_seconds == 0) {
+                        "wizard.resending-sandbox"
+                    } else {
+                        "wizard.resending"
+                    })
+                    .arg("seconds", every.as_secs()))
                     .dimmed()
                     .to_string(),
             );
@@ -444,10 +474,27 @@ async fn reached_since(info: &crate::sandbox::SandboxInfo, since_ms: i64) -> Opt
 }
 
 /// The command that follows the instance's stream, when the flow log and the ENI are known.
-fn follow_cli(flow_log: Option<&FlowLog>, instance: &Instance, region: &str) -> Option<String> {
+/// The commands that show the instance's stream: followed (AWS CLI v2), and read once (v1).
+fn follow_cli(
+    flow_log: Option<&FlowLog>,
+    instance: &Instance,
+    region: &str,
+) -> Option<(String, String)> {
     let group = flow_log?.log_group.as_deref()?;
     let eni = instance.primary_eni()?;
-    Some(traffic::follow_cli(group, &eni.id, region))
+    Some((
+        traffic::follow_cli(group, &eni.id, region),
+        traffic::read_cli(group, &eni.id, region),
+    ))
+}
+
+impl Wizard<'_> {
+    /// Where to watch the stream from a shell: v2's command, then v1's.
+    fn say_follow(&mut self, (follow, read): (String, String)) {
+        self.say(format!("$ {follow}"));
+        self.say(self.r(self.t("wizard.follow-v1")));
+        self.say(format!("$ {read}"));
+    }
 }
 
 impl Wizard<'_> {

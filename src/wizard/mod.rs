@@ -16,7 +16,7 @@ use crate::finding::Status;
 use crate::i18n::{Lang, Text};
 use crate::lesson::{Lesson, Step};
 use crate::report::text::{mark, status_word};
-use crate::report::{text_columns, wrap};
+use crate::report::{fit_terminal, text_columns, wrap};
 use crate::sandbox::SandboxInfo;
 use crate::steps::{Change, Consent, StepSpec};
 use colored::Colorize;
@@ -78,8 +78,13 @@ pub struct Wizard<'a> {
 }
 
 impl Wizard<'_> {
+    /// Every line the wizard prints goes through here: fitted to the terminal's width (commands
+    /// never broken), after the watch's ticker line is cleared, so nothing lands on it.
     fn say(&mut self, text: impl AsRef<str>) {
-        let _ = writeln!(self.out, "{}", text.as_ref());
+        if self.opts.spinner {
+            let _ = write!(self.out, "\r\x1b[2K");
+        }
+        let _ = writeln!(self.out, "{}", fit_terminal(text.as_ref()));
     }
 
     /// What quitting says: in a private sandbox (started for this run, gone when it ends)
@@ -255,9 +260,15 @@ impl Wizard<'_> {
         }
         let mut hint = 0;
         let mut attempts = 0;
+        // The menu comes back with the cursor where the student left it (after a hint, on
+        // the hint).
+        let mut cursor = Choice::DoIt;
         loop {
             let question = self.r(self.t("wizard.what-now"));
-            let choice = self.prompt.choose(&question, &self.choices(false))?;
+            let choice = self
+                .prompt
+                .choose(&question, &self.choices(false), cursor)?;
+            cursor = choice;
             match choice {
                 Choice::DoIt => {
                     // A step whose prerequisites are not done cannot be done for the student:
@@ -267,7 +278,7 @@ impl Wizard<'_> {
                         self.say(
                             self.r(self
                                 .t("wizard.do-first")
-                                .arg("steps", missing.join(", "))
+                                .arg("titles", missing.join(", "))
                                 .arg("command", self.run_command())),
                         );
                         attempts += 1;
@@ -310,10 +321,17 @@ impl Wizard<'_> {
             return Vec::new();
         }
         let v = self.verify().await;
-        v.steps
+        // Named by title, as a sentence reads: "「IAM 역할 만들기」 단계".
+        let (open, close) = match self.lang {
+            Lang::Ko => ("「", "」"),
+            Lang::En => ("\u{201c}", "\u{201d}"),
+        };
+        self.lesson
+            .steps
             .iter()
-            .filter(|s| step.depends.contains(&s.id) && !s.status.is_done())
-            .map(|s| s.id.clone())
+            .zip(&v.steps)
+            .filter(|(_, s)| step.depends.contains(&s.id) && !s.status.is_done())
+            .map(|(s, _)| format!("{open}{}{close}", s.title.get(self.lang)))
             .collect()
     }
 
@@ -470,12 +488,20 @@ impl Wizard<'_> {
 
     fn summary(&mut self, v: &Verdict, took: Duration) {
         self.say("");
+        // The scores in one column, whatever the titles' widths (Hangul counts two).
+        let widest = self
+            .lesson
+            .steps
+            .iter()
+            .map(|s| crate::report::width(s.title.get(self.lang)))
+            .max()
+            .unwrap_or(0);
         for (step, sv) in self.lesson.steps.iter().zip(&v.steps) {
             self.say(format!(
                 " {} {}  {}",
                 mark(sv.status),
-                step.title.get(self.lang),
-                format!("{}/{}", sv.earned, sv.points).dimmed()
+                crate::report::pad(step.title.get(self.lang), widest),
+                format!("{:>3}/{}", sv.earned, sv.points).dimmed()
             ));
         }
         self.say(

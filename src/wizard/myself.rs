@@ -79,7 +79,7 @@ impl Wizard<'_> {
             } else {
                 every = (every * 2).min(most);
             }
-            let checked = crate::time::clock(crate::time::now_unix(), self.lang);
+            let checked = crate::time::clock(crate::time::now_unix());
             let deadline = Instant::now() + every;
             let mut key = None;
             while key.is_none() {
@@ -89,6 +89,15 @@ impl Wizard<'_> {
                 }
                 self.ticker(&checked, left);
                 key = self.prompt.watch_key()?;
+                if key.is_some() {
+                    self.erase_typed_line();
+                }
+                if key == Some(Watch::Other) {
+                    // Typed or pasted here by mistake: said in one line, and the watch goes on.
+                    let note = self.r(self.t("wizard.watch-other-key"));
+                    self.say(note.dimmed().to_string());
+                    key = None;
+                }
                 if key.is_none() {
                     tokio::time::sleep(KEY_LOOK.min(left)).await;
                 }
@@ -110,8 +119,19 @@ impl Wizard<'_> {
             .t("wizard.watch-ticker")
             .arg("time", checked)
             .arg("seconds", left.as_secs() + 1));
+        // One line, never wrapped: a wrapped ticker would leave a line behind at every redraw.
+        let width = super::text_columns().saturating_sub(1);
+        let line = console::truncate_str(&line, width, "…");
         let _ = write!(self.out, "\r\x1b[2K{}", line.dimmed());
         let _ = self.out.flush();
+    }
+
+    /// The terminal echoed what was typed and Enter moved the cursor down a line: the ticker's
+    /// line, with the typing on it, is cleared.
+    fn erase_typed_line(&mut self) {
+        if self.opts.spinner {
+            let _ = write!(self.out, "\r\x1b[2K\x1b[1A\r\x1b[2K");
+        }
     }
 
     fn clear_ticker(&mut self) {

@@ -1,8 +1,9 @@
 //! The wizard's questions, behind a trait: a real terminal (dialoguer), `--auto` (always "do
 //! it for me", always yes), and a script of answers for tests.
 
+use crate::i18n::{Lang, Text};
 use std::collections::VecDeque;
-use std::io;
+use std::io::{self, BufRead, Write};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,11 +22,19 @@ pub enum Watch {
     Now,
     /// `m` and Enter: back to the step's menu (hint, skip, quit).
     Menu,
+    /// A line that is neither Enter alone nor `m` (a command pasted into the wrong window):
+    /// not taken as "check now".
+    Other,
 }
 
 pub trait Prompter {
-    /// Picks one of `items` (each a choice and its label).
-    fn choose(&mut self, prompt: &str, items: &[(Choice, String)]) -> io::Result<Choice>;
+    /// Picks one of `items` (each a choice and its label), the cursor first on `cursor`.
+    fn choose(
+        &mut self,
+        prompt: &str,
+        items: &[(Choice, String)],
+        cursor: Choice,
+    ) -> io::Result<Choice>;
     fn confirm(&mut self, question: &str) -> io::Result<bool>;
     /// Waits until the user says they are done (Enter).
     fn pause(&mut self, message: &str) -> io::Result<()>;
@@ -38,16 +47,78 @@ pub trait Prompter {
     }
 }
 
-/// A person at a terminal.
-pub struct Terminal;
+/// A person at a terminal, answering in `lang`.
+pub struct Terminal {
+    pub lang: Lang,
+}
+
+/// dialoguer's look without the colon it puts after a question ("어떻게 할까요?:"), and the
+/// choice made shown after an arrow.
+struct Plain;
+
+impl dialoguer::theme::Theme for Plain {
+    fn format_prompt(&self, f: &mut dyn std::fmt::Write, prompt: &str) -> std::fmt::Result {
+        write!(f, "{prompt}")
+    }
+    fn format_input_prompt(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        _: Option<&str>,
+    ) -> std::fmt::Result {
+        write!(f, "{prompt} ")
+    }
+    fn format_input_prompt_selection(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        sel: &str,
+    ) -> std::fmt::Result {
+        write!(f, "{prompt} → {sel}")
+    }
+}
+
+/// Asks a yes/no question on the terminal, no by default: the answer counts only once Enter
+/// is pressed (a single key would let the Enter after it answer the next question unseen), and
+/// is said back in `lang`. Yes is y, yes, 예, 네, or ㅛ (y on a Korean keyboard layout).
+pub fn ask_yes_no(question: &str, lang: Lang) -> io::Result<bool> {
+    let mut out = io::stdout();
+    let asked = format!("{question} {}", Text::new("prompt.yes-no").render(lang));
+    write!(out, "{} ", crate::report::fit_terminal(&asked))?;
+    out.flush()?;
+    let mut line = String::new();
+    io::stdin().lock().read_line(&mut line)?;
+    let yes = is_yes(&line);
+    let said = Text::new(if yes {
+        "prompt.said-yes"
+    } else {
+        "prompt.said-no"
+    })
+    .render(lang);
+    writeln!(out, "  → {said}")?;
+    Ok(yes)
+}
+
+/// Whether a typed answer means yes.
+pub fn is_yes(answer: &str) -> bool {
+    matches!(
+        answer.trim().to_lowercase().as_str(),
+        "y" | "yes" | "예" | "네" | "ㅛ"
+    )
+}
 
 impl Prompter for Terminal {
-    fn choose(&mut self, prompt: &str, items: &[(Choice, String)]) -> io::Result<Choice> {
+    fn choose(
+        &mut self,
+        prompt: &str,
+        items: &[(Choice, String)],
+        cursor: Choice,
+    ) -> io::Result<Choice> {
         let labels: Vec<&str> = items.iter().map(|(_, l)| l.as_str()).collect();
-        let picked = dialoguer::Select::new()
+        let picked = dialoguer::Select::with_theme(&Plain)
             .with_prompt(prompt)
             .items(&labels)
-            .default(0)
+            .default(items.iter().position(|(c, _)| *c == cursor).unwrap_or(0))
             .interact_opt()
             .map_err(to_io)?;
         Ok(picked
@@ -57,15 +128,11 @@ impl Prompter for Terminal {
     }
 
     fn confirm(&mut self, question: &str) -> io::Result<bool> {
-        dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(false)
-            .interact()
-            .map_err(to_io)
+        ask_yes_no(question, self.lang)
     }
 
     fn pause(&mut self, message: &str) -> io::Result<()> {
-        dialoguer::Input::<String>::new()
+        dialoguer::Input::<String>::with_theme(&Plain)
             .with_prompt(message)
             .allow_empty(true)
             .interact_text()
@@ -82,11 +149,17 @@ impl Prompter for Terminal {
             // Input closed: nobody can press Enter any more, so leave the watch.
             return Ok(Some(Watch::Menu));
         }
-        Ok(Some(match line.trim() {
-            // ㅡ is the m key on a Korean keyboard layout.
-            "m" | "M" | "ㅡ" => Watch::Menu,
-            _ => Watch::Now,
-        }))
+        Ok(Some(watch_answer(&line)))
+    }
+}
+
+/// What a line typed while watching means.
+pub fn watch_answer(line: &str) -> Watch {
+    match line.trim() {
+        "" => Watch::Now,
+        // ㅡ is the m key on a Korean keyboard layout.
+        "m" | "M" | "ㅡ" => Watch::Menu,
+        _ => Watch::Other,
     }
 }
 
@@ -132,7 +205,7 @@ fn to_io(e: dialoguer::Error) -> io::Error {
 pub struct Auto;
 
 impl Prompter for Auto {
-    fn choose(&mut self, _: &str, _: &[(Choice, String)]) -> io::Result<Choice> {
+    fn choose(&mut self, _: &str, _: &[(Choice, String)], _: Choice) -> io::Result<Choice> {
         Ok(Choice::DoIt)
     }
     fn confirm(&mut self, _: &str) -> io::Result<bool> {
@@ -184,7 +257,7 @@ impl Scripted {
 }
 
 impl Prompter for Scripted {
-    fn choose(&mut self, prompt: &str, _: &[(Choice, String)]) -> io::Result<Choice> {
+    fn choose(&mut self, prompt: &str, _: &[(Choice, String)], _: Choice) -> io::Result<Choice> {
         self.asked.push(prompt.to_string());
         // A watch that ended with the step done leaves its answer unused.
         if self.answers.front() == Some(&Answer::Watch) {
@@ -235,5 +308,39 @@ impl Prompter for Scripted {
             }
             _ => Ok(Some(Watch::Menu)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_yes_in_either_language_is_yes() {
+        for yes in ["y", "Y\n", " yes ", "예", "네\n", "ㅛ"] {
+            assert!(is_yes(yes), "{yes:?}");
+        }
+        for no in [
+            "",
+            "\n",
+            "n",
+            "no",
+            "아니요",
+            "yy",
+            "aws ec2 create-flow-logs",
+        ] {
+            assert!(!is_yes(no), "{no:?}");
+        }
+    }
+
+    #[test]
+    fn while_watching_only_enter_checks_and_a_pasted_command_is_no_key() {
+        assert_eq!(watch_answer("\n"), Watch::Now);
+        assert_eq!(watch_answer("m\n"), Watch::Menu);
+        assert_eq!(watch_answer("ㅡ"), Watch::Menu);
+        assert_eq!(
+            watch_answer("aws logs create-log-group --log-group-name x\n"),
+            Watch::Other
+        );
     }
 }

@@ -165,7 +165,7 @@ impl Student {
 }
 
 impl Prompter for Student {
-    fn choose(&mut self, _: &str, _: &[(Choice, String)]) -> std::io::Result<Choice> {
+    fn choose(&mut self, _: &str, _: &[(Choice, String)], _: Choice) -> std::io::Result<Choice> {
         self.looks += 1;
         Ok(if self.looks > 40 {
             Choice::Quit
@@ -271,9 +271,46 @@ async fn a_lab_done_by_hand_in_korean_with_every_printed_command_passes() {
         "{follow}\n{:#?}",
         student.v2_only
     );
+    // And its AWS CLI v1 form, run like every other command.
+    let read = format!(
+        "aws logs filter-log-events --log-group-name MyVpc22-Log --log-stream-name-prefix {} --region {}",
+        info.eni_id, info.region
+    );
+    assert!(student.ran.contains(&read), "{read}\n{:#?}", student.ran);
+    assert!(
+        student
+            .ran
+            .iter()
+            .any(|c| c.starts_with("curl --max-time ")),
+        "{:#?}",
+        student.ran
+    );
     assert!(
         !transcript.contains("을(를)") && !transcript.contains("(으)로"),
         "{transcript}"
+    );
+    // Every create command carries the lesson tag, so cleanup knows the by-hand work as the
+    // lab's: one yes (here --yes) deletes all of it, and nothing is asked about on its own.
+    for create in student.ran.iter().filter(|c| c.contains(" create-")) {
+        if !create.contains("create-tags") && !create.contains("create-policy-version") {
+            assert!(create.contains("awslab:lesson"), "untagged: {create}");
+        }
+    }
+    let cleanup = sandbox
+        .cmd()
+        .args(["--sandbox", "cleanup", "--yes", "--lang", "ko"])
+        .run();
+    assert_eq!(
+        cleanup.code(),
+        0,
+        "{}{}",
+        cleanup.stdout(),
+        cleanup.stderr()
+    );
+    assert!(
+        !cleanup.stdout().contains("확인 필요") && cleanup.stdout().contains("모두 지웠습니다"),
+        "{}",
+        cleanup.stdout()
     );
 }
 
@@ -400,7 +437,8 @@ fn in_a_terminal_the_watch_moves_on_by_itself_and_m_brings_back_the_menu() {
     p.send_line("m").expect("m: the menu");
     p.exp_string("What would you like to do?")
         .expect("back at the menu");
-    for _ in 0..4 {
+    // The cursor is where the student left it, on "I'll do it myself": three down to quit.
+    for _ in 0..3 {
         p.send("\x1b[B").expect("down");
     }
     p.send_line("").expect("quit");

@@ -254,19 +254,22 @@ async fn enter_at_the_last_step_without_a_request_goes_back_to_the_menu() {
         &["--sandbox", "run", "--lang", "en", "--from", "traffic"],
     );
     let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
-    let myself = |p: &mut rexpect::session::PtySession| {
+    // The menu keeps its cursor where the student left it: down once, the first time only.
+    let myself = |p: &mut rexpect::session::PtySession, down: bool| {
         p.exp_string("What would you like to do?")
             .expect("the step's question");
-        p.send("\x1b[B").expect("down to I'll do it myself");
+        if down {
+            p.send("\x1b[B").expect("down to I'll do it myself");
+        }
         p.send_line("").expect("enter");
         p.exp_string("Press Enter when you have sent the request")
             .expect("the pause");
     };
-    myself(&mut p);
+    myself(&mut p, true);
     p.send_line("").expect("Enter, with no request sent");
     p.exp_string("No request reached the instance's stand-in")
         .expect("said that nothing was sent");
-    myself(&mut p);
+    myself(&mut p, false);
     sandbox.request();
     p.send_line("").expect("Enter, the request sent");
     p.exp_string("The access record arrived")

@@ -436,7 +436,7 @@ async fn with_an_emulators_endpoint_the_test_request_never_goes_to_the_public_ip
     );
     assert!(!out.contains("The instance answered"), "{out}");
     assert!(
-        !out.contains(&format!("$ curl http://{public_ip}")),
+        !out.contains(&format!("$ curl --max-time 10 http://{public_ip}")),
         "{out}"
     );
     assert_eq!(
@@ -476,7 +476,10 @@ async fn probe_url_is_where_the_request_goes_and_redirects_are_not_followed() {
         "pending: no record arrives\n{out}\n{}",
         run.stderr()
     );
-    assert!(out.contains(&format!("$ curl {server}")), "{out}");
+    assert!(
+        out.contains(&format!("$ curl --max-time 10 {server}")),
+        "{out}"
+    );
     assert!(out.contains("The instance answered (HTTP 200)"), "{out}");
     assert!(requests.load(Ordering::SeqCst) >= 1);
 

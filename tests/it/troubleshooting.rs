@@ -405,10 +405,8 @@ async fn the_reject_record_is_explained_on_a_terminal_and_cleanup_puts_the_rule_
         p.send_line("").expect("Enter: do it for me");
         p.exp_string("Remove them now? [y/N]")
             .expect("asked before removing the rule");
-        // The question reads one key, once it is listening for it.
-        std::thread::sleep(Duration::from_millis(300));
-        p.send("y").expect("yes");
-        p.flush().expect("sent");
+        // The answer counts once Enter is pressed.
+        p.send_line("y").expect("yes");
         p.exp_string("This step: pass").expect("the port is closed");
         p.exp_string("What would you like to do?").expect("step 2");
         p.send_line("").expect("Enter: send the request");

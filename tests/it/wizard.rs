@@ -250,14 +250,19 @@ fn the_wizard_can_be_driven_by_keystrokes() {
     let folder = TempDir::new();
     // In a folder of its own: the wizard writes the lab folder where it runs.
     let cmd = sandbox.terminal(&folder, &["--sandbox", "run", "--lang", "en"]);
-    let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
-    p.exp_string("What would you like to do?")
+    let mut p =
+        rexpect::session::spawn_command(in_columns(cmd, 80), Some(60_000)).expect("spawn in a pty");
+    let mut seen = p
+        .exp_string("What would you like to do?")
         .expect("first question");
     p.send_line("").expect("Enter: do it for me");
-    p.exp_string("This step: pass")
+    seen += &p
+        .exp_string("This step: pass")
         .expect("the policy step passes");
-    p.exp_string("What would you like to do?")
+    seen += &p
+        .exp_string("What would you like to do?")
         .expect("the role step's question");
+    assert_eq!(overlong(&seen, 80), Vec::<String>::new(), "{seen}");
     // Arrow down four times to "Quit", then Enter.
     for _ in 0..4 {
         p.send("\x1b[B").expect("down");
@@ -268,6 +273,136 @@ fn the_wizard_can_be_driven_by_keystrokes() {
     let v = sandbox.verify();
     assert_eq!(v.step_status("policy"), "pass", "{v:#}");
     assert_eq!(v.check_status("role.exists"), "fail");
+}
+
+/// `cmd` in a terminal `columns` wide (the pty's size, as `stty` sets it).
+fn in_columns(cmd: std::process::Command, columns: u16) -> std::process::Command {
+    let mut wrapped = std::process::Command::new("/bin/bash");
+    wrapped
+        .args([
+            "-c",
+            &format!("stty cols {columns} rows 50 && exec \"$0\" \"$@\""),
+        ])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear();
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            wrapped.env(key, value);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    wrapped
+}
+
+/// What the terminal shows of `raw` (a line is what is left after its last carriage return),
+/// the lines wider than `columns`, commands aside: those stay whole to be pasted.
+fn overlong(raw: &str, columns: usize) -> Vec<String> {
+    raw.split('\n')
+        .flat_map(|line| line.split('\r'))
+        .map(|part| console::strip_ansi_codes(part).trim_end().to_string())
+        .filter(|part| console::measure_text_width(part) > columns)
+        .filter(|part| {
+            let body = part.trim_start();
+            !body.starts_with("$ ") && !body.starts_with("export ")
+        })
+        .collect()
+}
+
+/// rexpect hands over each byte as a char: `text` as it arrives, to look for.
+fn as_sent(text: &str) -> String {
+    text.bytes().map(char::from).collect()
+}
+
+/// What rexpect handed over, decoded as the terminal would (UTF-8).
+fn decoded(raw: &str) -> String {
+    let bytes: Vec<u8> = raw.chars().map(|c| c as u32 as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Everything the terminal receives for `quiet`, without waiting for anything.
+fn read_for(p: &mut rexpect::session::PtySession, quiet: Duration) -> String {
+    let until = std::time::Instant::now() + quiet;
+    let mut got = String::new();
+    while std::time::Instant::now() < until {
+        match p.try_read() {
+            Some(c) => got.push(c),
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    got
+}
+
+/// A Korean student at 60 columns: the y/N question before the first lesson waits for Enter
+/// and says the answer in Korean; the watch of a step done by hand redraws its one line in
+/// place (no new line while nothing changes) and takes a pasted command for what it is; no
+/// line of prose is wider than the terminal.
+#[test]
+fn at_sixty_columns_questions_wait_for_enter_and_the_watch_stays_on_one_line() {
+    let sandbox = Sandbox::up();
+    let folder = TempDir::new();
+    let cmd = sandbox.terminal(
+        &folder,
+        &[
+            "--sandbox",
+            "run",
+            "flow-logs-troubleshooting",
+            "--lang",
+            "ko",
+        ],
+    );
+    let mut p =
+        rexpect::session::spawn_command(in_columns(cmd, 60), Some(60_000)).expect("spawn in a pty");
+    let mut seen = p
+        .exp_string(&as_sent("진행할까요?"))
+        .expect("the prerequisite question");
+    p.send("y").expect("y");
+    let waited = read_for(&mut p, Duration::from_millis(1500));
+    let waited = decoded(&waited);
+    assert!(
+        !waited.contains("→") && !waited.contains("[1/"),
+        "y alone answered: {waited:?}"
+    );
+    seen += &as_sent(&waited);
+    p.send_line("").expect("Enter");
+    seen += &p
+        .exp_string(&as_sent("→ 예"))
+        .expect("the answer, in Korean");
+    seen += &p
+        .exp_string(&as_sent("어떻게 할까요?"))
+        .expect("the first step's menu");
+    p.send("\x1b[B").expect("down: I'll do it myself");
+    p.send_line("").expect("Enter");
+    seen += &p.exp_string(&as_sent("초 뒤")).expect("the watch's line");
+    // The sandbox checks every 2 s: several checks, nothing changed, no line added.
+    let quiet = read_for(&mut p, Duration::from_secs(5));
+    assert!(!quiet.contains('\n'), "the watch added lines: {quiet:?}");
+    seen += &quiet;
+    p.send_line("aws sts get-caller-identity")
+        .expect("a pasted command");
+    seen += &p
+        .exp_string(&as_sent("다른 창에"))
+        .expect("the one-line note");
+    let after = read_for(&mut p, Duration::from_secs(3));
+    assert!(
+        !decoded(&after).contains("이 단계:"),
+        "taken as check now: {after:?}"
+    );
+    seen += &after;
+    p.send_line("m").expect("m: the menu");
+    seen += &p
+        .exp_string(&as_sent("어떻게 할까요?"))
+        .expect("back at the menu");
+    // The cursor is still on "I'll do it myself": three down to quit.
+    for _ in 0..3 {
+        p.send("\x1b[B").expect("down");
+    }
+    p.send_line("").expect("quit");
+    seen += &p.exp_eof().expect("exits");
+    let seen = decoded(&seen);
+    assert_eq!(overlong(&seen, 60), Vec::<String>::new(), "{seen}");
 }
 
 #[test]
@@ -307,4 +442,21 @@ fn explain_rejects_a_line_that_does_not_fit_the_format() {
     assert_eq!(run.code(), 2);
     assert!(run.stderr().contains("expected 14"), "{}", run.stderr());
     assert!(!run.stderr().contains("panicked"));
+}
+
+/// A line copied from the CloudWatch console starts with the event's timestamp; explain reads
+/// it, and says what is wrong with a bad line in Korean for a Korean reader.
+#[test]
+fn explain_takes_a_line_copied_from_the_console_and_answers_in_korean() {
+    let copied = "2014-12-14T13:06:50.000+09:00\t2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+    let run = Awslab::bare()
+        .args(["--lang", "ko", "explain", "--format", "json", copied])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.json()["version"]["value"], "2");
+    let run = Awslab::bare()
+        .args(["--lang", "ko", "explain", "2 123 eni-1 not-an-ip"])
+        .run();
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("14개"), "{}", run.stderr());
 }

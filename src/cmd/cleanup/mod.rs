@@ -17,29 +17,16 @@ use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::i18n::Text;
+use crate::report::fit_terminal;
+use crate::steps::security_group_rule;
 use crate::steps::{self, removal::tag_text};
+use crate::wizard::prompt::ask_yes_no;
 use colored::Colorize;
 use execute::execute;
 use plan::{Decision, Outcome};
 use render::{Header, describe, plan_text, summary_text, to_json};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
-
-/// Asks a yes/no question on the terminal (default no). The answer needs Enter: a single key
-/// would let the Enter that follows it answer the next question unseen.
-fn confirm(question: &str) -> Result<bool, AppError> {
-    dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .wait_for_newline(true)
-        // The question stays on screen as asked; re-printing it with the answer doubled a
-        // question long enough to wrap.
-        .report(false)
-        .interact()
-        .map_err(|e| match e {
-            dialoguer::Error::IO(e) => AppError::from(e),
-        })
-}
 
 pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError> {
     let lesson = ctx.lesson(args.lesson.as_deref())?;
@@ -70,14 +57,14 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
                 };
                 let _ = writeln!(s, "\n{}", Text::new(dry_run).render(lang));
             }
-            s
+            fit_terminal(&s).into_owned()
         };
         ctx.print(&out)?;
         return Ok(ExitCode::Pass);
     }
 
     if !json {
-        ctx.print(&plan_text(&header, &items, lang))?;
+        ctx.print(&fit_terminal(&plan_text(&header, &items, lang)))?;
     }
     let interactive = std::io::stdin().is_terminal();
     let deleting = items
@@ -98,7 +85,7 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
         })
         .arg("count", deleting)
         .render(lang);
-        if !confirm(&question)? {
+        if !ask_yes_no(&question, lang)? {
             // No to the plan is no to all of it: no question about each look-alike follows.
             for item in items
                 .iter_mut()
@@ -112,26 +99,35 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
         if item.decision != Decision::Ask {
             continue;
         }
-        let renamed = !item.removal.named;
-        item.decision = if !interactive {
-            Decision::Keep(
-                Text::new(if renamed {
-                    "cleanup.kept-renamed"
-                } else {
-                    "cleanup.kept-untagged"
-                })
-                .arg("tag", tag_text(&lesson.lab)),
+        // What it would take to go ahead: a restore waits on the note awslab leaves when it
+        // closes a port; a deletion on the lesson tag and the lab's name.
+        let (kept, question, tag) = if item.removal.target.restores() {
+            (
+                "cleanup.kept-restore-untagged",
+                "cleanup.confirm-restore-untagged",
+                security_group_rule::REMOVED_TAG.to_string(),
+            )
+        } else if !item.removal.named {
+            (
+                "cleanup.kept-renamed",
+                "cleanup.confirm-renamed",
+                tag_text(&lesson.lab),
             )
         } else {
-            let question = Text::new(if renamed {
-                "cleanup.confirm-renamed"
-            } else {
-                "cleanup.confirm-untagged"
-            })
-            .arg("resource", describe(&item.removal, lang))
-            .arg("tag", tag_text(&lesson.lab))
-            .render(lang);
-            if confirm(&question)? {
+            (
+                "cleanup.kept-untagged",
+                "cleanup.confirm-untagged",
+                tag_text(&lesson.lab),
+            )
+        };
+        item.decision = if !interactive {
+            Decision::Keep(Text::new(kept).arg("tag", tag))
+        } else {
+            let question = Text::new(question)
+                .arg("resource", describe(&item.removal, lang))
+                .arg("tag", tag)
+                .render(lang);
+            if ask_yes_no(&question, lang)? {
                 Decision::Delete
             } else {
                 Decision::Keep(Text::new("cleanup.kept-declined"))
@@ -174,7 +170,7 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
     let out = if json {
         to_json(&header, &items, lang)
     } else {
-        format!("\n{log}{}", summary_text(&items, lang))
+        fit_terminal(&format!("\n{log}{}", summary_text(&items, lang))).into_owned()
     };
     ctx.print(&out)?;
     Ok(if left == 0 {

@@ -52,12 +52,16 @@ pub fn plan_text(h: &Header, items: &[Item], lang: Lang) -> String {
     let _ = writeln!(
         s,
         "{}",
-        Text::new("cleanup.plan-head")
-            .arg("lesson", &h.lesson.id)
-            .arg("account", h.account)
-            .arg("region", h.region)
-            .render(lang)
-            .bold()
+        Text::new(if items.iter().any(|i| i.removal.target.restores()) {
+            "cleanup.plan-head-restore"
+        } else {
+            "cleanup.plan-head"
+        })
+        .arg("lesson", &h.lesson.id)
+        .arg("account", h.account)
+        .arg("region", h.region)
+        .render(lang)
+        .bold()
     );
     for (n, item) in items.iter().enumerate() {
         let r = &item.removal;
@@ -66,6 +70,9 @@ pub fn plan_text(h: &Header, items: &[Item], lang: Lang) -> String {
                 Text::new("cleanup.will-restore").render(lang).green()
             }
             Decision::Delete => Text::new("cleanup.will-delete").render(lang).red(),
+            Decision::Ask if r.target.restores() => {
+                Text::new("cleanup.will-ask-restore").render(lang).yellow()
+            }
             Decision::Ask => Text::new("cleanup.will-ask").render(lang).yellow(),
             Decision::Keep(_) => Text::new("cleanup.will-keep").render(lang).dimmed(),
         };

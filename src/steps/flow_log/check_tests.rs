@@ -202,7 +202,7 @@ fn the_findings_name_what_decides_them() {
             "aws ec2 create-flow-logs --resource-type VPC --resource-ids vpc-0a1b2c3d4e5f60718 --traffic-type ALL \
           --log-destination-type cloud-watch-logs --log-group-name MyVpc22-Log \
           --deliver-logs-permission-arn arn:aws:iam::123456789012:role/my-flowlog-role --max-aggregation-interval 60 \
-          --tag-specifications 'ResourceType=vpc-flow-log,Tags=[{Key=Name,Value=my-flowlog}]'"
+          --tag-specifications 'ResourceType=vpc-flow-log,Tags=[{Key=Name,Value=my-flowlog},{Key=awslab:lesson,Value=vpc-flow-logs}]'"
         ]
     );
 

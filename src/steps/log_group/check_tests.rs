@@ -63,7 +63,9 @@ fn the_findings_name_what_decides_them() {
     assert_eq!(fix_key(&found, "exists"), Some("log-group.fix-create"));
     assert_eq!(
         found[0].commands(),
-        ["aws logs create-log-group --log-group-name MyVpc22-Log --region ap-northeast-2"]
+        [
+            "aws logs create-log-group --log-group-name MyVpc22-Log --tags awslab:lesson=vpc-flow-logs --region ap-northeast-2"
+        ]
     );
 
     let found = check(&missing(&[], &["myvpc22-log", "MyVpc22-Logs"]), &p, &env);

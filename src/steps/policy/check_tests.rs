@@ -139,7 +139,7 @@ fn the_findings_name_what_decides_them() {
     assert_eq!(
         found[0].commands(),
         [
-            "aws iam create-policy --policy-name my-flowpolicy --policy-document file://awslab-vpc-flow-logs/flow-policy.json"
+            "aws iam create-policy --policy-name my-flowpolicy --policy-document file://awslab-vpc-flow-logs/flow-policy.json --tags Key=awslab:lesson,Value=vpc-flow-logs"
         ]
     );
 

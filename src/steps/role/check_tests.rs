@@ -141,7 +141,7 @@ fn the_findings_name_what_decides_them() {
         found[0].commands(),
         [
             "aws iam create-role --role-name my-flowlog-role --assume-role-policy-document file://awslab-vpc-flow-logs/trust-policy.json \
-          && aws iam attach-role-policy --role-name my-flowlog-role --policy-arn arn:aws:iam::123456789012:policy/my-flowpolicy"
+          --tags Key=awslab:lesson,Value=vpc-flow-logs && aws iam attach-role-policy --role-name my-flowlog-role --policy-arn arn:aws:iam::123456789012:policy/my-flowpolicy"
         ]
     );
 

@@ -264,8 +264,9 @@ fn the_findings_name_what_decides_them() {
     assert_eq!(
         finding(&found, "record").commands(),
         [
-            "curl http://203.0.113.10/".to_string(),
+            "curl --max-time 10 http://203.0.113.10/".to_string(),
             "aws logs tail MyVpc22-Log --log-stream-name-prefix eni-0123456789abcdef0 --since 15m --follow --region ap-northeast-2".to_string(),
+            "aws logs filter-log-events --log-group-name MyVpc22-Log --log-stream-name-prefix eni-0123456789abcdef0 --region ap-northeast-2".to_string(),
         ]
     );
     // A new flow log captures nothing for its first minutes: another request helps.
@@ -301,7 +302,7 @@ fn the_findings_name_what_decides_them() {
     );
     assert_eq!(
         finding(&found, "record").commands()[0],
-        "curl http://127.0.0.1:4567/"
+        "curl --max-time 10 http://127.0.0.1:4567/"
     );
 
     let dropped = with(|o| o.search.rejected = Some(record_event("REJECT", NOW - 120).0));
