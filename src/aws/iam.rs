@@ -80,6 +80,17 @@ impl Aws {
             .await
     }
 
+    /// Names of the account's roles, for near-miss suggestions.
+    pub async fn role_names(&self) -> Result<Vec<String>, AwsError> {
+        let mut pages = self.iam.list_roles().into_paginator().items().send();
+        let mut out = Vec::new();
+        while let Some(item) = pages.next().await {
+            let role = item.map_err(|e| classify("iam:ListRoles", e))?;
+            out.push(role.role_name().to_string());
+        }
+        Ok(out)
+    }
+
     /// The document of one version of a managed policy; `None` if the version is gone.
     pub async fn policy_version_document(
         &self,

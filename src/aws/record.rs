@@ -110,6 +110,7 @@ pub const VERIFY_ACTIONS: &[&str] = &[
     "iam:ListPolicies",
     "iam:ListPolicyVersions",
     "iam:ListRolePolicies",
+    "iam:ListRoles",
     "logs:DescribeLogGroups",
     "logs:DescribeLogStreams",
     "logs:GetLogEvents",

@@ -245,6 +245,7 @@ pub fn role_observed(policies: Vec<crate::aws::PolicyText>) -> role::Observed {
         boundary: None,
         policy_arn: Some(policy_arn()),
         policy_id: Some("ANPA0000000000EXAMPLE".to_string()),
+        similar: Vec::new(),
     }
 }
 

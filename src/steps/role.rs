@@ -3,7 +3,7 @@
 use super::Lab;
 use super::{
     Change, Consent, DeniedBy, Env, Permissions, Seen, StepSpec, asset, found, iam_tags_cli,
-    lesson_tag, lesson_tag_text, permission_gaps, provably_lab, sh,
+    lesson_tag, lesson_tag_text, permission_gaps, provably_lab, sh, similar_names,
 };
 use crate::aws::{Aws, AwsError, ErrorKind, FlowLog, PolicyText, Role};
 use crate::finding::{Finding, Status};
@@ -34,6 +34,8 @@ pub struct Observed {
     pub policy_arn: Option<String>,
     /// The lab's policy's unique id, when it exists.
     pub policy_id: Option<String>,
+    /// Roles with a name close to the lab's, when it has none of that name.
+    pub similar: Vec<String>,
 }
 
 pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, AwsError> {
@@ -54,6 +56,15 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, A
         (Some(_), policies) => policies?,
         (None, _) => Vec::new(),
     };
+    // Only a hint: a role list that cannot be read leaves it out rather than the verdict.
+    let similar = match &role {
+        None => aws
+            .role_names()
+            .await
+            .map(|names| similar_names(&p.name, names.iter().map(String::as_str)))
+            .unwrap_or_default(),
+        Some(_) => Vec::new(),
+    };
     let boundary = match role.as_ref().and_then(|r| r.boundary.as_deref()) {
         Some(arn) => Some(PolicyText {
             name: arn.rsplit('/').next().unwrap_or(arn).to_string(),
@@ -68,6 +79,7 @@ pub async fn observe(aws: &Aws, p: &Params, _lesson: &Lab) -> Result<Observed, A
         boundary,
         policy_arn,
         policy_id,
+        similar,
     })
 }
 
@@ -84,7 +96,17 @@ fn unreadable(t: &PolicyText) -> Option<String> {
 pub fn check(o: &Observed, p: &Params, env: &Env) -> Vec<Finding> {
     let Some(role) = &o.role else {
         return vec![
-            Finding::fail("exists", Text::new("role.missing").arg("name", &p.name)).fix({
+            Finding::fail(
+                "exists",
+                if o.similar.is_empty() {
+                    Text::new("role.missing").arg("name", &p.name)
+                } else {
+                    Text::new("role.missing-similar")
+                        .arg("name", &p.name)
+                        .arg("similar", o.similar.join(", "))
+                },
+            )
+            .fix({
                 // The whole step: the role with its trust policy, then the lab's policy on it.
                 let document = trust_document_name(p, env.lesson).unwrap_or("trust-policy.json");
                 let policy_arn = o

@@ -17,6 +17,7 @@ fn no_role() -> Observed {
         boundary: None,
         policy_arn: Some(policy_arn()),
         policy_id: None,
+        similar: Vec::new(),
     }
 }
 
@@ -44,6 +45,14 @@ fn each_observation_gives_exactly_these_findings() {
     };
     let rows: Vec<Row> = vec![
         ("no role", no_role(), &[("exists", Fail, "role.missing")]),
+        (
+            "no role, one of a name close to it: did you mean",
+            Observed {
+                similar: vec!["my-flowlog-rol".to_string()],
+                ..no_role()
+            },
+            &[("exists", Fail, "role.missing-similar")],
+        ),
         (
             "the lab's policy attached",
             role_observed(vec![lab_policy()]),
