@@ -278,7 +278,7 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         let mut files = runs::files(&document, &lesson, ctx.lang, args.csv_bom);
         if let Some(why) = &meta.incomplete {
             files.push((
-                "INCOMPLETE.txt",
+                "INCOMPLETE.txt".into(),
                 format!(
                     "{}\n",
                     Text::new("grade.incomplete-banner")
