@@ -31,21 +31,41 @@ pub fn files(
         ),
         None => Default::default(),
     };
-    let anonymous = super::html::render_anonymous(&json, Some(lesson), lang).unwrap_or_default();
     let mut files: Vec<(String, String)> = vec![
         ("grades.csv".into(), csv),
         ("junit.xml".into(), junit),
         ("report.md".into(), md),
-        ("report.html".into(), report::html(&json, lesson, lang)),
-        ("report-anonymous.html".into(), anonymous),
     ];
     if let Some(c) = &class {
-        for (name, page) in super::student_page::pages(c, Some(lesson), lang) {
-            files.push((format!("{STUDENTS}/{name}"), page));
-        }
+        files.extend(pages(&json, c, Some(lesson), lang));
     }
     // Last: a folder with grades.json holds all the others.
     files.push(("grades.json".into(), json));
+    files
+}
+
+/// The web pages of a set of grades, drawn from its grades.json (`json`, read as `class`):
+/// report.html, report-anonymous.html and a page per student under `students/`.
+pub fn pages(
+    json: &str,
+    class: &super::html::Class,
+    lesson: Option<&Lesson>,
+    lang: Lang,
+) -> Vec<(String, String)> {
+    let draw = |page: Result<String, String>| page.unwrap_or_default();
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "report.html".into(),
+            draw(super::html::render(json, lesson, lang)),
+        ),
+        (
+            "report-anonymous.html".into(),
+            draw(super::html::render_anonymous(json, lesson, lang)),
+        ),
+    ];
+    for (name, page) in super::student_page::pages(class, lesson, lang) {
+        files.push((format!("{STUDENTS}/{name}"), page));
+    }
     files
 }
 
