@@ -529,9 +529,6 @@ pub struct Group<'a> {
     pub message: String,
     /// The fix with placeholders where each student's ids go.
     pub fix: Option<String>,
-    /// Whether the message and fix are the class view's, with placeholders (older files: the
-    /// first student's own words).
-    pub anonymized: bool,
     pub who: Vec<&'a str>,
 }
 
@@ -548,7 +545,6 @@ pub fn common_failures(class: &Class) -> Vec<Group<'_>> {
                 Some(v) => (v.cause.clone(), v.message.clone(), v.fix.clone()),
                 None => (c.message.clone(), c.message.clone(), c.remediation.clone()),
             };
-            let anonymized = c.class.is_some();
             let entry = groups
                 .entry((c.id.as_str(), cause.clone()))
                 .or_insert_with(|| Group {
@@ -556,7 +552,6 @@ pub fn common_failures(class: &Class) -> Vec<Group<'_>> {
                     cause,
                     message,
                     fix,
-                    anonymized,
                     who: Vec::new(),
                 });
             if !entry.who.contains(&s.student.as_str()) {
@@ -578,8 +573,9 @@ pub fn common_failures(class: &Class) -> Vec<Group<'_>> {
 fn failing(class: &Class, lang: Lang, audience: Audience) -> Markup {
     let list = common_failures(class);
     let anonymous = audience == Audience::Class;
-    // For the class: the class view's words only, and every student's account and roster key
-    // taken out of them once more in case a message carried one the class view did not know.
+    // For the class: every student's name, account, roster key and column value taken out of
+    // the words once more, and any account or resource id, for a message the class view did not
+    // know or an older file that has no class view (its words are the first student's).
     let shown = |text: &str| {
         if anonymous {
             scrub(text, class)
@@ -604,12 +600,10 @@ fn failing(class: &Class, lang: Lang, audience: Audience) -> Markup {
                                     (Text::new("grade.students").arg("count", group.who.len()).render(lang))
                                 }
                             }
-                            @if !anonymous || group.anonymized {
-                                p { (shown(&group.message)) }
-                                @if let Some(fix) = &group.fix {
-                                    h4.hint { (t("grade.html-fix", lang)) }
-                                    pre { (shown(fix)) }
-                                }
+                            p { (shown(&group.message)) }
+                            @if let Some(fix) = &group.fix {
+                                h4.hint { (t("grade.html-fix", lang)) }
+                                pre { (shown(fix)) }
                             }
                             @if !anonymous {
                                 p.who { (t("grade.html-who", lang)) ": " (group.who.join(", ")) }
@@ -627,8 +621,10 @@ fn failing(class: &Class, lang: Lang, audience: Audience) -> Markup {
 fn scrub(text: &str, class: &Class) -> String {
     let mut out = text.to_string();
     for s in &class.students {
-        let mut values: Vec<&str> = s.account.iter().map(String::as_str).collect();
-        values.extend(s.key.as_deref());
+        if let Some(account) = s.account.as_deref().filter(|a| !a.is_empty()) {
+            out = out.replace(account, "<account-id>");
+        }
+        let mut values: Vec<&str> = s.key.as_deref().into_iter().collect();
         values.extend(s.columns.iter().map(|(_, v)| v.as_str()));
         values.push(&s.student);
         // A value of one or two letters would take letters out of words.

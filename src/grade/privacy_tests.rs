@@ -228,6 +228,14 @@ fn the_anonymized_report_names_nobody() {
         "{failing}"
     );
     assert!(failing.contains("2 students"), "{failing}");
+    // An older file's words, without a class view: shown with every id taken out.
+    let old = parsed
+        .select(&select("li[data-check='policy.old']"))
+        .next()
+        .expect("the older check")
+        .text()
+        .collect::<String>();
+    assert!(old.contains("Old words naming"), "{old}");
     // The instructor's page names them, so the test would see a name that got through.
     let full = render(&json, None, Lang::En).expect("renders");
     for secret in [
