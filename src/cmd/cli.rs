@@ -281,7 +281,7 @@ pub struct GradeArgs {
     /// With --organization or --ou: grade the organization's management account too
     #[arg(long, requires = "org")]
     pub include_management: bool,
-    /// Draw report.html again from a saved grades.json, into --out (for the report's screenshots)
+    /// Draw the web pages again from a saved grades.json, into --out (for the report's screenshots)
     #[arg(long, value_name = "FILE", hide = true, requires = "out")]
     pub from_json: Option<PathBuf>,
     /// Accounts graded at the same time

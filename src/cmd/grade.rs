@@ -278,7 +278,7 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
         let mut files = runs::files(&document, &lesson, ctx.lang, args.csv_bom);
         if let Some(why) = &meta.incomplete {
             files.push((
-                "INCOMPLETE.txt",
+                "INCOMPLETE.txt".into(),
                 format!(
                     "{}\n",
                     Text::new("grade.incomplete-banner")
@@ -464,8 +464,8 @@ fn class_error(e: ClassError, lang: Lang) -> AppError {
     }
 }
 
-/// `--from-json FILE --out DIR`: report.html drawn again from a saved grades.json, in the
-/// language its messages are in.
+/// `--from-json FILE --out DIR`: the web pages (report.html, report-anonymous.html, the
+/// students' pages) drawn again from a saved grades.json, in the language its messages are in.
 fn redraw(ctx: &Context, file: &Path, out: &Path) -> Result<ExitCode, AppError> {
     let text = read_limited(file, 64 * 1024 * 1024, "grade.file-grades", ctx.lang)?;
     let head: serde_json::Value =
@@ -478,10 +478,10 @@ fn redraw(ctx: &Context, file: &Path, out: &Path) -> Result<ExitCode, AppError> 
     let lesson = head["lesson"]
         .as_str()
         .and_then(|id| ctx.lesson(Some(id)).ok());
-    let page =
-        html::render(&text, lesson.as_ref(), lang).map_err(|e| not_grades(file, e, ctx.lang))?;
-    fsutil::write_private(&out.join("report.html"), page.as_bytes())
-        .map_err(|e| private(&e, ctx.lang))?;
+    let class: html::Class =
+        serde_json::from_str(&text).map_err(|e| not_grades(file, e, ctx.lang))?;
+    let pages = runs::pages(&text, &class, lesson.as_ref(), lang);
+    runs::write_all(out, &pages).map_err(|e| private(&e, ctx.lang))?;
     Ok(ExitCode::Pass)
 }
 

@@ -20,29 +20,65 @@ use crate::report::escape_markup;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use sha2::Digest;
 
-const STYLE: &str = include_str!("html/style.css");
+pub(super) const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/sort.js");
 
 /// The page for `grades_json` (the text `report::json` wrote). `lesson` gives the steps'
 /// titles; without it the step ids stand in.
 pub fn render(grades_json: &str, lesson: Option<&Lesson>, lang: Lang) -> Result<String, String> {
     let class: Class = serde_json::from_str(grades_json).map_err(|e| e.to_string())?;
-    Ok(page(&class, lesson, lang))
+    Ok(page(&class, lesson, lang, Audience::Instructor))
 }
 
-fn page(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
+/// report-anonymous.html for `grades_json`: the class summary, the histogram, the steps done and
+/// the common failures, to show the class; no name, account, roster key or column, and no
+/// student's ids in a message or fix.
+pub fn render_anonymous(
+    grades_json: &str,
+    lesson: Option<&Lesson>,
+    lang: Lang,
+) -> Result<String, String> {
+    let class: Class = serde_json::from_str(grades_json).map_err(|e| e.to_string())?;
+    Ok(page(&class, lesson, lang, Audience::Class))
+}
+
+/// Who a page is for.
+#[derive(Clone, Copy, PartialEq)]
+enum Audience {
+    /// Everything, names and accounts too.
+    Instructor,
+    /// The class: nobody's name, account or ids.
+    Class,
+}
+
+/// The Content-Security-Policy of a page with the style and, if any, the one script: each
+/// allowed by its hash and nothing else.
+pub(super) fn policy(script: Option<&str>) -> String {
+    let script = script.map_or_else(
+        || "'none'".to_string(),
+        |s| format!("'sha256-{}'", sha256_base64(s)),
+    );
+    format!(
+        "default-src 'none'; style-src 'sha256-{}'; script-src {script}; \
+         base-uri 'none'; form-action 'none'",
+        sha256_base64(STYLE)
+    )
+}
+
+fn page(class: &Class, lesson: Option<&Lesson>, lang: Lang, audience: Audience) -> String {
     let heading = format!(
         "{} — {}",
         lesson.map_or(class.lesson.as_str(), |l| l.title.get(lang)),
         t("grade.md-title", lang)
     );
     let steps = step_columns(class, lesson, lang);
-    let policy = format!(
-        "default-src 'none'; style-src 'sha256-{}'; script-src 'sha256-{}'; \
-         base-uri 'none'; form-action 'none'",
-        sha256_base64(STYLE),
-        sha256_base64(SCRIPT)
-    );
+    let anonymous = audience == Audience::Class;
+    let policy = policy((!anonymous).then_some(SCRIPT));
+    // The roster's file name may be a person's or a section's: not the class's to see.
+    let about: Vec<_> = super::class::about(class, lang)
+        .into_iter()
+        .filter(|(field, _, _)| !anonymous || *field != "roster")
+        .collect();
     let page = html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -60,8 +96,11 @@ fn page(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
                     @if let Some(banner) = incomplete_banner(class, lang) {
                         p.incomplete role="alert" { (banner) }
                     }
+                    @if anonymous {
+                        p.hint data-field="anonymous" { (t("grade.html-anonymous-note", lang)) }
+                    }
                     dl.about {
-                        @for (field, label, value) in super::class::about(class, lang) {
+                        @for (field, label, value) in about {
                             div { dt { (label) } dd data-field=(field) { (value) } }
                         }
                     }
@@ -70,13 +109,19 @@ fn page(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
                         (histogram(class, lang))
                         (completion(class, &steps, lang))
                     }
-                    // Who is where before what went wrong: the table is what an instructor
-                    // scans first.
-                    (students(class, &steps, lang))
-                    (failing(class, lang))
-                    (left_out(class, lang))
+                    @if anonymous {
+                        (failing(class, lang, audience))
+                    } @else {
+                        // Who is where before what went wrong: the table is what an instructor
+                        // scans first.
+                        (students(class, &steps, lang))
+                        (failing(class, lang, audience))
+                        (left_out(class, lang))
+                    }
                 }
-                script { (PreEscaped(SCRIPT)) }
+                @if !anonymous {
+                    script { (PreEscaped(SCRIPT)) }
+                }
             }
         }
     };
@@ -84,7 +129,7 @@ fn page(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
 }
 
 /// A catalogue sentence without arguments, in `lang`.
-fn t(key: &'static str, lang: Lang) -> String {
+pub(super) fn t(key: &'static str, lang: Lang) -> String {
     Text::new(key).render(lang)
 }
 
@@ -93,7 +138,7 @@ fn t(key: &'static str, lang: Lang) -> String {
 /// not these; no part of the page has one on purpose (a unit test checks that the style and
 /// script, which their hashes pin, come out unchanged), so one pass over the whole page leaves no
 /// value from an account a way to bring one in.
-fn visible(page: &str) -> String {
+pub(super) fn visible(page: &str) -> String {
     let mut out = String::with_capacity(page.len());
     let mut buf = [0; 4];
     for c in page.chars() {
@@ -172,22 +217,62 @@ fn summary(class: &Class, lang: Lang) -> Markup {
     }
 }
 
-/// How many readable students scored in each tenth of the possible points.
-fn bins(class: &Class) -> [usize; 10] {
-    let possible = class.possible().max(1);
-    let mut bins = [0; 10];
-    for s in class.readable() {
-        let i = ((s.score.unwrap_or(0).min(possible) * 10) / possible).min(9) as usize;
-        bins[i] += 1;
+/// A range of scores and how many readable students scored in it.
+pub struct Bucket {
+    pub low: u32,
+    pub high: u32,
+    pub count: usize,
+}
+
+impl Bucket {
+    /// `90–99`, or `100` for the bucket of full points.
+    pub fn label(&self) -> String {
+        if self.low == self.high {
+            self.low.to_string()
+        } else {
+            format!("{}–{}", self.low, self.high)
+        }
     }
-    bins
+}
+
+/// The score distribution both report.md and report.html show: a bucket for each tenth of the
+/// possible points, and full points a bucket of its own (a class where many finish shows them
+/// apart from those who nearly did).
+pub fn buckets(class: &Class) -> Vec<Bucket> {
+    let possible = class.possible().max(1);
+    let mut buckets: Vec<Bucket> = (0..10)
+        .map(|i| {
+            let low = possible * i / 10;
+            let high = (possible * (i + 1) / 10).saturating_sub(1).max(low);
+            Bucket {
+                low,
+                high,
+                count: 0,
+            }
+        })
+        .collect();
+    buckets.push(Bucket {
+        low: possible,
+        high: possible,
+        count: 0,
+    });
+    for s in class.readable() {
+        let score = s.score.unwrap_or(0).min(possible);
+        let i = if score == possible {
+            10
+        } else {
+            ((score * 10) / possible).min(9) as usize
+        };
+        buckets[i].count += 1;
+    }
+    buckets
 }
 
 fn histogram(class: &Class, lang: Lang) -> Markup {
-    let bins = bins(class);
+    let buckets = buckets(class);
     let possible = class.possible().max(1);
-    let top = bins.iter().copied().max().unwrap_or(0).max(1);
-    let (left, bar, gap, base, height) = (8.0, 26.0, 4.0, 150.0, 120.0);
+    let top = buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    let (left, bar, gap, base, height) = (8.0, 24.0, 4.0, 150.0, 120.0);
     let axis = Text::new("grade.html-histogram-axis")
         .arg("possible", possible)
         .render(lang);
@@ -196,24 +281,18 @@ fn histogram(class: &Class, lang: Lang) -> Markup {
             h2 id="histogram" { (t("grade.md-distribution", lang)) }
             svg.histogram viewBox="0 0 316 190" role="img" aria-labelledby="histogram-title" {
                 title id="histogram-title" { (t("grade.html-histogram-title", lang)) }
-                @for (i, n) in bins.iter().enumerate() {
+                @for (i, b) in buckets.iter().enumerate() {
                     @let x = left + i as f64 * (bar + gap);
-                    @let h = height * *n as f64 / top as f64;
-                    @let low = possible * i as u32 / 10;
-                    @let high = if i == 9 {
-                        possible
-                    } else {
-                        (possible * (i as u32 + 1) / 10).saturating_sub(1).max(low)
-                    };
+                    @let h = height * b.count as f64 / top as f64;
                     rect.bar x=(x) y=(format!("{:.1}", base - h)) width=(bar) height=(format!("{h:.1}"))
-                        data-low=(low) data-high=(high) data-count=(n) {
-                        title { (low) "–" (high) ": " (n) }
+                        data-low=(b.low) data-high=(b.high) data-count=(b.count) {
+                        title { (b.label()) ": " (b.count) }
                     }
-                    text.count x=(x + bar / 2.0) y=(format!("{:.1}", base - h - 4.0)) text-anchor="middle" { (n) }
-                    text.label x=(x + bar / 2.0) y=(base + 14.0) text-anchor="middle" { (low) }
+                    text.count x=(x + bar / 2.0) y=(format!("{:.1}", base - h - 4.0)) text-anchor="middle" { (b.count) }
+                    text.label x=(x + bar / 2.0) y=(base + 14.0) text-anchor="middle" { (b.low) }
                 }
-                line.axis x1=(left) y1=(base) x2="308" y2=(base) {}
-                text.label x="308" y="184" text-anchor="end" { (axis) }
+                line.axis x1=(left) y1=(base) x2="312" y2=(base) {}
+                text.label x="312" y="184" text-anchor="end" { (axis) }
             }
         }
     }
@@ -255,8 +334,19 @@ fn completion(class: &Class, steps: &[StepColumn], lang: Lang) -> Markup {
     }
 }
 
-fn failing(class: &Class, lang: Lang) -> Markup {
+fn failing(class: &Class, lang: Lang, audience: Audience) -> Markup {
     let list = common_failures(class);
+    let anonymous = audience == Audience::Class;
+    // For the class: every student's name, account, roster key and column value taken out of
+    // the words once more, and any account or resource id, for a message the class view did not
+    // know or an older file that has no class view (its words are the first student's).
+    let shown = |text: &str| {
+        if anonymous {
+            scrub(text, class)
+        } else {
+            text.to_string()
+        }
+    };
     html! {
         section aria-labelledby="failing" {
             h2 id="failing" { (t("grade.md-failing", lang)) }
@@ -265,7 +355,8 @@ fn failing(class: &Class, lang: Lang) -> Markup {
             } @else {
                 ol.failing {
                     @for group in list.iter().take(10) {
-                        li data-check=(group.check) data-cause=(group.cause) data-count=(group.who.len()) {
+                        @let cause = (!anonymous).then_some(&group.cause);
+                        li data-check=(group.check) data-cause=[cause] data-count=(group.who.len()) {
                             h3 {
                                 code { (group.check) }
                                 " "
@@ -273,12 +364,14 @@ fn failing(class: &Class, lang: Lang) -> Markup {
                                     (Text::new("grade.students").arg("count", group.who.len()).render(lang))
                                 }
                             }
-                            p { (group.message) }
+                            p { (shown(&group.message)) }
                             @if let Some(fix) = &group.fix {
                                 h4.hint { (t("grade.html-fix", lang)) }
-                                pre { (fix) }
+                                pre { (shown(fix)) }
                             }
-                            p.who { (t("grade.html-who", lang)) ": " (group.who.join(", ")) }
+                            @if !anonymous {
+                                p.who { (t("grade.html-who", lang)) ": " (group.who.join(", ")) }
+                            }
                         }
                     }
                 }
@@ -287,7 +380,26 @@ fn failing(class: &Class, lang: Lang) -> Markup {
     }
 }
 
-fn badge(status: Status, lang: Lang) -> Markup {
+/// `text` without any student's account id, roster key or roster column value (a placeholder
+/// in their place), and without an account id anyone's ARN might carry.
+fn scrub(text: &str, class: &Class) -> String {
+    let mut out = text.to_string();
+    for s in &class.students {
+        if let Some(account) = s.account.as_deref().filter(|a| !a.is_empty()) {
+            out = out.replace(account, "<account-id>");
+        }
+        let mut values: Vec<&str> = s.key.as_deref().into_iter().collect();
+        values.extend(s.columns.iter().map(|(_, v)| v.as_str()));
+        values.push(&s.student);
+        // A value of one or two letters would take letters out of words.
+        for v in values.into_iter().filter(|v| v.chars().count() >= 3) {
+            out = out.replace(v, "<…>");
+        }
+    }
+    super::cause::anonymize(&out, None)
+}
+
+pub(super) fn badge(status: Status, lang: Lang) -> Markup {
     html! {
         span class={ "badge " (status.as_str()) } {
             (crate::report::text::status_word(status, lang))
@@ -295,29 +407,31 @@ fn badge(status: Status, lang: Lang) -> Markup {
     }
 }
 
-/// A status as a number that sorts from done to broken.
+/// A status as a number that sorts from broken to done, so that sorting a step's column puts
+/// who needs help first.
 fn rank(status: Status) -> u8 {
     match status {
-        Status::Pass | Status::Tip => 0,
-        Status::Warn => 1,
-        Status::Pending => 2,
-        Status::Skip => 3,
-        Status::Fail => 4,
-        Status::Error => 5,
+        Status::Error => 0,
+        Status::Fail => 1,
+        Status::Skip => 2,
+        Status::Pending => 3,
+        Status::Warn => 4,
+        Status::Pass | Status::Tip => 5,
     }
 }
 
-/// A column of the students' table: its label, its title (a step's), and how it sorts.
+/// A column of the students' table: its label, the step's id under a step's title, and how it
+/// sorts.
 struct Column {
     label: String,
-    title: Option<String>,
+    step: Option<String>,
     kind: &'static str,
 }
 
 fn students(class: &Class, steps: &[StepColumn], lang: Lang) -> Markup {
     let plain = |label: String, kind| Column {
         label,
-        title: None,
+        step: None,
         kind,
     };
     let mut columns = vec![
@@ -327,8 +441,8 @@ fn students(class: &Class, steps: &[StepColumn], lang: Lang) -> Markup {
     ];
     for (i, step) in steps.iter().enumerate() {
         columns.push(Column {
-            label: Text::new("grade.html-step").arg("n", i + 1).render(lang),
-            title: Some(step.title.clone()),
+            label: format!("{}. {}", i + 1, step.title),
+            step: Some(step.id.clone()),
             kind: "num",
         });
     }
@@ -339,20 +453,25 @@ fn students(class: &Class, steps: &[StepColumn], lang: Lang) -> Markup {
         section aria-labelledby="students-title" {
             h2 id="students-title" { (t("grade.html-students", lang)) }
             p.hint { (t("grade.html-sort-hint", lang)) }
+            // The table scrolls in its own box, both ways, so that its header can stick to the
+            // box's top: sticking is to the nearest ancestor that scrolls.
             div.scroll {
                 table id="students" {
                     thead {
                         tr {
                             @for (i, column) in columns.iter().enumerate() {
-                                // Only step columns carry a title (the step's): they are centred
-                                // like their cells.
-                                @let class_name = match (column.kind, &column.title) {
+                                @let class_name = match (column.kind, &column.step) {
                                     ("num", None) => Some("num"),
                                     ("num", Some(_)) => Some("step"),
                                     _ => None,
                                 };
-                                th scope="col" class=[class_name] title=[&column.title] {
-                                    button type="button" data-col=(i) data-type=(column.kind) { (column.label) }
+                                th scope="col" class=[class_name] data-step=[&column.step] {
+                                    button type="button" data-col=(i) data-type=(column.kind) {
+                                        (column.label)
+                                        @if let Some(id) = &column.step {
+                                            " " code.step-id { (id) }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -371,7 +490,6 @@ fn students(class: &Class, steps: &[StepColumn], lang: Lang) -> Markup {
 
 fn student_row(s: &Student, steps: &[StepColumn], yes: &str, lang: Lang) -> Markup {
     let account = s.account.as_deref().unwrap_or("-");
-    // The whole error is in the cell's title and under the row; the cell keeps the row short.
     let error = s.error.as_deref().unwrap_or("");
     html! {
         tr.student {
@@ -397,22 +515,14 @@ fn student_row(s: &Student, steps: &[StepColumn], yes: &str, lang: Lang) -> Mark
                     span.late title=(super::class::late_text(s)) { (yes) }
                 }
             }
-            td.error-text data-sort=(error) title=(error) { (shortened(error, 60)) }
+            td.error-text data-sort=(error) { (error) }
         }
     }
 }
 
-/// `text` cut to `chars` characters, with an ellipsis when cut.
-fn shortened(text: &str, chars: usize) -> String {
-    match text.char_indices().nth(chars) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
-    }
-}
-
-/// A student's checks that are not plainly passed, folded under their row; an error repeated by
-/// every step (an account that could not be read) once.
-fn findings(s: &Student, span: usize, lang: Lang) -> Markup {
+/// What a student's findings come to: those to look at (not passed, not a tip) and the tips,
+/// each once (an error repeated by every step, an account that could not be read, once).
+pub(super) fn findings_of(s: &Student) -> (Vec<&Check>, Vec<&Check>) {
     let mut shown: Vec<&Check> = Vec::new();
     for c in s.verify.steps.iter().flat_map(|v| &v.checks) {
         if c.status != Status::Pass && !shown.iter().any(|d| d.id == c.id && d.message == c.message)
@@ -420,19 +530,41 @@ fn findings(s: &Student, span: usize, lang: Lang) -> Markup {
             shown.push(c);
         }
     }
+    shown.into_iter().partition(|c| c.status != Status::Tip)
+}
+
+/// A student's findings folded under their row: those to look at counted, tips said apart, and
+/// nothing at all when every check passed.
+fn findings(s: &Student, span: usize, lang: Lang) -> Markup {
+    let (issues, tips) = findings_of(s);
+    let label = match (issues.len(), tips.len()) {
+        (0, 0) => None,
+        (0, n) => Some(Text::new("grade.html-tips").arg("count", n).render(lang)),
+        (n, 0) => Some(
+            Text::new("grade.html-findings")
+                .arg("count", n)
+                .render(lang),
+        ),
+        (n, m) => Some(
+            Text::new("grade.html-findings-and-tips")
+                .arg("count", n)
+                .arg("tips", m)
+                .render(lang),
+        ),
+    };
     html! {
         tr.findings {
             td colspan=(span) {
-                details {
-                    summary {
-                        (Text::new("grade.html-findings").arg("count", shown.len()).render(lang))
-                    }
-                    ul {
-                        @for c in shown {
-                            li {
-                                (badge(c.status, lang)) " " code { (c.id) } " " (c.message)
-                                @if let Some(fix) = &c.remediation {
-                                    pre { (fix) }
+                @if let Some(label) = label {
+                    details {
+                        summary { (label) }
+                        ul {
+                            @for c in issues.iter().chain(&tips) {
+                                li {
+                                    (badge(c.status, lang)) " " code { (c.id) } " " (c.message)
+                                    @if let Some(fix) = &c.remediation {
+                                        pre { (fix) }
+                                    }
                                 }
                             }
                         }
@@ -538,9 +670,10 @@ mod tests {
             .select(&select("td.error-text"))
             .next()
             .expect("the error cell");
+        // The whole error, as text, wrapping in its cell.
         assert_eq!(
-            error_cell.value().attr("title"),
-            Some("<img src=x onerror=alert(1)> <U+2066>")
+            error_cell.text().collect::<String>(),
+            "<img src=x onerror=alert(1)> <U+2066>"
         );
         // No raw bidirectional, zero-width or control character anywhere on the page.
         assert!(
@@ -633,6 +766,17 @@ mod tests {
             roster_errors: Vec::new(),
             skipped: Vec::new(),
         };
-        assert_eq!(bins(&class), [2, 1, 0, 0, 0, 1, 0, 0, 0, 2]);
+        let buckets = buckets(&class);
+        let counts: Vec<usize> = buckets.iter().map(|b| b.count).collect();
+        // Full points a bucket of its own, after 90–99.
+        assert_eq!(counts, [2, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1]);
+        let labels: Vec<String> = buckets.iter().map(Bucket::label).collect();
+        assert_eq!(labels[0], "0–9");
+        assert_eq!(labels[9], "90–99");
+        assert_eq!(labels[10], "100");
+        // report.md draws the same buckets with the same labels.
+        let md = crate::grade::report::markdown(&class, None, Lang::En);
+        assert!(md.contains("| 90–99 | 1 █ |"), "{md}");
+        assert!(md.contains("| 100 | 1 █ |"), "{md}");
     }
 }

@@ -11,6 +11,7 @@ pub mod report;
 pub mod role;
 pub mod roster;
 pub mod runs;
+pub mod student_page;
 
 use crate::aws::{Aws, AwsError};
 use crate::engine::{self, Verdict};
@@ -333,6 +334,8 @@ pub(crate) async fn connect(
     Aws::assume_role(base, region, &arn, external_id, "awslab-grade").await
 }
 
+#[cfg(test)]
+mod privacy_tests;
 #[cfg(test)]
 mod snapshot_tests;
 

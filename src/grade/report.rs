@@ -580,13 +580,15 @@ pub fn markdown(class: &Class, lesson: Option<&Lesson>, lang: Lang) -> String {
         .iter()
         .filter(|s| s.score.is_some())
         .collect();
-    for low in (0..=100).step_by(20) {
-        let high = if low == 100 { 100 } else { low + 19 };
-        let n = readable
-            .iter()
-            .filter(|g| g.score.is_some_and(|s| (low..=high).contains(&s)))
-            .count();
-        let _ = writeln!(out, "| {low}–{high} | {n} {} |", "█".repeat(n));
+    // The same buckets as report.html's histogram.
+    for b in super::html::buckets(class) {
+        let _ = writeln!(
+            out,
+            "| {} | {} {} |",
+            b.label(),
+            b.count,
+            "█".repeat(b.count)
+        );
     }
 
     let _ = writeln!(out, "\n## {}\n", t("grade.md-steps"));

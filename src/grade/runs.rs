@@ -12,13 +12,15 @@ use crate::lesson::Lesson;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// The five files of a set of grades, drawn from its grades.json document.
+/// The files of a set of grades, drawn from its grades.json document: grades.csv, junit.xml,
+/// report.md, report.html, report-anonymous.html, a page per student under `students/`, and
+/// grades.json.
 pub fn files(
     document: &Value,
     lesson: &Lesson,
     lang: Lang,
     csv_bom: bool,
-) -> Vec<(&'static str, String)> {
+) -> Vec<(String, String)> {
     let json = to_text(document);
     let class: Option<super::class::Class> = serde_json::from_value(document.clone()).ok();
     let (csv, junit, md) = match &class {
@@ -29,15 +31,46 @@ pub fn files(
         ),
         None => Default::default(),
     };
-    vec![
-        ("grades.csv", csv),
-        ("junit.xml", junit),
-        ("report.md", md),
-        ("report.html", report::html(&json, lesson, lang)),
-        // Last: a folder with grades.json holds all five.
-        ("grades.json", json),
-    ]
+    let mut files: Vec<(String, String)> = vec![
+        ("grades.csv".into(), csv),
+        ("junit.xml".into(), junit),
+        ("report.md".into(), md),
+    ];
+    if let Some(c) = &class {
+        files.extend(pages(&json, c, Some(lesson), lang));
+    }
+    // Last: a folder with grades.json holds all the others.
+    files.push(("grades.json".into(), json));
+    files
 }
+
+/// The web pages of a set of grades, drawn from its grades.json (`json`, read as `class`):
+/// report.html, report-anonymous.html and a page per student under `students/`.
+pub fn pages(
+    json: &str,
+    class: &super::html::Class,
+    lesson: Option<&Lesson>,
+    lang: Lang,
+) -> Vec<(String, String)> {
+    let draw = |page: Result<String, String>| page.unwrap_or_default();
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "report.html".into(),
+            draw(super::html::render(json, lesson, lang)),
+        ),
+        (
+            "report-anonymous.html".into(),
+            draw(super::html::render_anonymous(json, lesson, lang)),
+        ),
+    ];
+    for (name, page) in super::student_page::pages(class, lesson, lang) {
+        files.push((format!("{STUDENTS}/{name}"), page));
+    }
+    files
+}
+
+/// The folder of the students' own pages, in a run's folder and the class view.
+pub const STUDENTS: &str = "students";
 
 /// A new folder for a run begun at `at`: `runs/2026-12-03T13-25-07Z` (a suffix when two runs
 /// begin in the same second). Returns its path and its name relative to `out`.
@@ -67,10 +100,23 @@ pub fn new_run_dir(out: &Path, at: i64) -> std::io::Result<(PathBuf, String)> {
 /// Writes every file into `dir`, each whole or not at all, through [`PrivateDir`]: never
 /// through a link, only into a folder of the user's own, the files readable by the user
 /// alone.
-pub fn write_all(dir: &Path, files: &[(&'static str, String)]) -> Result<(), FsError> {
+pub fn write_all(dir: &Path, files: &[(String, String)]) -> Result<(), FsError> {
     let folder = PrivateDir::open(dir)?;
+    let mut students: Option<PrivateDir> = None;
     for (name, content) in files {
-        folder.replace(name, content.as_bytes())?;
+        match name.split_once('/') {
+            // The student pages' names are made safe (`student_page::file_names`): one folder
+            // down, never a separator of their own.
+            Some((STUDENTS, page)) => {
+                if students.is_none() {
+                    students = Some(PrivateDir::open(&dir.join(STUDENTS))?);
+                }
+                if let Some(students) = &students {
+                    students.replace(page, content.as_bytes())?;
+                }
+            }
+            _ => folder.replace(name, content.as_bytes())?,
+        }
     }
     Ok(())
 }
@@ -211,8 +257,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("awslab-atomic-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let path = dir.join("grades.csv");
-        write_all(&dir, &[("grades.csv", "old".to_string())]).expect("write");
-        write_all(&dir, &[("grades.csv", "new".to_string())]).expect("write");
+        write_all(&dir, &[("grades.csv".into(), "old".into())]).expect("write");
+        write_all(&dir, &[("grades.csv".into(), "new".into())]).expect("write");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "new");
         let left: Vec<_> = std::fs::read_dir(&dir).expect("list").collect();
         assert_eq!(left.len(), 1, "no temporary file is left");

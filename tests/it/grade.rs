@@ -518,6 +518,18 @@ fn csv_rows(path: &std::path::Path) -> Vec<BTreeMap<String, String>> {
 }
 
 /// The run folders under `out/runs`, oldest first.
+/// The file names in a grades folder's `students/`, sorted.
+fn student_pages(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("students"))
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 fn runs(out: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut dirs: Vec<_> = std::fs::read_dir(out.join("runs"))
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -656,6 +668,18 @@ async fn re_grading_one_student_keeps_the_other_rows() {
     );
     let json = read_json(&out.join("grades.json"));
     assert_eq!(json["students"].as_array().map(Vec::len), Some(2));
+    // Each student's own page: the class view keeps lee's beside kim's new one; the run of kim
+    // alone has kim's.
+    assert_eq!(student_pages(&out), ["kim.html", "lee.html"]);
+    let only_kim = runs(&out).pop().expect("the run of kim");
+    assert_eq!(student_pages(&only_kim), ["kim.html"]);
+    let kim = std::fs::read_to_string(out.join("students/kim.html")).expect("kim's page");
+    assert!(kim.contains(&cases[0].lab.account.id), "kim's account");
+    assert!(!kim.contains(&cases[1].lab.account.id), "not lee's");
+    let anonymous = std::fs::read_to_string(out.join("report-anonymous.html")).expect("anonymous");
+    for secret in [&cases[0].lab.account.id, &cases[1].lab.account.id] {
+        assert!(!anonymous.contains(secret.as_str()), "{secret}");
+    }
 
     // A roster of one student does the same.
     let one = roster(&cases[1..], "");
