@@ -477,6 +477,10 @@ fn the_sample_class_is_drawn_from_its_grades_json() {
         assert!(html.contains(&format!("<html lang=\"{lang}\">")));
         let headings = crate::common::page::texts(&html, "h2");
         assert!(headings.iter().any(|h| h == heading), "{headings:?}");
+        // What a person reads has no Rust debug output, in the sample as in a real run.
+        for debug in ["DispatchFailure", "{ source:", "Some("] {
+            assert!(!html.contains(debug), "{debug} in report.html");
+        }
     }
     let dir = TempDir::new();
     let bad = dir.0.join("grades.json");
