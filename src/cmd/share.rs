@@ -7,12 +7,10 @@ use crate::cmd::cli::ShareArgs;
 use crate::cmd::context::Context;
 use crate::error::AppError;
 use crate::exit::ExitCode;
-use crate::grade::role;
+use crate::grade::role::{self, GRADING_TAG};
 use crate::i18n::{Lang, Text};
 use std::io::IsTerminal;
 
-/// The tag on the grading role `share` makes: what `--revoke` requires before deleting.
-pub const GRADING_TAG: (&str, &str) = ("awslab:purpose", "grading");
 /// The inline policy holding the grading role's permissions.
 const POLICY_NAME: &str = "AwslabGradeReadOnly";
 

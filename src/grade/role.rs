@@ -11,6 +11,10 @@ use serde_json::{Value, json};
 pub const ORGANIZATIONS_ROLE: &str = "OrganizationAccountAccessRole";
 pub const SUGGESTED_ROLE: &str = "AwslabGrader";
 
+/// The tag on the grading role `awslab share` makes: what `share --revoke` requires before
+/// deleting it, and what `cleanup` recognises it by.
+pub const GRADING_TAG: (&str, &str) = ("awslab:purpose", "grading");
+
 /// The role name a template or `share` makes: `--role-name`, unless that is still the
 /// Organizations default.
 pub fn role_to_make(role_name: &str) -> &str {

@@ -284,6 +284,16 @@ async fn a_student_shares_their_own_account_and_takes_it_back() {
         .run();
     assert_eq!(access.code(), 0, "{}\n{}", access.stdout(), access.stderr());
 
+    // One lesson's cleanup leaves the course's grading role, and says how to take it back.
+    let cleanup = student.awslab().args(["cleanup", "--dry-run"]).run();
+    assert_eq!(cleanup.code(), 0, "{}", cleanup.stderr());
+    assert!(
+        cleanup.stderr().contains("share --revoke"),
+        "{}",
+        cleanup.stderr()
+    );
+    assert!(iam.get_role().role_name(ROLE).send().await.is_ok());
+
     let revoked = share(&["--revoke", "--yes"]);
     assert_eq!(revoked.code(), 0, "{}", revoked.stderr());
     assert!(iam.get_role().role_name(ROLE).send().await.is_err());

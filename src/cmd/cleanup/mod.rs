@@ -28,6 +28,26 @@ use render::{Header, describe, plan_text, summary_text, to_json};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
+/// The grading role `awslab share` made serves every lesson of the course, so one lesson's
+/// cleanup leaves it and says how to take it back (on standard error). Only a hint: a role
+/// that cannot be read is not mentioned.
+async fn grading_role_note(aws: &crate::aws::Aws, lang: crate::i18n::Lang) {
+    use crate::grade::role::{GRADING_TAG, SUGGESTED_ROLE};
+    if let Ok(Some(tags)) = aws.role_tags(SUGGESTED_ROLE).await {
+        if tags
+            .iter()
+            .any(|(k, v)| k == GRADING_TAG.0 && v == GRADING_TAG.1)
+        {
+            eprintln!(
+                "{}",
+                Text::new("cleanup.grading-role-kept")
+                    .arg("role", SUGGESTED_ROLE)
+                    .render(lang)
+            );
+        }
+    }
+}
+
 pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError> {
     let lesson = ctx.lesson(args.lesson.as_deref())?;
     let connection = ctx.connect_student(&lesson).await?;
@@ -43,6 +63,9 @@ pub async fn run(ctx: &Context, args: &CleanupArgs) -> Result<ExitCode, AppError
     };
     let json = args.format == Output::Json;
     let lang = ctx.lang;
+    if !json {
+        grading_role_note(&aws, lang).await;
+    }
 
     if items.is_empty() || args.dry_run {
         let out = if json {
