@@ -21,14 +21,31 @@ pub fn utc(secs: i64) -> String {
     }
 }
 
-/// A time as a reader wants it: UTC, and for a Korean reader Korea's time beside it.
-pub fn for_reader(secs: i64, lang: crate::i18n::Lang) -> String {
-    match lang {
-        crate::i18n::Lang::Ko => {
-            let kst = utc(secs + 9 * 3600).replace(" UTC", " KST");
-            format!("{kst} ({})", utc(secs))
-        }
-        crate::i18n::Lang::En => utc(secs),
+/// A time as a reader wants it: in the machine's own time zone, named, with UTC beside it
+/// (UTC alone where that is the machine's zone).
+pub fn for_reader(secs: i64) -> String {
+    let (offset, zone) = local_zone(secs).unwrap_or((0, "UTC".to_string()));
+    in_zone(secs, offset, &zone)
+}
+
+/// `secs` as a date and time `offset` seconds east of UTC in the zone named `zone`, and in UTC.
+fn in_zone(secs: i64, offset: i64, zone: &str) -> String {
+    if offset == 0 {
+        return utc(secs);
+    }
+    let local = utc(secs + offset);
+    let date_time = local.strip_suffix(" UTC").unwrap_or(&local);
+    format!("{date_time} {} ({})", zone_name(offset, zone), utc(secs))
+}
+
+/// A zone's abbreviation, or `UTC+09:00` when it has only an offset (or nothing) for a name.
+fn zone_name(offset: i64, zone: &str) -> String {
+    if zone.chars().any(|c| c.is_ascii_alphabetic()) {
+        zone.to_string()
+    } else {
+        let sign = if offset < 0 { '-' } else { '+' };
+        let minutes = offset.abs() / 60;
+        format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
     }
 }
 
@@ -41,13 +58,7 @@ pub fn clock(secs: i64) -> String {
 /// `secs` as a time of day `offset` seconds east of UTC, in the zone named `zone` (a name
 /// that is only an offset, or none, is written `UTC+09:00`).
 fn clock_in(secs: i64, offset: i64, zone: &str) -> String {
-    let named = if zone.chars().any(|c| c.is_ascii_alphabetic()) {
-        zone.to_string()
-    } else {
-        let sign = if offset < 0 { '-' } else { '+' };
-        let minutes = offset.abs() / 60;
-        format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
-    };
+    let named = zone_name(offset, zone);
     match OffsetDateTime::from_unix_timestamp(secs + offset) {
         Ok(t) => format!(
             "{:02}:{:02}:{:02} {named}",
@@ -110,6 +121,15 @@ mod tests {
     fn the_clock_is_the_machines_zone_and_names_it() {
         // 2014-12-14 04:06:50 UTC
         assert_eq!(clock_in(1418530010, 0, "UTC"), "04:06:50 UTC");
+        assert_eq!(in_zone(1418530010, 0, "UTC"), "2014-12-14 04:06:50 UTC");
+        assert_eq!(
+            in_zone(1418530010, 9 * 3600, "KST"),
+            "2014-12-14 13:06:50 KST (2014-12-14 04:06:50 UTC)"
+        );
+        assert_eq!(
+            in_zone(1418530010, 9 * 3600, "+09"),
+            "2014-12-14 13:06:50 UTC+09:00 (2014-12-14 04:06:50 UTC)"
+        );
         assert_eq!(clock_in(1418530010, 9 * 3600, "KST"), "13:06:50 KST");
         assert_eq!(clock_in(1418530010, 9 * 3600, "+09"), "13:06:50 UTC+09:00");
         assert_eq!(

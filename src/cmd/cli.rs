@@ -514,6 +514,38 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
 
+    /// Every command and every option a person can see has its help in both catalogues, so
+    /// `--help` is wholly in the user's language.
+    #[test]
+    fn every_command_and_option_has_its_help_in_both_languages() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let mut keys = vec![format!("help.cmd-{path}")];
+            keys.extend(
+                cmd.get_arguments()
+                    // Global options are the top command's, and looked up there.
+                    .filter(|a| !a.is_hide_set() && (path == "awslab" || !a.is_global_set()))
+                    .map(|a| a.get_id().as_str())
+                    .filter(|id| !matches!(*id, "help" | "version"))
+                    .map(|id| format!("help.opt-{path}-{id}")),
+            );
+            for key in keys {
+                for lang in [Lang::En, Lang::Ko] {
+                    if crate::i18n::message(lang, &key).is_none() {
+                        missing.push(format!("{} {key}", lang.code()));
+                    }
+                }
+            }
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+                walk(sub, &format!("{path}-{}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "awslab", &mut missing);
+        // The top command's own description is clap's `about` from Cargo.toml's.
+        missing.retain(|m| !m.ends_with(" help.cmd-awslab"));
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
+
     /// `--help` in Korean: the descriptions and option help from the catalogue, clap's headings
     /// in Korean; in English, the same texts as the doc comments.
     #[test]

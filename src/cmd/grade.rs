@@ -173,7 +173,7 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
             eprintln!(
                 "{}",
                 Text::new("grade.at-waiting")
-                    .arg("at", crate::time::for_reader(at, ctx.lang))
+                    .arg("at", crate::time::for_reader(at))
                     .arg("seconds", wait)
                     .render(ctx.lang)
             );
@@ -186,7 +186,7 @@ pub async fn run(ctx: &Context, args: &GradeArgs) -> Result<ExitCode, AppError> 
             eprintln!(
                 "{}",
                 Text::new("grade.at-past")
-                    .arg("at", crate::time::for_reader(at, ctx.lang))
+                    .arg("at", crate::time::for_reader(at))
                     .render(ctx.lang)
             );
         }

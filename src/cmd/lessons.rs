@@ -101,7 +101,7 @@ pub async fn run(ctx: &Context, args: &LessonsArgs) -> Result<ExitCode, AppError
                     );
                 }
             }
-            s
+            crate::report::fit_terminal(&s).into_owned()
         }
     };
     ctx.print(&out)?;

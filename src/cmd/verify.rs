@@ -12,7 +12,10 @@ pub async fn run(ctx: &Context, args: &VerifyArgs) -> Result<ExitCode, AppError>
     let connection = ctx.connect_student(&lesson).await?;
     let verdict = engine::verify(&connection.aws, &lesson).await;
     let out = match args.format {
-        Format::Text => text::render(&verdict, &lesson, ctx.lang),
+        // Fitted to the terminal's width like the wizard's lines (commands never broken).
+        Format::Text => {
+            crate::report::fit_terminal(&text::render(&verdict, &lesson, ctx.lang)).into_owned()
+        }
         Format::Json => json::to_string(&verdict, ctx.lang),
         Format::Junit => junit::document(&[(lesson.id.clone(), &verdict)], ctx.lang),
     };
