@@ -38,11 +38,7 @@ pub async fn run(ctx: &Context, args: &ShareArgs) -> Result<ExitCode, AppError> 
     let account = aws.identity().await?.account;
     let name = role::role_to_make(&args.role_name);
     let existing = aws.role(name).await?;
-    let ours = existing.as_ref().map(|r| {
-        r.tags
-            .iter()
-            .any(|(k, v)| k == GRADING_TAG.0 && v == GRADING_TAG.1)
-    });
+    let ours = existing.as_ref().map(|r| role::is_grading_role(&r.tags));
     if ours == Some(false) {
         return Err(AppError::Usage(
             Text::new("share.not-ours").arg("role", name).render(lang),
@@ -124,13 +120,8 @@ fn consent(question: &Text, yes: bool, lang: Lang) -> Result<bool, AppError> {
     if !std::io::stdin().is_terminal() {
         return Err(AppError::Usage(Text::new("share.no-terminal").render(lang)));
     }
-    dialoguer::Confirm::new()
-        .with_prompt(question.render(lang))
-        .default(false)
-        .wait_for_newline(true)
-        .report(false)
-        .interact()
-        .map_err(|e| match e {
-            dialoguer::Error::IO(e) => AppError::from(e),
-        })
+    Ok(crate::wizard::prompt::ask_yes_no(
+        &question.render(lang),
+        lang,
+    )?)
 }

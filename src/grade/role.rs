@@ -15,6 +15,12 @@ pub const SUGGESTED_ROLE: &str = "AwslabGrader";
 /// deleting it, and what `cleanup` recognises it by.
 pub const GRADING_TAG: (&str, &str) = ("awslab:purpose", "grading");
 
+/// Whether a role with these tags is the grading role `awslab share` made.
+pub fn is_grading_role(tags: &[(String, String)]) -> bool {
+    tags.iter()
+        .any(|(k, v)| k == GRADING_TAG.0 && v == GRADING_TAG.1)
+}
+
 /// The role name a template or `share` makes: `--role-name`, unless that is still the
 /// Organizations default.
 pub fn role_to_make(role_name: &str) -> &str {

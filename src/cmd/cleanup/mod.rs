@@ -32,12 +32,9 @@ use std::io::IsTerminal;
 /// cleanup leaves it and says how to take it back (on standard error). Only a hint: a role
 /// that cannot be read is not mentioned.
 async fn grading_role_note(aws: &crate::aws::Aws, lang: crate::i18n::Lang) {
-    use crate::grade::role::{GRADING_TAG, SUGGESTED_ROLE};
+    use crate::grade::role::{SUGGESTED_ROLE, is_grading_role};
     if let Ok(Some(tags)) = aws.role_tags(SUGGESTED_ROLE).await {
-        if tags
-            .iter()
-            .any(|(k, v)| k == GRADING_TAG.0 && v == GRADING_TAG.1)
-        {
+        if is_grading_role(&tags) {
             eprintln!(
                 "{}",
                 Text::new("cleanup.grading-role-kept")
