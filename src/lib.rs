@@ -4,9 +4,10 @@
 //!   judged and applied;
 //! - `iam`, `flow_record`, `net`: the pure domain, no I/O, in crates of their own under `crates/`
 //!   (re-exported here under these names); `explain` tells a record in words;
-//! - `aws`, `sandbox`, `seed`, `probe`, `cloudshell`: AWS access (every SDK client is built in
+//! - `aws`, `sandbox`, `probe`, `cloudshell`: AWS access (every SDK client is built in
 //!   `aws`), the local emulator, the test request, AWS CloudShell recognised;
-//! - `report`, `grade`, `wizard`, `i18n`: what a person reads and answers.
+//! - `report`, `grade`, `wizard`, `live`, `i18n`: what a person reads and answers (`live`: the
+//!   pages served while `run --web`, `watch --web` and `grade --watch` run).
 
 pub mod aws;
 pub mod cloudshell;
@@ -21,6 +22,7 @@ pub mod grade;
 pub mod i18n;
 pub mod korean;
 pub mod lesson;
+pub mod live;
 pub mod probe;
 pub mod report;
 pub mod sandbox;
