@@ -8,33 +8,13 @@
 # every finding, then records in the DOM where the header is and how wide each finding is: the
 # header must stay in view, and at phone width no finding may be wider than the screen.
 # The anonymized report and a student's page are rendered too.
-# Needs Debian's chromium and fonts-noto-cjk (Korean as text, not boxes); installs them when run
-# as root with apt-get, and says how otherwise.
+# Needs Debian's chromium and fonts-noto-cjk (Korean as text, not boxes): scripts/chromium.sh
+# installs them when run as root with apt-get, and says how otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-browser=""
-for candidate in chromium chromium-browser google-chrome; do
-    if command -v "$candidate" >/dev/null; then
-        browser=$(command -v "$candidate")
-        break
-    fi
-done
-korean_font() { fc-list :lang=ko 2>/dev/null | grep -q .; }
-if [[ -z "$browser" ]] || ! korean_font; then
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-        echo "installing chromium and fonts-noto-cjk" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            chromium fonts-noto-cjk >&2 ||
-            { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-                --no-install-recommends chromium fonts-noto-cjk >&2; }
-        browser=$(command -v chromium)
-    else
-        echo "report-screenshot: needs Chromium and a Korean font. On Debian or Ubuntu:" >&2
-        echo "  sudo apt-get install chromium fonts-noto-cjk" >&2
-        exit 1
-    fi
-fi
+source scripts/chromium.sh
+browser=$AWSLAB_CHROMIUM
 
 cargo build --locked --quiet
 awslab=target/debug/awslab

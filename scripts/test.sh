@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: installs the moto emulator (pinned, into .venv) and the AWS CLI
-# (pinned, into .venv-awscli) when they are not there yet, then runs every test against the
-# emulator on loopback. Extra arguments go to `cargo test`.
+# (pinned, into .venv-awscli) and headless Chromium with a Korean font (scripts/chromium.sh) when
+# they are not there yet, then runs every test against the emulator on loopback. Extra arguments
+# go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,5 +10,6 @@ source scripts/moto-venv.sh
 export AWSLAB_MOTO_SERVER="$PWD/.venv/bin/moto_server"
 source scripts/awscli-venv.sh
 export AWSLAB_AWS_CLI="$PWD/.venv-awscli/bin/aws"
+source scripts/chromium.sh
 
 cargo test --locked "$@"

@@ -12,7 +12,7 @@ use crate::common::sandbox::awslab_in;
 use crate::common::student::*;
 use crate::common::*;
 use awslab::sandbox::state::start_time;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -102,14 +102,7 @@ fn listener(response: &'static str) -> (String, Arc<AtomicUsize>) {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             seen.fetch_add(1, Ordering::SeqCst);
-            let mut request = Vec::new();
-            let mut buf = [0u8; 2048];
-            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => request.extend_from_slice(&buf[..n]),
-                }
-            }
+            read_request_head(&mut stream);
             let _ = stream.write_all(response.as_bytes());
         }
     });

@@ -5,6 +5,7 @@
 //! moto is required. Without it the tests fail with instructions; they never skip.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod fault_proxy;
 pub mod page;
 pub mod sandbox;
@@ -355,6 +356,21 @@ impl Run {
             )
         })
     }
+}
+
+/// The head of one HTTP request (up to its blank line), as a tiny loopback server reads it
+/// before answering; whatever arrived when the client stops sending.
+pub fn read_request_head(stream: &mut TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    let mut request = Vec::new();
+    let mut buf = [0u8; 2048];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    request
 }
 
 pub struct TempDir(pub PathBuf);
