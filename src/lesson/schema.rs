@@ -36,6 +36,7 @@ const STEP_FIELDS: &[&str] = &[
     "proved_by",
     "title",
     "instructions",
+    "console",
     "hints",
     "with",
 ];
@@ -667,6 +668,12 @@ impl Reader<'_> {
             TEXT_FIELDS,
         );
         let hints = self.hints(step, &path, values);
+        // Where the step is done in the AWS console, in the console's own words: optional.
+        let console = step.get("console").map(|c| {
+            let field = at(&path, "console");
+            self.text(Some(c), &field, TEXT_FIELDS)
+                .and_then(|t| self.filled(&t, &field, values))
+        });
         let spec = self.spec(step, &path, values);
         if let Some(spec) = &spec {
             self.assets(spec, step, &path, source, lesson, permissions, assets);
@@ -681,6 +688,7 @@ impl Reader<'_> {
             proved_by,
             title: title?,
             instructions: instructions?,
+            console: console.map(|c| c.ok_or(())).transpose().ok()?,
             hints: hints?,
         })
     }
