@@ -201,15 +201,7 @@ fn current(
                 .map(|f| {
                     // The commands stand alone, each with its copy button; the prose keeps the
                     // rest of the fix.
-                    let fix = f.remediation.as_ref().map(|r| {
-                        r.render(lang)
-                            .lines()
-                            .filter(|l| !l.trim_start().starts_with("$ "))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                            .trim()
-                            .to_string()
-                    });
+                    let fix = f.remediation.as_ref().map(|r| prose_of(&r.render(lang)));
                     Shown {
                         status: f.status.as_str().to_string(),
                         message: f.message.render(lang),
@@ -224,7 +216,7 @@ fn current(
         id: step.id.clone(),
         position: format!("{}/{}", index + 1, lesson.steps.len()),
         title: step.title.get(lang).to_string(),
-        instructions: step.instructions.get(lang).to_string(),
+        instructions: reflowed(step.instructions.get(lang)),
         console: step.console.as_ref().map(|c| c.get(lang).to_string()),
         documents,
         findings,
@@ -234,6 +226,35 @@ fn current(
             .map(|h| h.get(lang, view.sandbox).to_string())
             .collect(),
     }
+}
+
+/// A fix without its commands (each has its own copy button) nor the label line that
+/// introduces them ("CLI:").
+fn prose_of(fix: &str) -> String {
+    let lines: Vec<&str> = fix.lines().collect();
+    let command = |l: &&str| l.trim_start().starts_with("$ ");
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| {
+            let label = l.trim_end().ends_with(':') && lines.get(i + 1).is_some_and(command);
+            !command(l) && !label
+        })
+        .map(|(_, l)| *l)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// A lesson's text as the page flows it: the file's line breaks inside a paragraph (written
+/// for a terminal's width) become spaces; a blank line still parts paragraphs.
+fn reflowed(text: &str) -> String {
+    text.trim()
+        .split("\n\n")
+        .map(|p| p.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// The page: its fixed frame and words in the student's language, drawn from `state`.

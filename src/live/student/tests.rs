@@ -79,7 +79,18 @@ fn the_current_step_is_the_first_not_done_with_its_fix_commands_and_hints() {
     assert_eq!(c.id, lesson.steps[1].id);
     assert_eq!(c.position, format!("2/{}", lesson.steps.len()));
     assert_eq!(c.title, lesson.steps[1].title.en);
-    assert_eq!(c.instructions, lesson.steps[1].instructions.en);
+    assert!(
+        c.instructions.starts_with(
+            lesson.steps[1]
+                .instructions
+                .en
+                .trim()
+                .lines()
+                .next()
+                .expect("a line")
+        )
+    );
+    assert!(!c.instructions.contains('\n'), "{}", c.instructions);
     assert!(
         c.console.as_deref().is_some_and(|p| p.starts_with("IAM")),
         "{c:?}"
@@ -93,7 +104,8 @@ fn the_current_step_is_the_first_not_done_with_its_fix_commands_and_hints() {
         f.commands,
         ["aws ec2 start-instances --instance-ids i-0abc"]
     );
-    assert_eq!(f.fix.as_deref(), Some("CLI:"));
+    // The label that introduced the command goes with it.
+    assert_eq!(f.fix, None);
     assert_eq!(c.hints.len(), lesson.steps[1].hints.len());
     assert!(!c.hints.is_empty());
     assert!(!s.done && s.error.is_none());
@@ -110,7 +122,7 @@ fn korean_is_korean_throughout() {
     assert_eq!(s.steps[1].word, "실패");
     assert_eq!(s.steps[2].word, "건너뜀");
     let c = s.current.expect("a current step");
-    assert_eq!(c.instructions, lesson.steps[1].instructions.ko);
+    assert_eq!(c.instructions, reflowed(&lesson.steps[1].instructions.ko));
     assert!(
         c.console.as_deref().is_some_and(|p| p.contains("역할")),
         "{c:?}"
@@ -208,4 +220,12 @@ fn the_page_has_its_words_in_the_students_language_and_nothing_from_outside() {
         assert!(!SCRIPT.contains("innerHTML") && !SCRIPT.contains("insertAdjacentHTML"));
         assert!(SCRIPT.contains("new EventSource(\"events\")"));
     }
+}
+
+#[test]
+fn a_fix_keeps_its_prose_and_loses_its_commands_and_their_labels() {
+    let fix =
+        "Console: IAM → Roles.\nCLI:\n$ aws iam create-role\nThen check it.\n$ aws iam get-role";
+    assert_eq!(prose_of(fix), "Console: IAM → Roles.\nThen check it.");
+    assert_eq!(reflowed("one\ntwo\n\nthree\n"), "one two\n\nthree");
 }
