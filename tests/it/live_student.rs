@@ -175,6 +175,7 @@ fn create_policy_with_the_cli(sandbox: &Sandbox) {
         .env("AWS_ACCESS_KEY_ID", sandbox.str("access_key"))
         .env("AWS_SECRET_ACCESS_KEY", sandbox.str("secret_key"))
         .env("AWS_REGION", sandbox.str("region"))
+        .env("AWS_DEFAULT_REGION", sandbox.str("region"))
         .output()
         .expect("run the AWS CLI");
     assert!(
