@@ -92,10 +92,9 @@ impl Watcher<'_> {
                     Some(&checked),
                     self.view,
                 );
-                match serde_json::to_value(&shown) {
-                    Ok(value) => publisher.publish(&value),
-                    // A state of strings and numbers always serialises; nothing to show if not.
-                    Err(_) => {}
+                // A state of strings and numbers always serialises.
+                if let Ok(value) = serde_json::to_value(&shown) {
+                    publisher.publish(&value);
                 }
             }
             let flow = seen(&verdict, before.as_ref());
@@ -119,12 +118,12 @@ impl Watcher<'_> {
             .steps
             .iter()
             .zip(&verdict.steps)
+            .rev()
             .filter(|(_, sv)| sv.status.is_done())
-            .filter_map(|(step, _)| match &step.spec {
+            .find_map(|(step, _)| match &step.spec {
                 StepSpec::Traffic(p) => Some((step, p)),
                 _ => None,
-            })
-            .last()?;
+            })?;
         if let Some(kept) = kept.filter(|r| r.step == step.id) {
             return Some(kept);
         }
