@@ -28,14 +28,17 @@ struct Watching {
     _dir: TempDir,
 }
 
-/// `awslab --lang <lang> watch --web --no-browser` on the sandbox, once it printed its page's
-/// address.
-fn watch(sandbox: &Sandbox, lang: &str) -> Watching {
+/// `awslab --lang <lang> watch --web --no-browser` on the sandbox, started.
+fn start(sandbox: &Sandbox, lang: &str, env: &[(&str, &str)], args: &[&str]) -> Watching {
     let dir = TempDir::new();
     let calls = dir.0.join("calls.txt");
     let mut cmd = sandbox.cmd();
-    cmd.args(["--lang", lang, "watch", "--web", "--no-browser"])
+    cmd.args(args)
+        .args(["--lang", lang, "watch", "--web", "--no-browser"])
         .env("AWSLAB_RECORD_CALLS", &calls);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let mut child = cmd
         .command()
         .stdout(Stdio::piped())
@@ -63,32 +66,65 @@ fn watch(sandbox: &Sandbox, lang: &str) -> Watching {
             }
         });
     }
-    let deadline = Instant::now() + BOUND;
-    let url = loop {
-        let said = out.lock().expect("output").clone();
-        if let Some(url) = said
-            .split_whitespace()
-            .find(|w| w.starts_with("http://127.0.0.1:") && w.ends_with('/') && w.len() > 40)
-        {
-            break url.to_string();
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("awslab watch ended ({status}) without a page:\n{said}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no page address within {BOUND:?}:\n{said}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
     Watching {
         child,
-        url,
+        url: String::new(),
         out,
         calls,
         _cmd: cmd,
         _dir: dir,
     }
+}
+
+/// Waits until `page` says `wanted` (a check of everything it said so far); what it said.
+fn said_until(page: &mut Watching, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + BOUND;
+    loop {
+        let said = page.out.lock().expect("output").clone();
+        if wanted(&said) {
+            return said;
+        }
+        if let Ok(Some(status)) = page.child.try_wait() {
+            panic!("awslab watch ended ({status}) before {what}:\n{said}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not within {BOUND:?}:\n{said}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `start`, once it printed its page's address.
+fn watch(sandbox: &Sandbox, lang: &str) -> Watching {
+    let mut page = start(sandbox, lang, &[], &[]);
+    let said = said_until(&mut page, "the page's address", |s| address(s).is_some());
+    page.url = address(&said).unwrap_or_default();
+    page
+}
+
+fn address(said: &str) -> Option<String> {
+    said.split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:") && w.ends_with('/') && w.len() > 40)
+        .map(str::to_string)
+}
+
+/// Ctrl-C: it ends with 130; what it said.
+fn interrupt(page: &mut Watching) -> String {
+    // SAFETY: a signal to the child this test started and still owns.
+    let sent = unsafe { libc::kill(page.child.id() as i32, libc::SIGINT) };
+    assert_eq!(sent, 0);
+    let deadline = Instant::now() + BOUND;
+    let status = loop {
+        if let Some(status) = page.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "watch did not end on SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let said = page.out.lock().expect("output").clone();
+    assert_eq!(status.code(), Some(130), "{said}");
+    said
 }
 
 fn client() -> reqwest::Client {
@@ -252,21 +288,20 @@ async fn the_students_page_turns_a_step_green_live_in_both_languages_and_only_re
         assert_eq!(word, if *lang == "ko" { "통과" } else { "pass" });
     }
 
+    // In AWS CloudShell no page is served (no browser of the student's reaches it): it says so
+    // and watches in the terminal. (CloudShell has credentials: the sandbox is asked for.)
+    let cloudshell = [("AWS_EXECUTION_ENV", "CloudShell")];
+    let mut shell = start(&sandbox, "en", &cloudshell, &["--sandbox"]);
+    let said = said_until(&mut shell, "the steps in the terminal", |s| {
+        s.contains("Create the IAM policy my-flowpolicy: pass")
+    });
+    assert!(said.contains("AWS CloudShell"), "{said}");
+    assert!(!said.contains("http://127.0.0.1"), "{said}");
+    interrupt(&mut shell);
+
     // Ctrl-C ends it with 130, having only read.
     for (lang, mut page) in pages {
-        // SAFETY: a signal to the child this test started and still owns.
-        let sent = unsafe { libc::kill(page.child.id() as i32, libc::SIGINT) };
-        assert_eq!(sent, 0);
-        let deadline = Instant::now() + BOUND;
-        let status = loop {
-            if let Some(status) = page.child.try_wait().expect("wait") {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "watch did not end on SIGINT");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let said = page.out.lock().expect("output").clone();
-        assert_eq!(status.code(), Some(130), "{lang}:\n{said}");
+        let said = interrupt(&mut page);
         let changed = if lang == "ko" {
             "IAM 정책 my-flowpolicy 만들기: 통과"
         } else {

@@ -86,6 +86,8 @@
     var part = byId("current");
     var c = state.current;
     show(part, !!c);
+    // Once every step is done the checklist takes the whole width.
+    part.parentNode.setAttribute("class", c ? "columns" : "columns single");
     if (!c) { return; }
     byId("position").textContent = c.position;
     byId("step-title").textContent = c.title;
