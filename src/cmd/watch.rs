@@ -104,3 +104,76 @@ fn lines(lesson: &Lesson, now: &Verdict, before: Option<&Verdict>, lang: Lang) -
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{assemble, overall};
+    use crate::finding::Finding;
+    use crate::lesson::Source;
+
+    fn verdict(lesson: &Lesson, done: usize) -> Verdict {
+        let findings = (0..lesson.steps.len())
+            .map(|i| match i < done {
+                true => vec![Finding::pass("ok", Text::new("live.not-checked"))],
+                false => vec![Finding::fail("no", Text::new("live.not-checked"))],
+            })
+            .collect();
+        let steps = assemble(lesson, findings);
+        Verdict {
+            lesson: lesson.id.clone(),
+            account: Some("123456789012".into()),
+            region: "ap-northeast-2".into(),
+            status: overall(&steps),
+            earned: steps.iter().map(|s| s.earned).sum(),
+            possible: lesson.possible_points(),
+            steps,
+            fatal: None,
+        }
+    }
+
+    #[test]
+    fn every_step_at_first_then_only_what_changed_then_the_end() {
+        let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+        let (none, one, all) = (
+            verdict(&lesson, 0),
+            verdict(&lesson, 1),
+            verdict(&lesson, 6),
+        );
+        let first = lines(&lesson, &none, None, Lang::En);
+        assert_eq!(first.len(), lesson.steps.len(), "{first:?}");
+        assert!(
+            first[0].ends_with("Create the IAM policy my-flowpolicy: fail"),
+            "{first:?}"
+        );
+        assert!(lines(&lesson, &none, Some(&none), Lang::En).is_empty());
+        let changed = lines(&lesson, &one, Some(&none), Lang::Ko);
+        assert_eq!(changed.len(), 1, "{changed:?}");
+        assert!(
+            changed[0].ends_with("IAM 정책 my-flowpolicy 만들기: 통과"),
+            "{changed:?}"
+        );
+        let end = lines(&lesson, &all, Some(&one), Lang::En);
+        assert_eq!(
+            end.last().map(String::as_str),
+            Some("Every step is done: 100/100 points.")
+        );
+    }
+
+    #[test]
+    fn an_account_that_cannot_be_read_is_said_once() {
+        let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+        let mut broken = verdict(&lesson, 0);
+        broken.fatal = Some(crate::aws::AwsError {
+            kind: crate::aws::ErrorKind::Network,
+            operation: "sts:GetCallerIdentity",
+            code: None,
+            detail: "connection refused".into(),
+            request_id: None,
+        });
+        let said = lines(&lesson, &broken, None, Lang::En);
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].contains("sts:GetCallerIdentity"), "{said:?}");
+        assert!(lines(&lesson, &broken, Some(&broken), Lang::En).is_empty());
+    }
+}
