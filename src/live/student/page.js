@@ -133,12 +133,20 @@
     });
   }
 
+  var drawn = null;
+
   function draw(state) {
+    if (state.checked) { byId("checked").textContent = state.checked; }
+    // The time of the check changes every time; the rest seldom. Redrawn only when it changed,
+    // so that a selection (a command being copied by hand) is not lost every second.
+    var key = JSON.stringify([state.lesson, state.steps, state.current, state.score, state.error,
+      state.record, state.done]);
+    if (key === drawn) { return; }
+    drawn = key;
     last = state;
     byId("lesson").textContent = state.lesson;
     byId("score").textContent = state.score.earned + "/" + state.score.possible + " " +
       words.points + " \u00b7 " + state.score.word;
-    if (state.checked) { byId("checked").textContent = state.checked; }
     byId("error").textContent = state.error || "";
     show(byId("error"), !!state.error);
     show(byId("done"), state.done);
