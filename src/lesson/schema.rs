@@ -935,6 +935,22 @@ vpc = { default = "lab-vpc", ko = "VPC 이름", en = "The VPC's name" }
     }
 
     #[test]
+    fn a_console_path_is_optional_and_a_text_like_the_others() {
+        let with = |console: &str| format!("{HEAD}{}", step("a", 100, console));
+        assert_eq!(problems(&with("")), []);
+        let text = with("console = { ko = \"VPC → {vpc}\", en = \"VPC → {vpc}\" }");
+        let lesson = read(&Source::Embedded, "t", "lesson.toml", &text, &[]).expect("reads");
+        let console = lesson.steps[0].console.as_ref().expect("a console path");
+        assert_eq!(console.en, "VPC → lab-vpc");
+        let p = problems(&with("console = { en = \"VPC\", fr = \"VPC\" }"));
+        assert_eq!(
+            fields(&p),
+            ["steps[0] (a).console.fr", "steps[0] (a).console.ko"],
+            "{p:?}"
+        );
+    }
+
+    #[test]
     fn later_unknown_and_own_dependencies_are_told_apart() {
         let text = format!(
             "{HEAD}{}{}{}{}",
