@@ -28,6 +28,16 @@ struct Watching {
     _dir: TempDir,
 }
 
+/// A test that fails half-way leaves no watch running behind it.
+impl Drop for Watching {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// `awslab --lang <lang> watch --web --no-browser` on the sandbox, started.
 fn start(sandbox: &Sandbox, lang: &str, env: &[(&str, &str)], args: &[&str]) -> Watching {
     let dir = TempDir::new();
