@@ -21,8 +21,21 @@ pub struct Known {
     pub sandbox: bool,
 }
 
+impl Known {
+    /// What the lab knows of its own test request's record, to `instance`: its addresses. The
+    /// wizard's last step and the student's page explain the record with it.
+    pub fn lab(instance: &crate::aws::Instance, sandbox: bool) -> Known {
+        Known {
+            private_ip: instance.primary_eni().and_then(|e| e.private_ip.clone()),
+            public_ip: instance.public_ip.clone(),
+            lab_request: true,
+            sandbox,
+        }
+    }
+}
+
 /// One explained field: name, value (`-` when empty) and the sentence about it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Explained {
     pub field: String,
     pub value: Option<String>,

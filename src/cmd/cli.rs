@@ -124,6 +124,9 @@ pub enum Command {
     Run(RunArgs),
     /// Check an existing setup, without changing anything
     Verify(VerifyArgs),
+    /// Watch a lesson in the account and say when a step changes (reads only); --web serves
+    /// its checklist as a page beside the AWS console
+    Watch(WatchArgs),
     /// Explain a flow log record field by field
     Explain(ExplainArgs),
     /// Grade a class: every student account of a roster, with reports
@@ -190,6 +193,29 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Lesson to watch [default: the course's first, the one that depends on no other]
+    pub lesson: Option<String>,
+    #[command(flatten)]
+    pub page: PageArgs,
+    /// End once every step of the lesson is done (otherwise Ctrl-C ends it)
+    #[arg(long)]
+    pub until_done: bool,
+}
+
+/// The student's page (`watch --web`, `run --web`).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct PageArgs {
+    /// Serve the lesson's checklist as a page on this computer (127.0.0.1, a random port and
+    /// token) to keep beside the AWS console, and open it in the browser
+    #[arg(long)]
+    pub web: bool,
+    /// With --web: print the page's address, but do not open a browser
+    #[arg(long, requires = "web")]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct RunArgs {
     /// Lesson to do [default: the course's first, the one that depends on no other]
     pub lesson: Option<String>,
@@ -218,6 +244,8 @@ pub struct RunArgs {
     /// [default: ./awslab-<lesson>]
     #[arg(long, value_name = "DIR")]
     pub lab_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub page: PageArgs,
     /// For a sandbox this run starts itself (none was running)
     #[command(flatten)]
     pub realism: RealismArgs,

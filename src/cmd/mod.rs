@@ -14,7 +14,9 @@ pub mod lessons;
 pub mod run;
 pub mod sandbox;
 pub mod share;
+pub mod student_page;
 pub mod verify;
+pub mod watch;
 
 pub use context::Context;
 
@@ -27,6 +29,7 @@ pub async fn dispatch(ctx: &Context, command: &Command) -> Result<ExitCode, AppE
     match command {
         Command::Run(args) => run::run(ctx, args).await,
         Command::Verify(args) => verify::run(ctx, args).await,
+        Command::Watch(args) => watch::run(ctx, args).await,
         Command::Explain(args) => explain::run(ctx, args),
         Command::Grade(args) => grade::run(ctx, args).await,
         Command::Lessons(args) => lessons::run(ctx, args).await,

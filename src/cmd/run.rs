@@ -4,6 +4,7 @@ use crate::aws::Waiting;
 use crate::cmd::cli::RunArgs;
 use crate::cmd::context::{Context, Joined, NoAccount};
 use crate::cmd::lesson_files;
+use crate::cmd::student_page;
 use crate::error::AppError;
 use crate::exit::ExitCode;
 use crate::finding::Status;
@@ -100,6 +101,21 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<ExitCode, AppError> {
                     ))
                 ),
             }));
+    // The page beside the console follows the lesson the wizard starts with.
+    let _page = match args.page.web {
+        true => {
+            let view = crate::live::student::View {
+                lang: ctx.lang,
+                sandbox: connection.sandbox.is_some(),
+            };
+            student_page::start(ctx, &lesson, view, args.page.no_browser)
+                .await?
+                .map(|page| {
+                    student_page::follow(page, connection.aws.fresh(), lesson.clone(), view)
+                })
+        }
+        false => None,
+    };
     let mut terminal = Terminal { lang: ctx.lang };
     let mut auto = Auto;
     let prompt: &mut dyn Prompter = if args.auto { &mut auto } else { &mut terminal };

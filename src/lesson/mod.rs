@@ -130,6 +130,9 @@ pub struct Step {
     pub proved_by: Vec<String>,
     pub title: Localized,
     pub instructions: Localized,
+    /// Where the step is done in the AWS console, as its menus read (`IAM → Policies → Create
+    /// policy`): the wizard's step header and the student's page show it.
+    pub console: Option<Localized>,
     pub hints: Vec<Hint>,
 }
 

@@ -36,6 +36,7 @@ const STEP_FIELDS: &[&str] = &[
     "proved_by",
     "title",
     "instructions",
+    "console",
     "hints",
     "with",
 ];
@@ -667,6 +668,12 @@ impl Reader<'_> {
             TEXT_FIELDS,
         );
         let hints = self.hints(step, &path, values);
+        // Where the step is done in the AWS console, in the console's own words: optional.
+        let console = step.get("console").map(|c| {
+            let field = at(&path, "console");
+            self.text(Some(c), &field, TEXT_FIELDS)
+                .and_then(|t| self.filled(&t, &field, values))
+        });
         let spec = self.spec(step, &path, values);
         if let Some(spec) = &spec {
             self.assets(spec, step, &path, source, lesson, permissions, assets);
@@ -681,6 +688,7 @@ impl Reader<'_> {
             proved_by,
             title: title?,
             instructions: instructions?,
+            console: console.map(|c| c.ok_or(())).transpose().ok()?,
             hints: hints?,
         })
     }
@@ -924,6 +932,22 @@ vpc = { default = "lab-vpc", ko = "VPC 이름", en = "The VPC's name" }
         );
         assert!(p[0].message().contains("missing"), "{p:?}");
         assert!(p[1].message().contains("is empty"), "{p:?}");
+    }
+
+    #[test]
+    fn a_console_path_is_optional_and_a_text_like_the_others() {
+        let with = |console: &str| format!("{HEAD}{}", step("a", 100, console));
+        assert_eq!(problems(&with("")), []);
+        let text = with("console = { ko = \"VPC → {vpc}\", en = \"VPC → {vpc}\" }");
+        let lesson = read(&Source::Embedded, "t", "lesson.toml", &text, &[]).expect("reads");
+        let console = lesson.steps[0].console.as_ref().expect("a console path");
+        assert_eq!(console.en, "VPC → lab-vpc");
+        let p = problems(&with("console = { en = \"VPC\", fr = \"VPC\" }"));
+        assert_eq!(
+            fields(&p),
+            ["steps[0] (a).console.fr", "steps[0] (a).console.ko"],
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //! markup, and every string in it has its control characters replaced and its invisible ones
 //! shown by code point (`<U+202E>`) before it leaves the process.
 
+pub mod open;
 pub mod server;
+pub mod student;
 
 use crate::i18n::Lang;
 use maud::{DOCTYPE, Markup, PreEscaped, html};

@@ -129,6 +129,20 @@ pub async fn observe(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observed, Aw
     Ok(o)
 }
 
+/// The lab's instance and the records of its request as the step's check finds them (oldest
+/// first; the last is the request's), once they are all there: what the student's page explains.
+pub async fn lab_record(
+    aws: &Aws,
+    p: &Params,
+    lab: &Lab,
+) -> Result<Option<(Instance, Vec<(LogEvent, FlowRecord)>)>, AwsError> {
+    let o = observe(aws, p, lab).await?;
+    let (Some(instance), Some(found)) = (o.instance.clone(), o.search.matched()) else {
+        return Ok(None);
+    };
+    Ok(Some((instance, found.into_iter().cloned().collect())))
+}
+
 /// The VPC, the lab's flow log and instance, without reading any records.
 pub async fn observe_setup(aws: &Aws, p: &Params, lesson: &Lab) -> Result<Observed, AwsError> {
     let nothing = || Observed {

@@ -249,7 +249,6 @@ impl Wizard<'_> {
                             );
                         }
                     }
-                    let eni = instance.primary_eni();
                     let found = match p.expect.as_slice() {
                         [Action::Accept] => self.t("wizard.record-found"),
                         [Action::Reject] => self.t("wizard.reject-found"),
@@ -265,12 +264,7 @@ impl Wizard<'_> {
                     for (e, _) in &matched {
                         self.say(format!("  {}", e.message.bold()));
                     }
-                    let known = explain::Known {
-                        private_ip: eni.and_then(|e| e.private_ip.clone()),
-                        public_ip: Some(public_ip.clone()),
-                        lab_request: true,
-                        sandbox: self.sandbox.is_some(),
-                    };
+                    let known = explain::Known::lab(&instance, self.sandbox.is_some());
                     let rows = explain::explain(record, &known, self.lang);
                     self.say(explain::table(&rows, self.lang, text_columns()));
                     if record.action() == Some(Action::Reject) {

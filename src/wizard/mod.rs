@@ -222,6 +222,11 @@ impl Wizard<'_> {
             step.title.get(self.lang).bold()
         ));
         self.say(wrap(step.instructions.get(self.lang), text_columns()));
+        // Where the step is done in the console: the same words as the student's page.
+        if let Some(console) = &step.console {
+            let line = self.r(self.t("wizard.console").arg("path", console.get(self.lang)));
+            self.say(wrap(&line, text_columns()).dimmed().to_string());
+        }
         for asset in step.spec.documents(&self.lesson.lab) {
             if let Some(doc) = self.lesson.lab.assets.get(asset) {
                 self.say(format!(

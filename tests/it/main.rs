@@ -19,6 +19,7 @@ mod grade;
 mod hardening;
 mod hostile;
 mod lesson_check;
+mod live_student;
 mod organizations;
 mod real_aws;
 mod rerun;
