@@ -89,6 +89,21 @@ impl Graded {
     pub fn score(&self) -> Option<u32> {
         self.error.is_none().then_some(self.verdict.earned)
     }
+    /// Whether AWS throttled this account's reads past the SDK's retries: the whole account, or
+    /// a read of one of its steps.
+    pub fn throttled(&self) -> bool {
+        let throttling = crate::aws::ErrorKind::Throttling;
+        self.verdict
+            .fatal
+            .as_ref()
+            .is_some_and(|e| e.kind == throttling)
+            || self
+                .verdict
+                .steps
+                .iter()
+                .flat_map(|s| &s.findings)
+                .any(|f| f.status == Status::Error && f.message.key == "error.throttling")
+    }
     /// `pass`, `fail`, `pending`, or `not graded`.
     pub fn status(&self) -> &'static str {
         if self.error.is_some() {
