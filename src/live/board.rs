@@ -344,10 +344,11 @@ fn row(s: &Student, session: &Session, steps: &[Column], now: i64, lang: Lang) -
         cells,
         step: current.map(title),
         on_step,
-        on_step_text: on_step.map(|secs| {
-            Text::new("live-board.on-step")
-                .arg("minutes", secs / 60)
-                .render(lang)
+        on_step_text: on_step.map(|secs| match secs / 60 {
+            0 => t("live-board.on-step-new", lang),
+            minutes => Text::new("live-board.on-step")
+                .arg("minutes", minutes)
+                .render(lang),
         }),
         not_graded: if read { None } else { s.error.clone() },
         findings,
@@ -397,6 +398,7 @@ pub fn site(lesson: &Lesson, lang: Lang, state: super::server::State) -> super::
                         tbody #rows {}
                     }
                 }
+                ol #legend.legend {}
             }
             section #detail hidden {
                 h2 #detail-name {}

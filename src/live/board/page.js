@@ -34,8 +34,10 @@
       th.setAttribute("title", step.title);
       head.appendChild(th);
     });
-    head.appendChild(el("th", null, s.words.score));
-    head.appendChild(el("th", null, ""));
+    head.appendChild(el("th", "score", s.words.score));
+    var legend = byId("legend");
+    clear(legend);
+    s.steps.forEach(function (step) { legend.appendChild(el("li", null, step.title)); });
     var rows = byId("rows");
     clear(rows);
     var seen = {};
@@ -46,11 +48,14 @@
       seen[k] = sig;
       if (before[k] !== undefined && before[k] !== sig) { tr.setAttribute("class", "changed"); }
       tr.setAttribute("data-student", st.name);
-      var name = el("td");
+      var name = el("td", "name");
       var button = el("button", "name", st.name);
       button.setAttribute("type", "button");
       button.addEventListener("click", function () { chosen = k; detail(); });
       name.appendChild(button);
+      if (st.step) {
+        name.appendChild(el("span", "when", st.step + (st.on_step_text ? " \u00b7 " + st.on_step_text : "")));
+      }
       if (st.not_graded) { name.appendChild(el("span", "why", st.not_graded)); }
       tr.appendChild(name);
       st.cells.forEach(function (c, i) {
@@ -60,10 +65,10 @@
         td.setAttribute("data-status", c);
         tr.appendChild(td);
       });
-      tr.appendChild(el("td", "score s-" + st.status,
-        st.score === null || st.score === undefined ? st.status_word : st.score + "/" + s.possible));
-      var when = el("td", "when", st.step ? st.step + (st.on_step_text ? " \u00b7 " + st.on_step_text : "") : "");
-      tr.appendChild(when);
+      var read = st.score !== null && st.score !== undefined;
+      var score = el("td", "score s-" + st.status, read ? st.score + "/" + s.possible : "\u2014");
+      score.setAttribute("title", st.status_word);
+      tr.appendChild(score);
       rows.appendChild(tr);
     });
     before = seen;
