@@ -13,8 +13,20 @@ use std::sync::{Arc, Mutex};
 
 pub type CallLog = Arc<Mutex<Vec<String>>>;
 
-/// All calls of this process, for AWSLAB_RECORD_CALLS.
+/// All calls of this process, for AWSLAB_RECORD_CALLS; kept only when it is set, so that a
+/// long `grade --watch` does not grow by every call of every round.
 static PROCESS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn recording() -> bool {
+    static ASKED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ASKED.get_or_init(|| std::env::var_os("AWSLAB_RECORD_CALLS").is_some_and(|p| !p.is_empty()))
+}
+
+fn keep(call: String) {
+    if recording() {
+        PROCESS.lock().unwrap_or_else(|p| p.into_inner()).push(call);
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Recorder {
@@ -50,7 +62,7 @@ impl Intercept for Recorder {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .push(call.clone());
-            PROCESS.lock().unwrap_or_else(|p| p.into_inner()).push(call);
+            keep(call);
         }
         Ok(())
     }
@@ -62,10 +74,7 @@ pub fn note(log: &CallLog, call: &str) {
     log.lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(call.to_string());
-    PROCESS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(call.to_string());
+    keep(call.to_string());
 }
 
 pub fn process_calls() -> Vec<String> {

@@ -361,6 +361,17 @@ pub struct GradeArgs {
     /// Begin grades.csv with a byte order mark, for Excel on Windows to read Korean names right
     #[arg(long)]
     pub csv_bom: bool,
+    /// Grade the class again and again and serve a live board of it (who is stuck where, for
+    /// how long) until Ctrl-C; with --out, the last complete round is written then
+    #[arg(long, conflicts_with_all = ["at", "check_access", "print_policy", "print_role_template", "from_json"])]
+    pub watch: bool,
+    /// With --watch: seconds between rounds (jittered by a tenth; longer while AWS throttles)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "watch", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub every: u64,
+    /// With --watch: the address the board listens on [default: 127.0.0.1 on a free port]; the
+    /// board's URL carries a secret token either way
+    #[arg(long, value_name = "ADDR", requires = "watch")]
+    pub bind: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

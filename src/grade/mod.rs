@@ -89,6 +89,21 @@ impl Graded {
     pub fn score(&self) -> Option<u32> {
         self.error.is_none().then_some(self.verdict.earned)
     }
+    /// Whether AWS throttled this account's reads past the SDK's retries: the whole account, or
+    /// a read of one of its steps.
+    pub fn throttled(&self) -> bool {
+        let throttling = crate::aws::ErrorKind::Throttling;
+        self.verdict
+            .fatal
+            .as_ref()
+            .is_some_and(|e| e.kind == throttling)
+            || self
+                .verdict
+                .steps
+                .iter()
+                .flat_map(|s| &s.findings)
+                .any(|f| f.status == Status::Error && f.message.key == "error.throttling")
+    }
     /// `pass`, `fail`, `pending`, or `not graded`.
     pub fn status(&self) -> &'static str {
         if self.error.is_some() {
@@ -342,6 +357,50 @@ mod snapshot_tests;
 #[cfg(test)]
 mod tests {
     use super::without_debug_tail;
+
+    fn graded(verdict: crate::engine::Verdict) -> super::Graded {
+        super::Graded {
+            student: "ana".into(),
+            key: None,
+            columns: Vec::new(),
+            line: 2,
+            account: None,
+            region: "ap-northeast-2".into(),
+            graded_at: 0,
+            verdict,
+            error: None,
+            late: Vec::new(),
+            undatable: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_account_is_throttled_when_a_read_or_the_whole_account_was() {
+        use crate::aws::{AwsError, ErrorKind};
+        use crate::lesson::{Lesson, Source};
+        let lesson = Lesson::load(&Source::Embedded, "vpc-flow-logs", &[]).expect("lesson");
+        let error = |kind| AwsError {
+            kind,
+            operation: "iam:ListPolicies",
+            code: Some("Throttling".into()),
+            detail: "Rate exceeded".into(),
+            request_id: None,
+        };
+        let throttled = error(ErrorKind::Throttling);
+        let whole = super::unreadable(&lesson, "r", &[], Some(throttled.clone()));
+        assert!(graded(whole).throttled());
+        let one_read =
+            super::unreadable(&lesson, "r", &[crate::steps::read_error(&throttled)], None);
+        assert!(graded(one_read).throttled());
+        let denied = error(ErrorKind::AccessDenied);
+        let other = super::unreadable(
+            &lesson,
+            "r",
+            &[crate::steps::read_error(&denied)],
+            Some(denied),
+        );
+        assert!(!graded(other).throttled());
+    }
 
     #[test]
     fn a_debug_dump_is_cut_from_an_error_sentence() {

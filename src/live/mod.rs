@@ -10,6 +10,7 @@
 //! markup, and every string in it has its control characters replaced and its invisible ones
 //! shown by code point (`<U+202E>`) before it leaves the process.
 
+pub mod board;
 pub mod open;
 pub mod server;
 pub mod student;

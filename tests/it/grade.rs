@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The instructor's own credentials: the emulator's default account.
-fn instructor() -> Awslab {
+pub(crate) fn instructor() -> Awslab {
     let mut cmd = Awslab::bare();
     cmd.env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")

@@ -7,6 +7,7 @@ mod common;
 mod apply;
 mod architecture;
 mod audit;
+mod board;
 mod browser_smoke;
 mod by_hand;
 mod class_setup;
