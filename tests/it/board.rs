@@ -1,8 +1,11 @@
 //! `awslab grade --watch` over a class of emulated accounts, through its board's HTTP state as
 //! a page reads it: a student's change shows in the next round, a hostile name stays text, a
 //! wrong token is refused, the whole session only reads, and Ctrl-C writes the last complete
-//! round like `grade --out` and exits 130. One session serves every assertion (CI time).
+//! round like `grade --out` and exits 130. One session serves every assertion (CI time). The
+//! board in headless Chromium shows the hostile name as text and the change without a reload,
+//! photographed at 1280 and 390 px (target/live-screenshots/).
 
+use crate::common::browser::{Browser, png_size};
 use crate::common::student::*;
 use crate::common::*;
 use crate::grade::instructor;
@@ -150,6 +153,35 @@ async fn the_live_board_follows_the_class_and_stops_with_its_last_complete_round
     assert!(!html.contains("onerror") && !html.contains("ana"), "{html}");
     assert!(!html.contains("innerHTML"), "the script draws text only");
 
+    // The board in headless Chromium, at a projector's width and a phone's: the hostile name
+    // is text in the live DOM (no element made of it), and a mark on the window proves that the
+    // change below arrives without a reload.
+    let browser = Browser::launch();
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/live-screenshots");
+    std::fs::create_dir_all(&shots).expect("the screenshots' folder");
+    let tabs: Vec<_> = [1280u32, 390]
+        .into_iter()
+        .map(|width| (width, browser.open(&url, width, 900)))
+        .collect();
+    let hostile_js = serde_json::to_string(HOSTILE_SHOWN).expect("JSON");
+    for (width, tab) in &tabs {
+        let shown = tab.wait_for(
+            &format!(
+                "(() => {{ const r = [...document.querySelectorAll('tr[data-student]')] \
+                 .find(r => r.dataset.student === {hostile_js}); return r && r.textContent; }})()"
+            ),
+            Duration::from_secs(90),
+        );
+        assert!(
+            shown.as_str().is_some_and(|t| t.contains(HOSTILE_SHOWN)),
+            "{width}px: {shown}"
+        );
+        assert_eq!(tab.eval("document.images.length"), 0, "{width}px");
+        tab.eval("window.awslabMark = 'not reloaded'");
+        let png = tab.screenshot(shots.join(format!("board-{width}.png")));
+        assert_eq!(png_size(&png).map(|(w, _)| w), Some(*width));
+    }
+
     // A step done now shows in the next complete round (the one under way may have read before).
     let reached = first["round"].as_u64().unwrap_or(0);
     let seen_in = state(&client, &url).await["round"].as_u64().unwrap_or(0);
@@ -168,6 +200,18 @@ async fn the_live_board_follows_the_class_and_stops_with_its_last_complete_round
         "shown in round {round}, the change came during round {seen_in}"
     );
     assert!(student(&changed, "ana")["score"].as_u64() > Some(0));
+    for (width, tab) in &tabs {
+        let mark = tab.wait_for(
+            "(() => { const r = document.querySelector('tr[data-student=\"ana\"]'); \
+             const c = r && r.querySelector('td[data-status]'); \
+             return c && c.dataset.status === 'pass' && window.awslabMark; })()",
+            Duration::from_secs(90),
+        );
+        assert_eq!(mark, "not reloaded", "{width}px");
+        tab.screenshot(shots.join(format!("board-{width}-changed.png")));
+    }
+    drop(tabs);
+    drop(browser);
 
     // A wrong token is refused.
     let wrong = {

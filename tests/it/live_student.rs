@@ -2,8 +2,11 @@
 //! --no-browser` in English and in Korean at once, its address read from its output; the page
 //! and its state in the chosen language; a step done with the AWS CLI in another process turns
 //! the state green on the event stream already open (no reload); and `watch` only reads
-//! (AWSLAB_RECORD_CALLS), ending with 130 on Ctrl-C.
+//! (AWSLAB_RECORD_CALLS), ending with 130 on Ctrl-C. The same pages in headless Chromium turn
+//! green in the live DOM without a reload, and are photographed at 1280 and 390 px
+//! (target/live-screenshots/).
 
+use crate::common::browser::{Browser, png_size};
 use crate::common::sandbox::Sandbox;
 use crate::common::student::*;
 use crate::common::*;
@@ -282,7 +285,51 @@ async fn the_students_page_turns_a_step_green_live_in_both_languages_and_only_re
         streams.push(events);
     }
 
+    // The same pages in headless Chromium: drawn from the stream, at a desktop's width and a
+    // phone's. A mark left on each page's window proves that what turns green is the live DOM of
+    // the page already open, not a reload.
+    let browser = Browser::launch();
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/live-screenshots");
+    std::fs::create_dir_all(&shots).expect("the screenshots' folder");
+    let tabs: Vec<_> = pages
+        .iter()
+        .flat_map(|(lang, page)| [(*lang, 1280), (*lang, 390)].map(|(l, w)| (l, w, page)))
+        .map(|(lang, width, page)| (lang, width, browser.open(&page.url, width, 900)))
+        .collect();
+    for (lang, width, tab) in &tabs {
+        tab.wait_for(
+            "(() => { const s = document.querySelector('[data-step=policy]'); \
+             return s && s.dataset.status !== 'unknown' && s.dataset.status !== 'pass'; })()",
+            BOUND,
+        );
+        tab.eval("window.awslabMark = 'not reloaded'");
+        let png = tab.screenshot(shots.join(format!("student-{lang}-{width}-start.png")));
+        assert_eq!(png_size(&png).map(|(w, _)| w), Some(*width as u32));
+    }
+
     create_policy_with_the_cli(&sandbox);
+
+    for (lang, width, tab) in &tabs {
+        let done = tab.wait_for(
+            "(() => document.querySelector('[data-step=policy]').dataset.status === 'pass' \
+             && window.awslabMark)()",
+            BOUND,
+        );
+        assert_eq!(done, "not reloaded", "{lang} at {width}px was reloaded");
+        let text = tab.eval("document.body.innerText").to_string();
+        let next = lesson.steps[1].title.get(if *lang == "ko" {
+            awslab::i18n::Lang::Ko
+        } else {
+            awslab::i18n::Lang::En
+        });
+        assert!(
+            text.contains(next),
+            "{lang}: the next step is not shown: {text}"
+        );
+        tab.screenshot(shots.join(format!("student-{lang}-{width}-policy-done.png")));
+    }
+    drop(tabs);
+    drop(browser);
 
     for ((lang, _), events) in pages.iter().zip(&mut streams) {
         let seen_before = events.seen;
