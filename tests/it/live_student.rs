@@ -304,7 +304,7 @@ async fn the_students_page_turns_a_step_green_live_in_both_languages_and_only_re
         );
         tab.eval("window.awslabMark = 'not reloaded'");
         let png = tab.screenshot(shots.join(format!("student-{lang}-{width}-start.png")));
-        assert_eq!(png_size(&png).map(|(w, _)| w), Some(*width as u32));
+        assert_eq!(png_size(&png).map(|(w, _)| w), Some(*width));
     }
 
     create_policy_with_the_cli(&sandbox);
