@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 
 /// The page's style and script.
-pub const STYLE: &str = include_str!("board/page.css");
+pub const STYLE: &str = concat!(include_str!("base.css"), include_str!("board/page.css"));
 pub const SCRIPT: &str = include_str!("board/page.js");
 
 /// Points the chart keeps: at one round every 30 s, twelve hours; older ones are dropped.

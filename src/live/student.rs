@@ -19,7 +19,7 @@ use crate::lesson::{Lesson, Step};
 use maud::html;
 use serde::Serialize;
 
-const STYLE: &str = include_str!("student/page.css");
+const STYLE: &str = concat!(include_str!("base.css"), include_str!("student/page.css"));
 const SCRIPT: &str = include_str!("student/page.js");
 
 /// Everything the page shows, as its script reads it.
